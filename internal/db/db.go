@@ -1,0 +1,135 @@
+// Package db opens the SQLite database through GORM with the settings a
+// ledger needs: WAL, synchronous=FULL, immediate write transactions, a busy
+// timeout and foreign keys, applied by the driver to every pooled
+// connection. All writes go through one writer connection so they never
+// fight over SQLite's single write lock; reads use their own read-only pool.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// BusyTimeout is how long a connection waits for a lock before failing.
+const BusyTimeout = 10 * time.Second
+
+// ReadConns is the size of the read pool.
+const ReadConns = 4
+
+// DB holds the writer and the reader pools over one SQLite file.
+type DB struct {
+	Write *gorm.DB // one connection; every INSERT/UPDATE/DELETE goes here
+	Read  *gorm.DB // read-only pool
+	Path  string
+}
+
+// Open opens (creating if needed) the database named by dsn: a file path,
+// "file:..." URI or "sqlite://path".
+func Open(dsn string) (*DB, error) {
+	path, err := filePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("db: create directory for %s: %w", path, err)
+		}
+	}
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return time.Now().UTC() }}
+
+	w, err := gorm.Open(sqlite.Open(connString(path, false)), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open writer: %w", err)
+	}
+	wsql, _ := w.DB()
+	wsql.SetMaxOpenConns(1)
+	wsql.SetMaxIdleConns(1)
+	wsql.SetConnMaxLifetime(0)
+	// The writer is opened first so WAL mode is set before readers arrive.
+	if err := wsql.Ping(); err != nil {
+		wsql.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+
+	r, err := gorm.Open(sqlite.Open(connString(path, true)), cfg)
+	if err != nil {
+		wsql.Close()
+		return nil, fmt.Errorf("db: open readers: %w", err)
+	}
+	rsql, _ := r.DB()
+	rsql.SetMaxOpenConns(ReadConns)
+	rsql.SetMaxIdleConns(ReadConns)
+	return &DB{Write: w, Read: r, Path: path}, nil
+}
+
+// WriteSQL is the writer connection for code that batches its own statements.
+func (d *DB) WriteSQL() *sql.DB { s, _ := d.Write.DB(); return s }
+
+// ReadSQL is the reader pool.
+func (d *DB) ReadSQL() *sql.DB { s, _ := d.Read.DB(); return s }
+
+// Ping checks both pools, for /readyz.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.WriteSQL().PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return d.ReadSQL().QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close checkpoints the WAL and closes both pools.
+func (d *DB) Close() error {
+	_, _ = d.WriteSQL().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(d.ReadSQL().Close(), d.WriteSQL().Close())
+}
+
+func filePath(dsn string) (string, error) {
+	dsn = strings.TrimSpace(dsn)
+	switch {
+	case dsn == "":
+		return "", errors.New("db: empty DATABASE_URL")
+	case strings.HasPrefix(dsn, "sqlite://"):
+		dsn = strings.TrimPrefix(dsn, "sqlite://")
+	case strings.HasPrefix(dsn, "sqlite:"):
+		dsn = strings.TrimPrefix(dsn, "sqlite:")
+	case strings.HasPrefix(dsn, "file:"):
+		dsn = strings.TrimPrefix(dsn, "file:")
+	case strings.Contains(dsn, "://"):
+		return "", fmt.Errorf("db: DATABASE_URL %q: only SQLite files are supported", dsn)
+	}
+	if i := strings.IndexByte(dsn, '?'); i >= 0 {
+		dsn = dsn[:i]
+	}
+	if dsn == "" || dsn == ":memory:" {
+		return "", errors.New("db: DATABASE_URL must name a file (the dashboard keeps money records durably)")
+	}
+	return dsn, nil
+}
+
+// connString builds the driver DSN; the driver runs these PRAGMAs on every
+// new connection, so no pooled connection can miss them.
+func connString(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	if readOnly {
+		q.Set("_query_only", "1")
+		q.Set("_txlock", "deferred")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}

@@ -1,0 +1,88 @@
+// Package models holds the plain structs stored by GORM and their typed
+// enums. Queries live in internal/store.
+package models
+
+import "time"
+
+// Role is what a staff member may do; see PRODUCT.md.
+type Role string
+
+const (
+	RoleAdmin   Role = "admin"
+	RoleFinance Role = "finance"
+	RoleAuditor Role = "auditor"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleFinance, RoleAuditor}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleFinance, RoleAuditor:
+		return true
+	}
+	return false
+}
+
+// Label is the role's name as shown to people.
+func (r Role) Label() string {
+	switch r {
+	case RoleAdmin:
+		return "Admin"
+	case RoleFinance:
+		return "Finance"
+	case RoleAuditor:
+		return "Auditor"
+	}
+	return string(r)
+}
+
+// User is a staff account.
+type User struct {
+	ID                int64
+	Email             string
+	Name              string
+	Role              Role
+	PasswordHash      string
+	Disabled          bool
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Session is a signed-in browser. The cookie holds the token; the database
+// holds only its SHA-256, so a copy of the database cannot sign anyone in.
+type Session struct {
+	ID         int64
+	TokenHash  string
+	UserID     int64
+	CSRFToken  string
+	IP         string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute expiry
+}
+
+// AuditEntry is one change a staff member made, or a sign-in event. Entries
+// are append-only: nothing updates or deletes them (a trigger enforces it).
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorID    *int64
+	ActorEmail string
+	Action     string // e.g. "user.create", "login.failed"
+	ObjectType string
+	ObjectID   string
+	Summary    string // before → after, in words
+	IP         string
+	RequestID  string
+}
+
+// Setting is one admin-editable value.
+type Setting struct {
+	Key       string `gorm:"primaryKey"`
+	Value     string
+	UpdatedAt time.Time
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one schema step. Steps are only ever appended: a released
+// step is never edited, so every database walks the same path.
+type migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+var migrations = []migration{
+	{1, "users, sessions, audit log, settings", `
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY,
+	email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	name TEXT NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('admin','finance','auditor')),
+	password_hash TEXT NOT NULL,
+	disabled INTEGER NOT NULL DEFAULT 0,
+	password_changed_at DATETIME NOT NULL,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE TABLE sessions (
+	id INTEGER PRIMARY KEY,
+	token_hash TEXT NOT NULL UNIQUE,
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	csrf_token TEXT NOT NULL,
+	ip TEXT NOT NULL DEFAULT '',
+	user_agent TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	last_seen_at DATETIME NOT NULL,
+	expires_at DATETIME NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE audit_entries (
+	id INTEGER PRIMARY KEY,
+	at DATETIME NOT NULL,
+	actor_id INTEGER REFERENCES users(id),
+	actor_email TEXT NOT NULL DEFAULT '',
+	action TEXT NOT NULL,
+	object_type TEXT NOT NULL DEFAULT '',
+	object_id TEXT NOT NULL DEFAULT '',
+	summary TEXT NOT NULL DEFAULT '',
+	ip TEXT NOT NULL DEFAULT '',
+	request_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_entries_actor ON audit_entries(actor_email COLLATE NOCASE, id);
+CREATE INDEX audit_entries_action ON audit_entries(action, id);
+CREATE INDEX audit_entries_at ON audit_entries(at);
+CREATE INDEX audit_entries_login_failures ON audit_entries(action, ip, at);
+CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;
+CREATE TABLE settings (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+`},
+}
+
+// Migrate brings the database up to the current schema. Each step runs in
+// its own transaction with its version row, so a crash leaves the database
+// at a whole step; running it again on a current database does nothing.
+func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	w := s.db.Write.WithContext(ctx)
+	if err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`).Error; err != nil {
+		return 0, fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		err := w.Transaction(func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Raw("SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return errAlreadyApplied
+			}
+			if err := tx.Exec(m.SQL).Error; err != nil {
+				return err
+			}
+			return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+				m.Version, m.Name, time.Now().UTC()).Error
+		})
+		if err == errAlreadyApplied {
+			continue
+		}
+		if err != nil {
+			return applied, fmt.Errorf("store: migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		applied++
+	}
+	return applied, nil
+}
+
+// SchemaVersion is the newest applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.Read.WithContext(ctx).Raw("SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v).Error
+	return v, err
+}

@@ -1,0 +1,53 @@
+// Package store holds every query of the dashboard, one file per entity.
+// Writes go through the single writer connection, reads through the pool.
+package store
+
+import (
+	"errors"
+	"strings"
+
+	"backoffice/internal/db"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrDuplicate is returned when a unique value is already taken.
+var ErrDuplicate = errors.New("store: already exists")
+
+var errAlreadyApplied = errors.New("store: migration already applied")
+
+// Store is the dashboard's data access.
+type Store struct {
+	db *db.DB
+}
+
+// New wraps an open database.
+func New(d *db.DB) *Store { return &Store{db: d} }
+
+// DB exposes the pools for packages that batch their own statements.
+func (s *Store) DB() *db.DB { return s.db }
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// Page is one page of a keyset-paginated list, newest first.
+type Page[T any] struct {
+	Items []T
+	// Next is the cursor for the following page: the smallest id shown.
+	// Zero when this is the last page.
+	Next int64
+}
+
+// PageSize is the default rows per page.
+const PageSize = 50
+
+// pageOf trims the one extra row fetched to learn whether a next page exists.
+func pageOf[T any](rows []T, limit int, id func(T) int64) Page[T] {
+	if len(rows) > limit {
+		rows = rows[:limit]
+		return Page[T]{Items: rows, Next: id(rows[len(rows)-1])}
+	}
+	return Page[T]{Items: rows}
+}

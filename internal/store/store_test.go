@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"backoffice/internal/db"
+	"backoffice/internal/models"
+)
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	d, err := db.Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	s := New(d)
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestMigrateTwiceIsANoOp(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	n, err := s.Migrate(ctx)
+	if err != nil || n != 0 {
+		t.Fatalf("second migrate applied %d, err %v; want 0, nil", n, err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != migrations[len(migrations)-1].Version {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+}
+
+// An older database (only the first step applied) is brought up to date
+// without losing its rows.
+func TestMigrateUpgradesAnOlderDatabase(t *testing.T) {
+	d, err := db.Open(filepath.Join(t.TempDir(), "old.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := New(d)
+	all := migrations
+	migrations = all[:1]
+	_, err = s.Migrate(context.Background())
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &models.User{Email: "old@example.com", Name: "Old", Role: models.RoleAdmin, PasswordHash: "x"}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserByEmail(context.Background(), "OLD@example.com"); err != nil {
+		t.Fatalf("user lost across upgrade: %v", err)
+	}
+}
+
+func TestAuditEntriesAreAppendOnly(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	e := &models.AuditEntry{Action: "user.create", ActorEmail: "a@example.com", Summary: "created"}
+	if err := s.Audit(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Write.Exec("UPDATE audit_entries SET summary = 'x' WHERE id = ?", e.ID).Error; err == nil {
+		t.Fatal("an audit entry was updated")
+	}
+	if err := s.db.Write.Exec("DELETE FROM audit_entries WHERE id = ?", e.ID).Error; err == nil {
+		t.Fatal("an audit entry was deleted")
+	}
+	page, err := s.ListAudit(ctx, AuditFilter{}, 10)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Summary != "created" {
+		t.Fatalf("entry changed: %+v, %v", page.Items, err)
+	}
+}
+
+func TestDisablingAUserEndsItsSessions(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u := &models.User{Email: "f@example.com", Name: "F", Role: models.RoleFinance, PasswordHash: "x"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	sess := &models.Session{TokenHash: "h1", UserID: u.ID, CSRFToken: "c", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if err := s.UpdateUser(ctx, u.ID, UserChange{Disabled: &yes}, &models.AuditEntry{Action: "user.disable"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.SessionByTokenHash(ctx, "h1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("session survived disabling: %v", err)
+	}
+}
+
+func TestAuditPagingAndFilters(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	for i := range 7 {
+		action := "user.create"
+		if i%2 == 1 {
+			action = "login.ok"
+		}
+		if err := s.Audit(ctx, &models.AuditEntry{Action: action, ActorEmail: "a@example.com", ObjectID: "obj"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen int
+	f := AuditFilter{Action: "user."}
+	for {
+		p, err := s.ListAudit(ctx, f, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Items {
+			if e.Action != "user.create" {
+				t.Fatalf("filter let through %q", e.Action)
+			}
+		}
+		seen += len(p.Items)
+		if p.Next == 0 {
+			break
+		}
+		f.Before = p.Next
+	}
+	if seen != 4 {
+		t.Fatalf("paged through %d user.* entries, want 4", seen)
+	}
+	var exported int
+	if err := s.EachAudit(ctx, AuditFilter{Actor: "A@EXAMPLE.COM"}, func(models.AuditEntry) error { exported++; return nil }); err != nil || exported != 7 {
+		t.Fatalf("exported %d, %v", exported, err)
+	}
+}

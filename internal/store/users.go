@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"backoffice/internal/models"
+)
+
+// CreateUser inserts a user; ErrDuplicate when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
+	now := time.Now().UTC()
+	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
+	err := s.db.Write.WithContext(ctx).Create(u).Error
+	if isUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+// UserByID loads one user.
+func (s *Store) UserByID(ctx context.Context, id int64) (*models.User, error) {
+	var u models.User
+	err := s.db.Read.WithContext(ctx).First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UserByEmail loads one user by email, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*models.User, error) {
+	var u models.User
+	err := s.db.Read.WithContext(ctx).Where("email = ? COLLATE NOCASE", email).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load user by email: %w", err)
+	}
+	return &u, nil
+}
+
+// ListUsers returns every user, by name. Staff lists are small.
+func (s *Store) ListUsers(ctx context.Context) ([]models.User, error) {
+	var us []models.User
+	err := s.db.Read.WithContext(ctx).Order("disabled, name COLLATE NOCASE, id").Find(&us).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return us, nil
+}
+
+// CountUsers counts staff accounts.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.Read.WithContext(ctx).Model(&models.User{}).Count(&n).Error
+	return n, err
+}
+
+// CountActiveAdmins counts admins who can sign in, so the last one is kept.
+func (s *Store) CountActiveAdmins(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.Read.WithContext(ctx).Model(&models.User{}).
+		Where("role = ? AND disabled = 0", models.RoleAdmin).Count(&n).Error
+	return n, err
+}
+
+// UserChange is applied to a user together with its audit entry.
+type UserChange struct {
+	Role         *models.Role
+	Disabled     *bool
+	PasswordHash *string
+}
+
+// UpdateUser applies the change and writes the audit entry in the same
+// transaction. A change that disables the user or replaces the password
+// ends all of that user's sessions at once.
+func (s *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, audit *models.AuditEntry) error {
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		cols := map[string]any{"updated_at": now}
+		if ch.Role != nil {
+			cols["role"] = *ch.Role
+		}
+		if ch.Disabled != nil {
+			cols["disabled"] = *ch.Disabled
+		}
+		if ch.PasswordHash != nil {
+			cols["password_hash"] = *ch.PasswordHash
+			cols["password_changed_at"] = now
+		}
+		res := tx.Model(&models.User{}).Where("id = ?", id).Updates(cols)
+		if res.Error != nil {
+			return fmt.Errorf("store: update user %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if (ch.Disabled != nil && *ch.Disabled) || ch.PasswordHash != nil || ch.Role != nil {
+			// A role change also ends sessions, so no page keeps old powers.
+			if err := tx.Where("user_id = ?", id).Delete(&models.Session{}).Error; err != nil {
+				return fmt.Errorf("store: end sessions of user %d: %w", id, err)
+			}
+		}
+		return insertAudit(tx, audit)
+	})
+}
+
+// CreateUserAudited inserts the user and its audit entry together.
+func (s *Store) CreateUserAudited(ctx context.Context, u *models.User, audit *models.AuditEntry) error {
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
+		if err := tx.Create(u).Error; err != nil {
+			if isUniqueViolation(err) {
+				return ErrDuplicate
+			}
+			return fmt.Errorf("store: create user: %w", err)
+		}
+		audit.ObjectID = fmt.Sprint(u.ID)
+		return insertAudit(tx, audit)
+	})
+}
