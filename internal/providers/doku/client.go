@@ -1,0 +1,549 @@
+// Package doku is the client for DOKU's SNAP "OVO Open API" (direct debit):
+// B2B and B2B2C access tokens, OVO account binding, balance inquiry,
+// host-to-host payment and unbinding, plus verification of the token request
+// and payment notification DOKU sends to the merchant (callback.go).
+//
+// Signatures: token requests are signed SHA256withRSA over
+// clientId|X-TIMESTAMP with the merchant's private key; transaction requests
+// with HMAC-SHA512 over METHOD:path:token:sha256(body):X-TIMESTAMP and the
+// client secret. Paths live in one table (paths.go) with both the archived
+// /direct-debit/merchant/ovo/v1.0 set and the current /direct-debit/core/v1
+// set; Config.PathSet picks one.
+package doku
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"backoffice/internal/providers/retry"
+)
+
+// Hosts of DOKU's API.
+const (
+	SandboxBaseURL    = "https://api-sandbox.doku.com"
+	ProductionBaseURL = "https://api.doku.com"
+)
+
+// Config holds the merchant's DOKU credentials. ClientID, SecretKey and
+// PrivateKey are secrets and never logged.
+type Config struct {
+	BaseURL        string // e.g. SandboxBaseURL, or the built-in sandbox
+	ClientID       string // X-CLIENT-KEY / X-PARTNER-ID
+	SecretKey      string // client secret for HMAC-SHA512
+	PrivateKey     *rsa.PrivateKey
+	DokuPublicKey  *rsa.PublicKey // verifies DOKU's token requests to the merchant
+	PathSet        PathSet        // default PathSetCurrent
+	ChannelID      string         // CHANNEL-ID header, default "H2H"
+	DeviceID       string         // default X-DEVICE-ID when a call names none
+	IPAddress      string         // default X-IP-ADDRESS when a call names none
+	Timeout        time.Duration  // per request, default 30s
+	HTTPClient     *http.Client
+	Logger         *slog.Logger
+	MaxAnswerBytes int64 // default 1 MiB
+}
+
+// Option changes a Client beyond its Config (mostly for tests).
+type Option func(*Client)
+
+// WithClock replaces time.Now.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithExternalIDs replaces the X-EXTERNAL-ID generator.
+func WithExternalIDs(next func() string) Option { return func(c *Client) { c.nextExternalID = next } }
+
+// WithRetryPolicy sets the policy for calls that are safe to repeat.
+func WithRetryPolicy(p retry.Policy) Option { return func(c *Client) { c.retry = p } }
+
+// WithRefreshMargin sets how long before expiry the B2B token is renewed
+// (default 60s, at most a tenth of the token's life).
+func WithRefreshMargin(d time.Duration) Option { return func(c *Client) { c.refreshMargin = d } }
+
+// Client calls DOKU. It is safe for concurrent use.
+type Client struct {
+	cfg            Config
+	http           *http.Client
+	log            *slog.Logger
+	now            func() time.Time
+	nextExternalID func() string
+	retry          retry.Policy
+	refreshMargin  time.Duration
+
+	tokenMu  sync.Mutex
+	token    AccessToken
+	fetching chan struct{} // one token fetch at a time; waiting honours ctx
+}
+
+// New builds a Client.
+func New(cfg Config, opts ...Option) *Client {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = SandboxBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.PathSet == "" {
+		cfg.PathSet = PathSetCurrent
+	}
+	if cfg.ChannelID == "" {
+		cfg.ChannelID = "H2H"
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.MaxAnswerBytes <= 0 {
+		cfg.MaxAnswerBytes = 1 << 20
+	}
+	c := &Client{
+		cfg:           cfg,
+		http:          cfg.HTTPClient,
+		log:           cfg.Logger,
+		now:           time.Now,
+		retry:         retry.Default,
+		refreshMargin: time.Minute,
+		fetching:      make(chan struct{}, 1),
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.nextExternalID = c.defaultExternalID
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// PathSet reports the path family in use.
+func (c *Client) PathSet() PathSet { return c.cfg.PathSet }
+
+var externalSeq atomic.Uint64
+
+// defaultExternalID makes a numeric X-EXTERNAL-ID unique per day: the WIB
+// time of day to the millisecond, a process counter and random digits (so
+// that two processes do not collide).
+func (c *Client) defaultExternalID() string {
+	t := c.now().In(wib)
+	r, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		r = big.NewInt(0)
+	}
+	return fmt.Sprintf("%s%03d%06d%06d", t.Format("150405"), t.Nanosecond()/1e6, externalSeq.Add(1)%1_000_000, r.Int64())
+}
+
+// ---- tokens ----
+
+// AccessTokenB2B returns the cached B2B token, fetching a new one when none
+// is cached or it expires within the refresh margin. Concurrent callers share
+// one fetch.
+func (c *Client) AccessTokenB2B(ctx context.Context) (*AccessToken, error) {
+	if t, ok := c.cachedToken(); ok {
+		return &t, nil
+	}
+	select {
+	case c.fetching <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &Error{Op: "access-token-b2b", Message: "Gave up waiting for a DOKU access token.", Outcome: OutcomeRejected, Err: ctx.Err()}
+	}
+	defer func() { <-c.fetching }()
+	if t, ok := c.cachedToken(); ok {
+		return &t, nil
+	}
+	var tok *AccessToken
+	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+		var err error
+		tok, err = c.fetchB2BToken(ctx)
+		return retryable(err), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.tokenMu.Lock()
+	c.token = *tok
+	c.tokenMu.Unlock()
+	return tok, nil
+}
+
+func (c *Client) cachedToken() (AccessToken, bool) {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	t := c.token
+	if t.Token == "" {
+		return t, false
+	}
+	margin := min(c.refreshMargin, t.ExpiresIn/10)
+	return t, c.now().Before(t.ExpiresAt.Add(-margin))
+}
+
+// forgetToken drops the cached token if it is still tok (DOKU said it is invalid).
+func (c *Client) forgetToken(tok string) {
+	c.tokenMu.Lock()
+	if c.token.Token == tok {
+		c.token = AccessToken{}
+	}
+	c.tokenMu.Unlock()
+}
+
+func (c *Client) fetchB2BToken(ctx context.Context) (*AccessToken, error) {
+	const op = "access-token-b2b"
+	var out tokenResponse
+	if _, err := c.tokenCall(ctx, op, EndpointTokenB2B, tokenRequest{GrantType: "client_credentials"}, &out); err != nil {
+		return nil, err
+	}
+	if out.AccessToken == "" {
+		return nil, &Error{Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's token answer carried no token.", Outcome: OutcomeRejected}
+	}
+	life := time.Duration(out.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = 900 * time.Second
+	}
+	return &AccessToken{Token: out.AccessToken, TokenType: out.TokenType, ExpiresIn: life, ExpiresAt: c.now().Add(life)}, nil
+}
+
+// AccessTokenB2B2C exchanges a binding's authCode for the customer token that
+// stands for the linked OVO account. Not retried: an authCode works once.
+func (c *Client) AccessTokenB2B2C(ctx context.Context, p *CustomerTokenParams) (*CustomerToken, error) {
+	const op = "access-token-b2b2c"
+	if p == nil || strings.TrimSpace(p.AuthCode) == "" {
+		return nil, invalidParams(op, "The OVO link code (authCode) is missing.")
+	}
+	var out tokenResponse
+	if _, err := c.tokenCall(ctx, op, EndpointTokenB2B2C, tokenRequest{GrantType: "authorization_code", AuthCode: p.AuthCode}, &out); err != nil {
+		return nil, err
+	}
+	if out.AccessToken == "" {
+		return nil, &Error{Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's customer token answer carried no token.", Outcome: OutcomeUnknown}
+	}
+	ct := &CustomerToken{
+		AccessToken: out.AccessToken, TokenType: out.TokenType, RefreshToken: out.RefreshToken,
+		RawAccessTokenExpiry: out.AccessTokenExpiryTime, RawRefreshTokenExpiry: out.RefreshTokenExpiryTime,
+		ResponseCode: out.ResponseCode,
+	}
+	if t, err := ParseTimestamp(out.AccessTokenExpiryTime); err == nil {
+		ct.AccessTokenExpiresAt = t
+	}
+	if t, err := ParseTimestamp(out.RefreshTokenExpiryTime); err == nil {
+		ct.RefreshTokenExpiresAt = t
+	}
+	return ct, nil
+}
+
+// tokenCall sends an asymmetrically signed token request.
+func (c *Client) tokenCall(ctx context.Context, op string, ep Endpoint, body any, out any) (int, error) {
+	ts := FormatTimestamp(c.now())
+	sig, err := SignToken(c.cfg.PrivateKey, c.cfg.ClientID, ts)
+	if err != nil {
+		return 0, &Error{Op: op, Message: "The DOKU private key is missing or unusable; check DOKU_PRIVATE_KEY_FILE.", Outcome: OutcomeRejected, Err: err}
+	}
+	h := http.Header{}
+	h.Set("X-CLIENT-KEY", c.cfg.ClientID)
+	h.Set("X-TIMESTAMP", ts)
+	h.Set("X-SIGNATURE", sig)
+	return c.send(ctx, op, Path(c.cfg.PathSet, ep), h, body, out)
+}
+
+// ---- transactions ----
+
+// BindAccount starts linking an OVO account; send the customer to RedirectURL.
+func (c *Client) BindAccount(ctx context.Context, p *BindParams) (*Binding, error) {
+	const op = "account-binding"
+	if p == nil || strings.TrimSpace(p.PhoneNo) == "" {
+		return nil, invalidParams(op, "The OVO phone number is missing.")
+	}
+	req := bindingRequest{PhoneNo: p.PhoneNo, AdditionalInfo: bindingRequestAddInfo{
+		Channel: ChannelOVO, CustIDMerchant: p.CustIDMerchant,
+		SuccessRegistrationURL: p.SuccessRegistrationURL, FailedRegistrationURL: p.FailedRegistrationURL,
+	}}
+	var out bindingResponse
+	ext, err := c.transaction(ctx, op, EndpointBinding, p.Device, "", "", req, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &Binding{
+		ResponseCode: out.ResponseCode, ResponseMessage: out.ResponseMessage, ReferenceNo: out.ReferenceNo,
+		RedirectURL: out.RedirectURL, CustIDMerchant: out.AdditionalInfo.CustIDMerchant,
+		Status: out.AdditionalInfo.Status, AuthCode: out.AdditionalInfo.AuthCode, ExternalID: ext,
+	}, nil
+}
+
+// BalanceInquiry reads the balance of a linked OVO account. Retried on
+// timeouts and 5xx, since reading moves no money.
+func (c *Client) BalanceInquiry(ctx context.Context, p *BalanceParams) (*Balance, error) {
+	const op = "balance-inquiry"
+	if p == nil || p.CustomerToken == "" {
+		return nil, invalidParams(op, "The OVO account is not linked (no customer token).")
+	}
+	var out balanceResponse
+	var ext string
+	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+		out = balanceResponse{}
+		var err error
+		ext, err = c.transaction(ctx, op, EndpointBalance, p.Device, p.CustomerToken, "", balanceRequest{AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
+		return retryable(err), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := &Balance{ResponseCode: out.ResponseCode, ResponseMessage: out.ResponseMessage, ExternalID: ext}
+	for _, a := range out.AccountInfos {
+		v, err := a.Amount.Value.Rupiah()
+		if err != nil {
+			return nil, &Error{Op: op, Code: out.ResponseCode, Message: "DOKU sent a balance that is not a whole rupiah amount.", Outcome: OutcomeRejected, Err: err}
+		}
+		acc := BalanceAccount{BalanceType: a.BalanceType, Amount: v, Currency: a.Amount.Currency, AvailableBalance: v}
+		if a.AvailableBalance != nil && a.AvailableBalance.Value != "" {
+			av, err := a.AvailableBalance.Value.Rupiah()
+			if err != nil {
+				return nil, &Error{Op: op, Code: out.ResponseCode, Message: "DOKU sent an available balance that is not a whole rupiah amount.", Outcome: OutcomeRejected, Err: err}
+			}
+			acc.AvailableBalance = av
+		}
+		b.Accounts = append(b.Accounts, acc)
+	}
+	return b, nil
+}
+
+// Pay charges a linked OVO account. Never retried: a timeout or 5xx answers
+// with OutcomeUnknown, and the notification (or DOKU's status) settles it.
+func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
+	const op = "payment"
+	switch {
+	case p == nil || p.CustomerToken == "":
+		return nil, invalidParams(op, "The OVO account is not linked (no customer token).")
+	case strings.TrimSpace(p.PartnerReferenceNo) == "":
+		return nil, invalidParams(op, "The payment reference is missing.")
+	case p.Amount <= 0:
+		return nil, invalidParams(op, "The amount must be at least Rp 1.")
+	}
+	payMethod := cmp(p.PayMethod, "CASH")
+	req := paymentRequest{
+		PartnerReferenceNo: p.PartnerReferenceNo,
+		Amount:             amountOf(p.Amount),
+		FeeType:            cmp(p.FeeType, "OUR"),
+		PayOptionDetails:   []payOptionDetail{{PayMethod: payMethod, TransAmount: amountOf(p.Amount), FeeAmount: amountOf(0)}},
+		AdditionalInfo: paymentAddInfo{
+			Channel: ChannelOVO, PaymentType: cmp(p.PaymentType, "SALE"),
+			SuccessPaymentURL: p.SuccessPaymentURL, FailedPaymentURL: p.FailedPaymentURL,
+		},
+	}
+	var out paymentResponse
+	ext, err := c.transaction(ctx, op, EndpointPayment, p.Device, p.CustomerToken, p.ExternalID, req, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &Payment{
+		ResponseCode: out.ResponseCode, ResponseMessage: out.ResponseMessage, ReferenceNo: out.ReferenceNo,
+		PartnerReferenceNo: out.PartnerReferenceNo, WebRedirectURL: out.WebRedirectURL, ExternalID: ext,
+		Pending: strings.HasPrefix(out.ResponseCode, "202"),
+	}, nil
+}
+
+// Unbind unlinks an OVO account; DOKU invalidates the customer token.
+func (c *Client) Unbind(ctx context.Context, p *UnbindParams) (*Unbinding, error) {
+	const op = "account-unbinding"
+	if p == nil || p.CustomerToken == "" {
+		return nil, invalidParams(op, "The OVO account is not linked (no customer token).")
+	}
+	var out unbindingResponse
+	ext, err := c.transaction(ctx, op, EndpointUnbinding, p.Device, "", "", unbindingRequest{TokenID: p.CustomerToken, AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &Unbinding{ResponseCode: out.ResponseCode, ResponseMessage: out.ResponseMessage, ReferenceNo: out.ReferenceNo, ExternalID: ext}, nil
+}
+
+// transaction sends a symmetrically signed request. When DOKU says the B2B
+// token is invalid or unknown (401xx01/03: nothing was done) it is fetched
+// again and the request repeated once with a fresh X-EXTERNAL-ID.
+func (c *Client) transaction(ctx context.Context, op string, ep Endpoint, dev Device, customerToken, externalID string, body any, out any) (string, error) {
+	raw, err := marshal(body)
+	if err != nil {
+		return "", &Error{Op: op, Message: "The request could not be encoded.", Outcome: OutcomeRejected, Err: err}
+	}
+	path := Path(c.cfg.PathSet, ep)
+	for attempt := 1; ; attempt++ {
+		tok, err := c.AccessTokenB2B(ctx)
+		if err != nil {
+			return "", retag(err, op)
+		}
+		ext := externalID
+		if ext == "" || attempt > 1 {
+			ext = c.nextExternalID()
+		}
+		ts := FormatTimestamp(c.now())
+		h := http.Header{}
+		h.Set("X-TIMESTAMP", ts)
+		h.Set("X-SIGNATURE", SignTransaction(c.cfg.SecretKey, http.MethodPost, path, tok.Token, raw, ts))
+		h.Set("X-PARTNER-ID", c.cfg.ClientID)
+		h.Set("X-EXTERNAL-ID", ext)
+		h.Set("X-DEVICE-ID", cmp(dev.DeviceID, c.cfg.DeviceID))
+		h.Set("X-IP-ADDRESS", cmp(dev.IPAddress, c.cfg.IPAddress))
+		h.Set("CHANNEL-ID", c.cfg.ChannelID)
+		h.Set("Authorization", "Bearer "+tok.Token)
+		if customerToken != "" {
+			h.Set("Authorization-Customer", "Bearer "+customerToken)
+		}
+		_, err = c.send(ctx, op, path, h, json.RawMessage(raw), out)
+		if err != nil && attempt == 1 && staleB2BToken(err) {
+			c.forgetToken(tok.Token)
+			continue
+		}
+		return ext, err
+	}
+}
+
+func staleB2BToken(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || statusPrefix(e.Code) != "401" {
+		return false
+	}
+	k := caseOf(e.Code)
+	return k == "01" || k == "03"
+}
+
+// send posts body and decodes DOKU's answer into out, turning every failure
+// into *Error with the right Outcome.
+func (c *Client) send(ctx context.Context, op, path string, h http.Header, body any, out any) (int, error) {
+	raw, err := marshal(body)
+	if err != nil {
+		return 0, &Error{Op: op, Message: "The request could not be encoded.", Outcome: OutcomeRejected, Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+path, bytes.NewReader(raw))
+	if err != nil {
+		return 0, &Error{Op: op, Message: "The DOKU address is not valid; check DOKU_BASE_URL.", Outcome: OutcomeRejected, Err: err}
+	}
+	req.Header = h
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	start := c.now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log.WarnContext(ctx, "doku request failed", "op", op, "path", path, "error", err.Error(), "duration", time.Since(start))
+		return 0, &Error{Op: op, Message: "DOKU did not answer in time or the connection failed; the result is unknown until the status is checked.", Outcome: OutcomeUnknown, Err: err}
+	}
+	defer resp.Body.Close()
+	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxAnswerBytes))
+	status := resp.StatusCode
+	var env envelope
+	decodeErr := readErr
+	if decodeErr == nil {
+		decodeErr = json.Unmarshal(answer, &env)
+	}
+	if decodeErr == nil && out != nil {
+		decodeErr = json.Unmarshal(answer, out)
+	}
+	c.log.InfoContext(ctx, "doku request", "op", op, "path", path, "status", status, "code", env.ResponseCode, "duration", time.Since(start))
+	if decodeErr != nil || env.ResponseCode == "" {
+		if decodeErr == nil {
+			decodeErr = errors.New("no responseCode")
+		}
+		return status, &Error{Op: op, HTTPStatus: status, Message: unreadableMessage(status), Outcome: outcomeForStatus(status), Err: decodeErr}
+	}
+	return status, classify(op, status, env)
+}
+
+func unreadableMessage(status int) string {
+	if outcomeForStatus(status) == OutcomeRejected {
+		return "DOKU refused the request with an unreadable answer; nothing was done."
+	}
+	return "DOKU's answer could not be read; the result is unknown until the status is checked."
+}
+
+// outcomeForStatus is the outcome when only the HTTP status is known.
+func outcomeForStatus(status int) Outcome {
+	if status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusConflict {
+		return OutcomeRejected
+	}
+	return OutcomeUnknown
+}
+
+// classify returns nil for success codes and *Error otherwise.
+func classify(op string, status int, env envelope) error {
+	code := env.ResponseCode
+	prefix := statusPrefix(code)
+	success := strings.HasPrefix(prefix, "2") && len(code) == 7
+	if success && status >= 200 && status < 300 {
+		return nil
+	}
+	e := &Error{Op: op, HTTPStatus: status, Code: code, ProviderMessage: env.ResponseMessage, Message: Describe(code)}
+	switch {
+	case success: // a success code under a failing HTTP status: do not trust either
+		e.Outcome = OutcomeUnknown
+		e.Message = "DOKU's answer contradicts itself; the result is unknown until the status is checked."
+	case prefix == "408", prefix == "409" && op == "payment":
+		// a duplicate reference means an earlier attempt may have been taken
+		e.Outcome = OutcomeUnknown
+	case strings.HasPrefix(prefix, "4"):
+		e.Outcome = OutcomeRejected
+	case prefix == "":
+		e.Outcome = outcomeForStatus(status)
+	default:
+		e.Outcome = OutcomeUnknown
+	}
+	return e
+}
+
+// retryable: only failures where DOKU may not have seen the request or
+// answered with a server error. Used for reads and token fetches only.
+func retryable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	if e.HTTPStatus == 0 {
+		return e.Outcome == OutcomeUnknown && !errors.Is(e.Err, context.Canceled)
+	}
+	p := statusPrefix(e.Code)
+	return e.HTTPStatus >= 500 || p == "429" || strings.HasPrefix(p, "5")
+}
+
+func retag(err error, op string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		cp := *e
+		cp.Op = op + " (" + e.Op + ")"
+		cp.Outcome = OutcomeRejected // no token, so the request itself was never sent
+		return &cp
+	}
+	return err
+}
+
+func invalidParams(op, msg string) error {
+	return &Error{Op: op, Message: msg, Outcome: OutcomeRejected}
+}
+
+func cmp(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// marshal encodes without HTML escaping (URLs keep their '&') and without
+// the trailing newline, so the bytes sent are the minified bytes signed.
+func marshal(v any) ([]byte, error) {
+	if r, ok := v.(json.RawMessage); ok {
+		return r, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
