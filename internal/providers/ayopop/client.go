@@ -162,9 +162,7 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 	}
 	var w wireInquiry
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &w) != nil {
-		return nil, &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
-			ProviderMessage: env.Message.Text(), Outcome: OutcomeRejected,
-			Message: "Ayopop accepted the inquiry but its details could not be read; make the inquiry again."}
+		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
 	}
 	return w.inquiry(code, env.Message), nil
 }
@@ -219,9 +217,7 @@ func (c *Client) transactionAnswer(op string, status int, env *envelope) (*Trans
 		if state == StatePending && !hasData(env.Data) {
 			return (&wireTransaction{}).transaction(code, env.Message), nil
 		}
-		return nil, &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
-			ProviderMessage: env.Message.Text(), Outcome: OutcomeUnknown,
-			Message: "Ayopop's answer could not be read." + notFinalAdvice}
+		return nil, unreadableData(op, status, code, env.Message, OutcomeUnknown)
 	case StateFailed:
 		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
 	}
@@ -241,7 +237,7 @@ func (c *Client) Balance(ctx context.Context, _ *BalanceParams) (*Balance, error
 	}
 	var w wireBalance
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &w) != nil {
-		return nil, unreadable(op, status, OutcomeRejected)
+		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
 	}
 	return &Balance{Code: code, ProviderMessage: env.Message, Balance: int64(w.Balance)}, nil
 }
@@ -259,7 +255,7 @@ func (c *Client) Products(ctx context.Context, _ *ProductsParams) ([]Product, er
 	}
 	var ws []wireProduct
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &ws) != nil {
-		return nil, unreadable(op, status, OutcomeRejected)
+		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
 	}
 	out := make([]Product, 0, len(ws))
 	for _, w := range ws {
@@ -391,6 +387,13 @@ func unreadable(op string, status int, outcome Outcome) *Error {
 		msg = fmt.Sprintf("Ayopop answered with a server error (HTTP %d).", status)
 	}
 	return &Error{Op: op, HTTPStatus: status, Outcome: outcome, Message: msg + adviceFor(op)}
+}
+
+// unreadableData is a readable code whose data could not be decoded.
+func unreadableData(op string, status, code int, msg Message, outcome Outcome) *Error {
+	return &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
+		ProviderMessage: msg.Text(), Outcome: outcome,
+		Message: "Ayopop answered but the details could not be read." + adviceFor(op)}
 }
 
 func transportError(op string, status int, err error) *Error {

@@ -107,12 +107,12 @@ var codeMessages = map[int]string{
 }
 
 var classMessages = map[Class]string{
-	ClassSuccess:       "Ayopop reports success.",
-	ClassFailed:        "Ayopop reports that the transaction failed.",
-	ClassPending:       "Ayopop says the transaction is still pending.",
-	ClassInquiryOK:     "Ayopop accepted the inquiry.",
-	ClassInquiryFailed: "Ayopop refused the inquiry.",
-	ClassUnknown:       "Ayopop answered with a code we do not know.",
+	ClassSuccess:       "Ayopop reports success",
+	ClassFailed:        "Ayopop reports that the transaction failed",
+	ClassPending:       "Ayopop says the transaction is still pending",
+	ClassInquiryOK:     "Ayopop accepted the inquiry",
+	ClassInquiryFailed: "Ayopop refused the inquiry",
+	ClassUnknown:       "Ayopop answered with a code we do not know",
 }
 
 // CodeMessage returns the clerk sentence for a response code, falling back
@@ -121,7 +121,7 @@ func CodeMessage(code int) string {
 	if m, ok := codeMessages[code]; ok {
 		return m
 	}
-	return fmt.Sprintf("%s (code %d)", classMessages[Classify(code)], code)
+	return fmt.Sprintf("%s (code %d).", classMessages[Classify(code)], code)
 }
 
 // notFinalAdvice is appended to every payment/status answer that is not final.

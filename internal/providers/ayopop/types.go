@@ -123,7 +123,7 @@ type State string
 
 const (
 	StateSuccess State = "success" // code 0: final, the OVO account was topped up
-	StatePending State = "pending" // code 299 (or 200–299): ask again after StatusCheckDelay
+	StatePending State = "pending" // code 299: ask again after StatusCheckDelay
 	StateFailed  State = "failed"  // only when FailureIsFinal and the code is in 100–199
 	StateUnknown State = "unknown" // any other code: not final, ask again
 )
@@ -136,7 +136,7 @@ func StateOf(code int) State {
 	switch {
 	case code == CodeSuccess:
 		return StateSuccess
-	case Classify(code) == ClassPending:
+	case code == CodeProcessing:
 		return StatePending
 	case FailureIsFinal && Classify(code) == ClassFailed:
 		return StateFailed
