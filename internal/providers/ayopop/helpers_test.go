@@ -2,6 +2,7 @@ package ayopop_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,3 +156,7 @@ func asError(t testing.TB, err error) *ayopop.Error {
 	}
 	return e
 }
+
+func base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func lastPart(token string) string { return token[strings.LastIndexByte(token, '.')+1:] }
