@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"backoffice/internal/models"
+	"backoffice/web/templates/layout"
+)
+
+// access says how a route is reached.
+type access int
+
+const (
+	// staff routes need a signed-in user with one of the route's roles,
+	// and CSRF on every state-changing method.
+	staff access = iota
+	// public routes need no sign-in (login, health, static files).
+	public
+	// external routes are called by providers or serve the sandboxes: no
+	// session and no CSRF; they authenticate their callers themselves.
+	external
+)
+
+// anyMethod marks a mounted handler that answers every method.
+const anyMethod = "ANY"
+
+// route is one row of the permission table.
+type route struct {
+	Method  string
+	Path    string
+	Access  access
+	Roles   []models.Role // for staff routes
+	Nav     string        // label in the navigation, for pages shown there
+	Group   string        // navigation group
+	Handler echo.HandlerFunc
+}
+
+var (
+	everyone     = []models.Role{models.RoleAdmin, models.RoleFinance, models.RoleAuditor}
+	adminOnly    = []models.Role{models.RoleAdmin}
+	adminAuditor = []models.Role{models.RoleAdmin, models.RoleAuditor}
+)
+
+// routes is the one table of every route and who may use it. A test walks
+// the router and fails if anything is registered outside this table.
+func (s *Server) routes() []route {
+	notYet := func(title, what string) echo.HandlerFunc { return s.showNotAvailable(title, what) }
+	rs := []route{
+		{Method: "GET", Path: "/healthz", Access: public, Handler: s.healthz},
+		{Method: "GET", Path: "/readyz", Access: public, Handler: s.readyz},
+		{Method: "GET", Path: "/static/*", Access: public, Handler: staticHandler()},
+		{Method: "GET", Path: "/login", Access: public, Handler: s.showLogin},
+		{Method: "POST", Path: "/login", Access: public, Handler: s.login},
+		{Method: "POST", Path: "/logout", Access: staff, Roles: everyone, Handler: s.logout},
+
+		{Method: "GET", Path: "/", Access: staff, Roles: everyone, Nav: "Overview", Group: "Home", Handler: s.showOverview},
+
+		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "OVO accounts", Group: "OVO",
+			Handler: notYet("OVO accounts", "Linked OVO accounts across Faspay and DOKU: balance, history, payments and unlinking.")},
+		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO",
+			Handler: notYet("OVO top-ups", "Ayopop OVO top-ups: inquiry, confirmation, payment, status and receipts.")},
+
+		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "Balance", Group: "OY!",
+			Handler: notYet("OY balance", "The OY partner balance with its history.")},
+		{Method: "GET", Path: "/disbursements", Access: staff, Roles: everyone, Nav: "Disbursements", Group: "OY!",
+			Handler: notYet("Disbursements", "Transfers to bank accounts and e-wallets, with inquiry and maker-checker approval.")},
+		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "Virtual accounts", Group: "OY!",
+			Handler: notYet("Virtual accounts", "OY virtual accounts and their incoming payments.")},
+		{Method: "GET", Path: "/payment-links", Access: staff, Roles: everyone, Nav: "Payment links", Group: "OY!",
+			Handler: notYet("Payment links", "OY payment checkout links and their status.")},
+		{Method: "GET", Path: "/invoices", Access: staff, Roles: everyone, Nav: "Invoices", Group: "OY!",
+			Handler: notYet("Invoices", "OY invoices with line items, including recurring invoices.")},
+
+		{Method: "GET", Path: "/callback-log", Access: staff, Roles: everyone, Nav: "Callback log", Group: "Records",
+			Handler: notYet("Callback log", "Every callback the providers sent, verified or not, with what was done with it.")},
+		{Method: "GET", Path: "/audit-log", Access: staff, Roles: adminAuditor, Nav: "Audit log", Group: "Records", Handler: s.showAuditLog},
+
+		{Method: "GET", Path: "/users", Access: staff, Roles: adminAuditor, Nav: "Staff", Group: "Admin", Handler: s.showUsers},
+		{Method: "GET", Path: "/users/new", Access: staff, Roles: adminOnly, Handler: s.showUserNew},
+		{Method: "POST", Path: "/users", Access: staff, Roles: adminOnly, Handler: s.createUser},
+		{Method: "GET", Path: "/users/:id", Access: staff, Roles: adminOnly, Handler: s.showUser},
+		{Method: "POST", Path: "/users/:id/role", Access: staff, Roles: adminOnly, Handler: s.changeUserRole},
+		{Method: "POST", Path: "/users/:id/password", Access: staff, Roles: adminOnly, Handler: s.resetUserPassword},
+		{Method: "POST", Path: "/users/:id/disable", Access: staff, Roles: adminOnly, Handler: s.disableUser},
+		{Method: "POST", Path: "/users/:id/enable", Access: staff, Roles: adminOnly, Handler: s.enableUser},
+		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin",
+			Handler: notYet("Settings", "Provider modes, the callback URLs to register with each provider, and thresholds.")},
+	}
+	for _, m := range s.mounts {
+		h := echo.WrapHandler(http.StripPrefix(m.Prefix, m.Handler))
+		rs = append(rs, route{Method: anyMethod, Path: m.Prefix + "/*", Access: external, Handler: h})
+	}
+	return rs
+}
+
+// register adds every row of the table to the router with its guards.
+func (s *Server) register() {
+	for _, r := range s.table {
+		var mw []echo.MiddlewareFunc
+		switch r.Access {
+		case staff:
+			mw = append(mw, middleware.BodyLimit(formBodyLimit), s.loadSession, s.checkCSRF, s.requireRoles(r.Roles))
+		case public:
+			mw = append(mw, middleware.BodyLimit(formBodyLimit), s.loadSession, s.checkCSRF)
+		}
+		if r.Method == anyMethod {
+			// Mounted handlers answer every method under their prefix.
+			s.echo.Any(r.Path, r.Handler, mw...)
+			continue
+		}
+		s.echo.Add(r.Method, r.Path, r.Handler, mw...)
+	}
+	// Unknown paths still get the session, so the 404 page shows the navigation.
+	s.echo.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound }, s.loadSession)
+}
+
+// navFor lists the pages a role may open, marking the current one.
+func (s *Server) navFor(role models.Role, current string) []layout.NavItem {
+	var out []layout.NavItem
+	for _, r := range s.table {
+		if r.Nav == "" || !allows(r.Roles, role) {
+			continue
+		}
+		active := current == r.Path || (r.Path != "/" && strings.HasPrefix(current, r.Path+"/"))
+		out = append(out, layout.NavItem{Label: r.Nav, Path: r.Path, Group: r.Group, Active: active})
+	}
+	return out
+}
+
+func allows(roles []models.Role, role models.Role) bool {
+	for _, r := range roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}

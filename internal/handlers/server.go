@@ -1,0 +1,239 @@
+// Package handlers serves the dashboard's pages. routes.go lists every
+// route with the roles allowed to use it; each action lives in its own
+// noun_verb.go file and reads load → parse → validate → store → redirect.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"backoffice/internal/config"
+	"backoffice/internal/models"
+	"backoffice/internal/store"
+	"backoffice/web/static"
+	"backoffice/web/templates/layout"
+	errpages "backoffice/web/templates/pages/errors"
+)
+
+// Session lifetimes.
+const (
+	IdleTimeout     = 30 * time.Minute
+	AbsoluteTimeout = 12 * time.Hour
+	// touchEvery limits how often activity is written to the database.
+	touchEvery = time.Minute
+	// formBodyLimit bounds every request that is not a callback or upload.
+	formBodyLimit = "1M"
+)
+
+// Deps is what the server needs from the outside.
+type Deps struct {
+	Config *config.Config
+	Store  *store.Store
+	Logger *slog.Logger
+	// Mounts are extra handlers served under a prefix, such as the provider
+	// sandboxes at /sandbox/oy. They bypass sessions and CSRF.
+	Mounts []Mount
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Mount serves an http.Handler under a path prefix.
+type Mount struct {
+	Prefix  string // e.g. "/sandbox/oy"
+	Handler http.Handler
+}
+
+// Server holds everything the handlers share.
+type Server struct {
+	cfg     *config.Config
+	store   *store.Store
+	log     *slog.Logger
+	cookies *sessions.CookieStore
+	now     func() time.Time
+	mounts  []Mount
+	echo    *echo.Echo
+	table   []route
+}
+
+// New builds the server and registers every route.
+func New(d Deps) (*Server, error) {
+	if d.Config == nil || d.Store == nil {
+		return nil, errors.New("handlers: config and store are required")
+	}
+	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
+		return nil, errors.New("handlers: session keys are missing")
+	}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.cookies = sessions.NewCookieStore(d.Config.SessionHashKey, d.Config.SessionBlockKey)
+	s.cookies.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(AbsoluteTimeout.Seconds()),
+		HttpOnly: true,
+		Secure:   d.Config.SecureCookies(),
+		SameSite: http.SameSiteLaxMode,
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(s.logRequests)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "request_id", requestID(c), "err", err.Error(), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(secureHeaders)
+	s.echo = e
+	s.table = s.routes()
+	s.register()
+	return s, nil
+}
+
+// Handler is the whole dashboard as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router, for tests that walk the registered routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ctx) }
+
+func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+func staticHandler() echo.HandlerFunc {
+	fs := http.FileServer(http.FS(static.FS))
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+		r := c.Request()
+		r.URL.Path = "/" + c.Param("*")
+		fs.ServeHTTP(c.Response(), r)
+		return nil
+	}
+}
+
+// render writes a page inside the layout with the given status.
+func (s *Server) render(c echo.Context, status int, title string, page templ.Component) error {
+	props := s.layoutProps(c, title)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(status)
+	ctx := templ.WithChildren(c.Request().Context(), page)
+	return layout.Page(props).Render(ctx, c.Response())
+}
+
+func (s *Server) layoutProps(c echo.Context, title string) layout.Props {
+	st := state(c)
+	p := layout.Props{Title: title, CSRF: st.csrf, Flashes: st.takeFlashes()}
+	if st.user != nil {
+		p.SignedIn = true
+		p.UserName = st.user.Name
+		p.UserRole = st.user.Role.Label()
+		p.Nav = s.navFor(st.user.Role, c.Path())
+	}
+	return p
+}
+
+// redirect answers 303 See Other after a successful change, with a flash.
+func (s *Server) redirect(c echo.Context, to string, flashKind, flash string) error {
+	if flash != "" {
+		state(c).addFlash(flashKind, flash)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// audit records a change made by the signed-in user.
+func (s *Server) auditEntry(c echo.Context, action, objectType, objectID, summary string) *models.AuditEntry {
+	e := &models.AuditEntry{
+		At:         s.now().UTC(),
+		Action:     action,
+		ObjectType: objectType,
+		ObjectID:   objectID,
+		Summary:    summary,
+		IP:         c.RealIP(),
+		RequestID:  requestID(c),
+	}
+	if u := state(c).user; u != nil {
+		id := u.ID
+		e.ActorID = &id
+		e.ActorEmail = u.Email
+	}
+	return e
+}
+
+// handleError renders every error in the layout. The person sees a
+// sentence and a reference; the details go to the log only.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		s.log.Error("error after response started", "request_id", requestID(c), "err", err.Error())
+		return
+	}
+	status := http.StatusInternalServerError
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+	}
+	p := errpages.Props{Status: status, RequestID: requestID(c)}
+	switch status {
+	case http.StatusNotFound:
+		p.Title, p.Message = "Page not found", "There is no page at this address. It may have moved, or the link may be wrong."
+	case http.StatusMethodNotAllowed:
+		p.Title, p.Message = "Not possible here", "This address does not accept that kind of request."
+	case http.StatusForbidden:
+		p.Title, p.Message = "Not allowed", "Your role does not allow this. Ask an admin if you need access."
+		if msg, ok := he.Message.(string); ok && he.Internal == nil && msg != "" && msg != http.StatusText(status) {
+			p.Message = msg
+		}
+	case http.StatusRequestEntityTooLarge:
+		p.Title, p.Message = "Too much data", "What was sent is larger than this page accepts."
+	case http.StatusBadRequest:
+		p.Title, p.Message = "Request not understood", "Something in the request could not be read. Go back and try again."
+	case http.StatusServiceUnavailable:
+		p.Title, p.Message = "Temporarily unavailable", "The dashboard cannot serve this right now. Try again in a moment."
+	default:
+		if status >= 500 {
+			status = http.StatusInternalServerError
+			p.Status = status
+			p.Title, p.Message = "Something went wrong", "The dashboard could not finish this request. Nothing was changed by the failed step. Quote the reference below if you contact support."
+			s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err.Error())
+		} else {
+			p.Title, p.Message = http.StatusText(status), "The request could not be completed."
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if rerr := s.render(c, status, p.Title, errpages.Page(p)); rerr != nil {
+		s.log.Error("render error page", "request_id", requestID(c), "err", rerr.Error())
+	}
+}

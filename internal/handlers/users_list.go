@@ -1,0 +1,19 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/models"
+	"backoffice/web/templates/pages/users"
+)
+
+func (s *Server) showUsers(c echo.Context) error {
+	list, err := s.store.ListUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	st := state(c)
+	return s.render(c, http.StatusOK, "Staff", users.List(users.ListProps{Users: list, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}))
+}

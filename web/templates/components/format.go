@@ -1,0 +1,72 @@
+// Package components holds the small pieces every page is built from:
+// fields, badges, money, times, pager, empty states.
+package components
+
+import (
+	"time"
+
+	"backoffice/internal/money"
+)
+
+// WIB is Western Indonesia Time. Indonesia keeps no daylight saving, so a
+// fixed zone is exact and needs no tz database on the server.
+var WIB = time.FixedZone("WIB", 7*60*60)
+
+// FormatTime prints a stored UTC time in WIB with the zone written.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(WIB).Format("02 Jan 2006 15:04:05") + " WIB"
+}
+
+// FormatDate prints the WIB calendar date.
+func FormatDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(WIB).Format("02 Jan 2006")
+}
+
+// FormatMoney prints rupiah as "Rp 1.967.700".
+func FormatMoney(v int64) string { return money.Format(v) }
+
+// Option is one choice of a select.
+type Option struct {
+	Value, Label string
+}
+
+// FieldProps describes one labelled input with its error.
+type FieldProps struct {
+	Name         string
+	Label        string
+	Type         string // text, email, password, number, date, search
+	Value        string
+	Error        string
+	Hint         string
+	Required     bool
+	MaxLength    int
+	Autocomplete string
+	Inputmode    string
+	Options      []Option // for selects
+}
+
+func (p FieldProps) id() string { return "f-" + p.Name }
+
+func (p FieldProps) inputType() string {
+	if p.Type == "" {
+		return "text"
+	}
+	return p.Type
+}
+
+// BadgeKind picks the colour of a status badge.
+type BadgeKind string
+
+const (
+	BadgeOK      BadgeKind = "ok"
+	BadgeWarn    BadgeKind = "warn"
+	BadgeBad     BadgeKind = "bad"
+	BadgeInfo    BadgeKind = "info"
+	BadgeNeutral BadgeKind = ""
+)
