@@ -134,9 +134,17 @@ func (c *Client) Activate(ctx context.Context, p *ActivationParams) (*Activation
 	if err := c.call(ctx, op, Paths.Activation, body, false, &r, &r.envelope); err != nil {
 		return nil, err
 	}
-	if r.RedirectURL == "" {
-		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown,
+	out, err := activationFromResponse(&r)
+	if err != nil {
+		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown, err: err,
 			Message: "Faspay accepted the activation but sent no OVO page to open; start the linking again."}
+	}
+	return out, nil
+}
+
+func activationFromResponse(r *activationResponse) (*Activation, error) {
+	if r.RedirectURL == "" {
+		return nil, errors.New("redirectURL missing")
 	}
 	return &Activation{
 		Response: string(r.Response), Status: string(r.Status), Message: string(r.Message),
@@ -189,26 +197,33 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
 	if err := c.call(ctx, op, Paths.Payment, body, false, &r, &r.envelope); err != nil {
 		return nil, err
 	}
+	out, err := paymentFromResponse(&r)
+	if err != nil {
+		return nil, &Error{Op: op, Code: NormalizeCode(string(r.ResponseCode)), ProviderMessage: string(r.ResponseDesc),
+			Outcome: OutcomeUnknown, err: err,
+			Message: "Faspay accepted the payment but its answer could not be read fully; check the transaction history before charging again."}
+	}
+	return out, nil
+}
+
+func paymentFromResponse(r *paymentResponse) (*Payment, error) {
 	out := &Payment{
 		Response: string(r.Response), Status: string(r.Status), TrxID: string(r.TrxID), BillNo: string(r.BillNo),
 		PaymentDayRaw: string(r.PaymentDay), RedirectURL: cleanRedirect(string(r.RedirectURL)), RawRedirect: string(r.RedirectURL),
 		ResponseCode: NormalizeCode(string(r.ResponseCode)), ResponseDesc: string(r.ResponseDesc),
 	}
-	unknown := func(msg string, err error) error {
-		return &Error{Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseDesc, Outcome: OutcomeUnknown, Message: msg, err: err}
-	}
 	amount, err := money.ParseDecimal(string(r.Amount))
 	if err != nil {
-		return nil, unknown("Faspay accepted the payment but its amount could not be read; check the transaction history before charging again.", err)
+		return nil, fmt.Errorf("amount: %w", err)
 	}
 	out.Amount = amount
 	if out.PaymentDayRaw != "" {
 		if out.PaymentDay, err = ParseTime(out.PaymentDayRaw); err != nil {
-			return nil, unknown("Faspay accepted the payment but its date could not be read; check the transaction history before charging again.", err)
+			return nil, fmt.Errorf("payment_day: %w", err)
 		}
 	}
 	if out.TrxID == "" {
-		return nil, unknown("Faspay accepted the payment without a transaction id; check the transaction history before charging again.", nil)
+		return nil, errors.New("trx_id missing")
 	}
 	return out, nil
 }
