@@ -1,0 +1,5 @@
+package sandbox
+
+type paymentLink struct{}
+
+func (s *Sandbox) checkoutRoutes() {}

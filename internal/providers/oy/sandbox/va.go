@@ -1,0 +1,5 @@
+package sandbox
+
+type virtualAccount struct{}
+
+func (s *Sandbox) vaRoutes() {}
