@@ -1,0 +1,49 @@
+# The two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/dashboard
+FUZZTIME  ?= 5s
+
+.PHONY: run build test test-go lint check-generated generate test-browser fuzz bench-callbacks screenshots clean
+
+## run: build and serve on 127.0.0.1:8080 with the built-in provider sandboxes;
+## an empty database gets one demo account per role, printed once.
+run: build
+	./$(BIN) serve --demo
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dashboard
+
+## test: formatting, vet, staticcheck, stale templ output, then every Go test with -race.
+test: lint check-generated test-go
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags browser ./e2e/...
+	$(GO) tool staticcheck ./...
+
+generate:
+	$(GO) tool templ generate
+
+## check-generated: fails when the committed *_templ.go files differ from templ's output.
+check-generated:
+	@scripts/check-generated.sh
+
+## test-browser: drives the real server in Debian's headless Chromium.
+test-browser:
+	$(GO) test -tags browser -count=1 -v ./e2e/
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+fuzz:
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz-short.sh
+
+## screenshots: browser tests that also keep their screenshots in ./screenshots.
+screenshots:
+	E2E_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags browser -count=1 ./e2e/
+
+clean:
+	rm -rf bin screenshots

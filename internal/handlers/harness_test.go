@@ -1,0 +1,196 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"backoffice/internal/auth"
+	"backoffice/internal/config"
+	"backoffice/internal/db"
+	"backoffice/internal/models"
+	"backoffice/internal/store"
+)
+
+const testPassword = "correct horse battery staple"
+
+// fakeClock is a settable clock shared by the server under test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testApp is a real server over a real SQLite file, reached over HTTP.
+type testApp struct {
+	t      *testing.T
+	srv    *Server
+	http   *httptest.Server
+	store  *store.Store
+	clock  *fakeClock
+	logs   *syncBuffer
+	users  map[models.Role]*models.User
+	cfg    *config.Config
+	dbPath string
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+var testHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword(testPassword)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	return openTestApp(t, filepath.Join(dir, "test.db"), nil, true)
+}
+
+func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *testApp {
+	t.Helper()
+	env := map[string]string{
+		"DASHBOARD_DATA_DIR":          filepath.Dir(dbPath),
+		"DATABASE_URL":                dbPath,
+		"DASHBOARD_SESSION_HASH_KEY":  strings.Repeat("ab", 32),
+		"DASHBOARD_SESSION_BLOCK_KEY": strings.Repeat("cd", 32),
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.EnsureSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(d)
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if clock == nil {
+		clock = &fakeClock{t: time.Now().UTC()}
+	}
+	logs := &syncBuffer{}
+	srv, err := New(Deps{Config: cfg, Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	a := &testApp{t: t, srv: srv, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath}
+	t.Cleanup(func() { hs.Close(); d.Close() })
+	if seed {
+		for _, r := range models.Roles {
+			u := &models.User{Email: string(r) + "@example.com", Name: "Test " + r.Label(), Role: r, PasswordHash: testHash()}
+			if err := st.CreateUser(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+			a.users[r] = u
+		}
+	}
+	return a
+}
+
+// browser is an HTTP client with its own cookie jar, like one browser tab.
+type browser struct {
+	a    *testApp
+	c    *http.Client
+	csrf string
+}
+
+func (a *testApp) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{a: a, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)
+
+type page struct {
+	Status   int
+	Body     string
+	Location string
+	Header   http.Header
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.a.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindStringSubmatch(string(body)); m != nil {
+		b.csrf = m[1]
+	}
+	return page{Status: resp.StatusCode, Body: string(body), Location: resp.Header.Get("Location"), Header: resp.Header}
+}
+
+func (b *browser) get(path string) page {
+	req, _ := http.NewRequest("GET", b.a.http.URL+path, nil)
+	return b.do(req)
+}
+
+// post sends a form with this tab's CSRF token unless the form sets _csrf.
+func (b *browser) post(path string, form url.Values) page {
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		if b.csrf == "" {
+			b.get("/login")
+		}
+		form.Set("_csrf", b.csrf)
+	}
+	req, _ := http.NewRequest("POST", b.a.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) login(email, password string) page {
+	b.get("/login")
+	return b.post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+func (a *testApp) signedIn(r models.Role) *browser {
+	a.t.Helper()
+	b := a.browser()
+	if p := b.login(string(r)+"@example.com", testPassword); p.Status != http.StatusSeeOther || p.Location != "/" {
+		a.t.Fatalf("login as %s: status %d location %q body %s", r, p.Status, p.Location, p.Body)
+	}
+	b.get("/") // picks up the post-login CSRF token
+	return b
+}
+
+var navLinkRe = regexp.MustCompile(`data-testid="nav-([^"]+)"`)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
