@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -697,4 +698,55 @@ func TestSandboxAnswersDocumentedRequestsInDocumentedShape(t *testing.T) {
 			t.Errorf("%s = %v, docs %v", k, top.TopUpInstruction[k], v)
 		}
 	}
+}
+
+func TestSandboxLogsNoSecrets(t *testing.T) {
+	var logs safeBuffer
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // callbacks to it fail with a transport error
+	e := newEnv(t, func(o *sandbox.Options) {
+		o.PreLinked = []string{docsPhone}
+		o.PaymentNotificationURL = deadURL + "/callbacks/faspay/payment-notification?token=cb-secret"
+		o.RetryDelay = time.Millisecond
+		o.CallbackRetries = 1
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	p, err := e.pay(t, docsPhone, "L1", 1000, faspay.PayCash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.confirm(t, p, sandbox.PIN)
+	bad := faspay.New(faspay.Config{BaseURL: e.base, MerchantID: merchantID, UserID: userID, Password: "wrong"})
+	_, _ = bad.Balance(context.Background(), &faspay.BalanceParams{PhoneNo: docsPhone})
+	deadline := time.Now().Add(3 * time.Second)
+	for strings.Count(logs.String(), "callback failed") < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "callback failed") || !strings.Contains(out, "Invalid signature") {
+		t.Fatalf("expected log lines missing:\n%s", out)
+	}
+	for _, secret := range []string{"cb-secret", password, faspay.Signature(userID, password, docsPhone), faspay.Signature(userID, "wrong", docsPhone)} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log leaks %q:\n%s", secret, out)
+		}
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
