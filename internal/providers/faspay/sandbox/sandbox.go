@@ -31,6 +31,11 @@
 //   - POST /simulate/topup (phone_no, amount) adds cash to an account.
 //   - a bill_no used before: 01 "Duplicate bill_no".
 //   - calls for a phone that is not linked (never, or after unlink): 01 "Account is not linked".
+//
+// Callbacks wait SettleDelay and are retried CallbackRetries times until a 2xx.
+// To talk to the real Faspay instead, set FASPAY_BASE_URL (for example
+// https://debit-sandbox.faspay.co.id) with FASPAY_MERCHANT_ID, FASPAY_MERCHANT_NAME,
+// FASPAY_USER_ID and FASPAY_PASSWORD; see docs/providers/faspay.md.
 package sandbox
 
 import (
