@@ -437,7 +437,14 @@ func (c *Client) send(ctx context.Context, op, path string, h http.Header, body 
 	}
 	defer resp.Body.Close()
 	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxAnswerBytes))
-	status := resp.StatusCode
+	code, err := decodeAnswer(op, resp.StatusCode, answer, readErr, out)
+	c.log.InfoContext(ctx, "doku request", "op", op, "path", path, "status", resp.StatusCode, "code", code, "duration", time.Since(start))
+	return resp.StatusCode, err
+}
+
+// decodeAnswer turns DOKU's answer into out, or into *Error with the right
+// Outcome; it returns the responseCode seen. Pure, so it can be fuzzed.
+func decodeAnswer(op string, status int, answer []byte, readErr error, out any) (string, error) {
 	var env envelope
 	decodeErr := readErr
 	if decodeErr == nil {
@@ -446,14 +453,13 @@ func (c *Client) send(ctx context.Context, op, path string, h http.Header, body 
 	if decodeErr == nil && out != nil {
 		decodeErr = json.Unmarshal(answer, out)
 	}
-	c.log.InfoContext(ctx, "doku request", "op", op, "path", path, "status", status, "code", env.ResponseCode, "duration", time.Since(start))
 	if decodeErr != nil || env.ResponseCode == "" {
 		if decodeErr == nil {
 			decodeErr = errors.New("no responseCode")
 		}
-		return status, &Error{Op: op, HTTPStatus: status, Message: unreadableMessage(status), Outcome: outcomeForStatus(status), Err: decodeErr}
+		return env.ResponseCode, &Error{Op: op, HTTPStatus: status, Code: env.ResponseCode, ProviderMessage: env.ResponseMessage, Message: unreadableMessage(status), Outcome: outcomeForStatus(status), Err: decodeErr}
 	}
-	return status, classify(op, status, env)
+	return env.ResponseCode, classify(op, status, env)
 }
 
 func unreadableMessage(status int) string {
