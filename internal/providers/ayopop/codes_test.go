@@ -1,12 +1,9 @@
 package ayopop
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 )
-
-func strconvQuote(s string) string { return strconv.Quote(strings.ToValidUTF8(s, "")) }
 
 func TestClassify(t *testing.T) {
 	cases := []struct {
