@@ -184,9 +184,9 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Transaction, error
 		ProductCode: p.ProductCode, Amount: p.Amount, InquiryID: p.InquiryID}
 	env, status, err := c.once(ctx, op, PathPayment, req)
 	if err != nil {
-		return nil, err.(*Error)
+		return nil, err
 	}
-	return c.transactionAnswer(op, status, env)
+	return transactionAnswer(op, status, env, p.RefNumber)
 }
 
 // Status asks where a top-up stands (/bill/status). A nil error means a
@@ -201,23 +201,29 @@ func (c *Client) Status(ctx context.Context, p *StatusParams) (*Transaction, err
 	if err != nil {
 		return nil, err
 	}
-	return c.transactionAnswer(op, status, env)
+	return transactionAnswer(op, status, env, p.RefNumber)
 }
 
-// transactionAnswer interprets a payment or status answer.
-func (c *Client) transactionAnswer(op string, status int, env *envelope) (*Transaction, error) {
+// transactionAnswer interprets a payment or status answer about ref.
+func transactionAnswer(op string, status int, env *envelope, ref string) (*Transaction, error) {
 	code := int(*env.ResponseCode)
-	state := StateOf(code)
-	switch state {
+	switch StateOf(code) {
 	case StateSuccess, StatePending:
 		var w wireTransaction
-		if hasData(env.Data) && json.Unmarshal(env.Data, &w) == nil {
-			return w.transaction(code, env.Message), nil
+		if hasData(env.Data) && json.Unmarshal(env.Data, &w) != nil {
+			return nil, unreadableData(op, status, code, env.Message, OutcomeUnknown)
 		}
-		if state == StatePending && !hasData(env.Data) {
-			return (&wireTransaction{}).transaction(code, env.Message), nil
+		tx := w.transaction(code, env.Message)
+		if tx.RefNumber == "" {
+			tx.RefNumber = ref
 		}
-		return nil, unreadableData(op, status, code, env.Message, OutcomeUnknown)
+		if tx.RefNumber != ref {
+			// An answer about another top-up says nothing about ours.
+			return nil, &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
+				ProviderMessage: env.Message.Text(), Outcome: OutcomeUnknown,
+				Message: "Ayopop answered about another reference number (" + tx.RefNumber + ")." + notFinalAdvice}
+		}
+		return tx, nil
 	case StateFailed:
 		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
 	}
@@ -275,10 +281,10 @@ func (c *Client) read(ctx context.Context, op, path string, payload any) (*envel
 		status int
 	)
 	err := retry.Do(ctx, c.retry, func(ctx context.Context, attempt int) (bool, error) {
-		var err error
-		env, status, err = c.once(ctx, op, path, payload)
-		if err != nil {
-			return true, err
+		var e *Error
+		env, status, e = c.once(ctx, op, path, payload)
+		if e != nil {
+			return true, e
 		}
 		if status >= 500 {
 			// A well-formed answer on a 5xx is still the server struggling: try again.
@@ -287,13 +293,17 @@ func (c *Client) read(ctx context.Context, op, path string, payload any) (*envel
 		return false, nil
 	})
 	if err != nil {
-		return nil, status, err.(*Error)
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, status, e
+		}
+		return nil, status, transportError(op, status, err)
 	}
 	return env, status, nil
 }
 
 // once performs one HTTP exchange and decodes the envelope.
-func (c *Client) once(ctx context.Context, op, path string, payload any) (*envelope, int, error) {
+func (c *Client) once(ctx context.Context, op, path string, payload any) (*envelope, int, *Error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, 0, &Error{Op: op, Outcome: OutcomeRejected, Message: "The request could not be built.", err: err}

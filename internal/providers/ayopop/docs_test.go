@@ -137,3 +137,16 @@ func TestVerbatimStatusSampleIsTruncated(t *testing.T) {
 		t.Fatalf("outcome = %v", e.Outcome)
 	}
 }
+
+func TestAnswerAboutAnotherRefNumberIsNotTrusted(t *testing.T) {
+	srv := newRecorder(t, answerWith(http.StatusOK, fixture(t, "status_response.json"))) // about 48438402
+	_, err := newClient(srv.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "OTHER-1"})
+	if e := asError(t, err); e.Outcome != ayopop.OutcomeUnknown || e.Code != "0" {
+		t.Fatalf("err = %v", e)
+	}
+	pending := newRecorder(t, answerWith(http.StatusOK, []byte(`{"success":true,"responseCode":299,"message":{"EN":"processing"}}`)))
+	tx, err := newClient(pending.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "R-7"})
+	if err != nil || tx.State != ayopop.StatePending || tx.RefNumber != "R-7" {
+		t.Fatalf("tx = %+v, %v", tx, err)
+	}
+}

@@ -142,6 +142,7 @@ type Sandbox struct {
 	wg     sync.WaitGroup
 
 	mu        sync.Mutex
+	closed    bool
 	balance   int64
 	nextInq   int64
 	nextRef   int64
@@ -190,8 +191,26 @@ func New(opts Options) *Sandbox {
 
 // Close stops pending settlements and callbacks and waits for them.
 func (s *Sandbox) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+}
+
+// spawn runs fn in the background unless the sandbox is closed, so that
+// Close can wait for every goroutine.
+func (s *Sandbox) spawn(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
 }
 
 // Balance is the current partner deposit (for tests and the demo screen).
@@ -600,9 +619,7 @@ func (s *Sandbox) payment(w http.ResponseWriter, payload []byte) {
 
 // settleLater finishes a processing top-up after SettleDelay.
 func (s *Sandbox) settleLater(ref string) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.spawn(func() {
 		timer := time.NewTimer(s.opts.SettleDelay)
 		defer timer.Stop()
 		select {
@@ -615,7 +632,7 @@ func (s *Sandbox) settleLater(ref string) {
 		fail := t != nil && trigger(t.account) == "9001"
 		s.mu.Unlock()
 		s.settle(ref, !fail)
-	}()
+	})
 }
 
 // settle moves a processing top-up to its final code and sends the callback.
@@ -667,16 +684,14 @@ func statusResponse(t *txn) response {
 }
 
 func (s *Sandbox) sendCallback(body response) {
-	if s.opts.CallbackURL == "" || s.ctx.Err() != nil {
+	if s.opts.CallbackURL == "" {
 		return
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.spawn(func() {
 		for attempt := 1; attempt <= 4; attempt++ {
 			if s.postCallback(raw) {
 				return
@@ -690,7 +705,7 @@ func (s *Sandbox) sendCallback(body response) {
 			}
 		}
 		s.log.Warn("ayopop sandbox: callback gave up after 4 attempts")
-	}()
+	})
 }
 
 func (s *Sandbox) postCallback(raw []byte) bool {
