@@ -52,7 +52,7 @@ func (s *Sandbox) scheduleNotify(p payment) {
 			AdditionalInfo:             map[string]string{"channel": doku.ChannelOVO, "custIdMerchant": p.custIDMerchant},
 		})
 		for attempt := 1; attempt <= s.opts.CallbackAttempts; attempt++ {
-			err := s.deliver(body)
+			err := s.deliver(body, p.notifyExternalID)
 			if err == nil {
 				s.log.Info("doku sandbox notification delivered", "partnerReferenceNo", p.partnerReferenceNo, "attempt", attempt)
 				return
@@ -77,7 +77,7 @@ func (s *Sandbox) sleep(d time.Duration) bool {
 }
 
 // deliver obtains a token from the merchant and posts one notification.
-func (s *Sandbox) deliver(body []byte) error {
+func (s *Sandbox) deliver(body []byte, externalID string) error {
 	ctx, cancel := context.WithTimeout(s.ctx, 15*time.Second)
 	defer cancel()
 	token, err := s.merchantToken(ctx)
@@ -104,7 +104,7 @@ func (s *Sandbox) deliver(body []byte) error {
 	h.Set("X-TIMESTAMP", ts)
 	h.Set("X-SIGNATURE", sig)
 	h.Set("X-PARTNER-ID", s.opts.ClientID)
-	h.Set("X-EXTERNAL-ID", randomDigits(20))
+	h.Set("X-EXTERNAL-ID", externalID)
 	h.Set("CHANNEL-ID", "H2H")
 	var ack struct {
 		ResponseCode string `json:"responseCode"`

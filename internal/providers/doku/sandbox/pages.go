@@ -187,6 +187,7 @@ func (s *Sandbox) paySubmit(w http.ResponseWriter, r *http.Request) {
 		acc.balance -= p.amount
 		p.status, p.statusDesc = doku.StatusSuccess, "Success"
 	}
+	p.notifyExternalID = randomDigits(20)
 	snap := *p
 	s.mu.Unlock()
 	s.scheduleNotify(snap)

@@ -134,6 +134,9 @@ type payment struct {
 	status                                      doku.TransactionStatus
 	statusDesc                                  string
 	tries                                       int
+	// notifyExternalID is the notification's X-EXTERNAL-ID, the same on every
+	// attempt and resend so the merchant can recognise repeats.
+	notifyExternalID string
 }
 
 // New builds a Sandbox; call Close to stop its notification goroutines.
