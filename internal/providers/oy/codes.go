@@ -90,6 +90,10 @@ var disbursementCodes = map[string]CodeInfo{
 // vaCodes overrides the codes whose meaning differs in the "VA Aggregator
 // Response Codes" table.
 var vaCodes = map[string]CodeInfo{
+	// 204 for an unknown VA id is what the sandbox answers; OY's VA table
+	// does not list a not-found code (unconfirmed).
+	"204": {Meaning: "Request is Rejected (VA is not found)", Final: true,
+		Clerk: "OY has no virtual account with this id."},
 	"211": {Meaning: "Request is Rejected (Bank code is not available for this service)", Final: true,
 		Clerk: "OY cannot create virtual accounts at this bank; choose another bank."},
 	"212": {Meaning: "Request is Rejected (Given amount are lesser than allowed value for static va)", Final: true,

@@ -136,3 +136,25 @@ func FuzzAmount(f *testing.F) {
 		_ = v.UnmarshalJSON(b)
 	})
 }
+
+func FuzzVAResponses(f *testing.F) {
+	seed(f, "va_create_response.json", "va_get_response.json", "va_update_response.json", "va_list_response.json", "va_tx_history_response.json")
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 100 || status > 599 {
+			status = 200
+		}
+		c := fuzzClient(status, body)
+		ctx := context.Background()
+		_, err := c.CreateVA(ctx, &CreateVAParams{PartnerUserID: "u", BankCode: "002", IsOpen: true})
+		checkErr(t, err)
+		_, err = c.GetVA(ctx, "id")
+		checkErr(t, err)
+		amt := int64(1)
+		_, err = c.UpdateVA(ctx, "id", &UpdateVAParams{Amount: &amt})
+		checkErr(t, err)
+		_, err = c.ListVAs(ctx, nil)
+		checkErr(t, err)
+		_, err = c.VATransactions(ctx, "id", &ListParams{Limit: 3})
+		checkErr(t, err)
+	})
+}

@@ -3,6 +3,7 @@ package oy_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -210,3 +211,5 @@ func serveFixture(t *testing.T, status int, body []byte) *oy.Client {
 	return oy.New(oy.Config{BaseURL: srv.URL, Username: testUser, APIKey: testKey, Timeout: 2 * time.Second},
 		oy.WithRetry(retry.Policy{Attempts: 1}))
 }
+
+func asError(err error, target **oy.Error) bool { return errors.As(err, target) }

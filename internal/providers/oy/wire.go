@@ -119,3 +119,29 @@ type wireStatus struct {
 	Code    jsonString `json:"code"`
 	Message jsonString `json:"message"`
 }
+
+// parseAnyTime tries the layouts OY uses across products.
+func parseAnyTime(s string) time.Time {
+	return parseLocal(s, LayoutDateTime, LayoutDisbursement, LayoutVACallback, time.RFC3339Nano,
+		"2006-01-02T15:04:05", "2006-01-02T15:04:05.000", "02-01-2006", "2006-01-02")
+}
+
+// msTime converts Unix milliseconds; -1 (no expiry) and 0 give the zero time.
+func msTime(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).In(Jakarta)
+}
+
+// jsonInt decodes an integer sent as a number or a string; null gives 0.
+type jsonInt int64
+
+func (n *jsonInt) UnmarshalJSON(b []byte) error {
+	var a jsonAmount
+	if err := a.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*n = jsonInt(a)
+	return nil
+}
