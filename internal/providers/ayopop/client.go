@@ -209,8 +209,9 @@ func transactionAnswer(op string, status int, env *envelope, ref string) (*Trans
 	code := int(*env.ResponseCode)
 	switch StateOf(code) {
 	case StateSuccess, StatePending:
+		// A success must describe the top-up; a bare 299 may omit the details.
 		var w wireTransaction
-		if hasData(env.Data) && json.Unmarshal(env.Data, &w) != nil {
+		if (code == CodeSuccess && !hasData(env.Data)) || (hasData(env.Data) && json.Unmarshal(env.Data, &w) != nil) {
 			return nil, unreadableData(op, status, code, env.Message, OutcomeUnknown)
 		}
 		tx := w.transaction(code, env.Message)

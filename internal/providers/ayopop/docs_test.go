@@ -150,3 +150,11 @@ func TestAnswerAboutAnotherRefNumberIsNotTrusted(t *testing.T) {
 		t.Fatalf("tx = %+v, %v", tx, err)
 	}
 }
+
+func TestSuccessWithoutDetailsIsNotTrusted(t *testing.T) {
+	srv := newRecorder(t, answerWith(http.StatusOK, []byte(`{"success":true,"responseCode":0,"message":{"EN":"ok"}}`)))
+	_, err := newClient(srv.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "R-8"})
+	if e := asError(t, err); e.Outcome != ayopop.OutcomeUnknown || e.Code != "0" {
+		t.Fatalf("err = %v", e)
+	}
+}
