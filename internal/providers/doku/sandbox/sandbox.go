@@ -41,7 +41,13 @@
 //
 // Simulate endpoints (not DOKU's): POST /simulate/balance (form phoneNo,
 // value) sets a balance; POST /simulate/notify (form partnerReferenceNo)
-// sends a finished payment's notification again.
+// sends a finished payment's notification again. LoadOrCreateKeys keeps the
+// merchant's and the sandbox's key pairs in the data directory.
+//
+// Against the real DOKU: set DOKU_BASE_URL (https://api-sandbox.doku.com,
+// production https://api.doku.com), DOKU_CLIENT_ID, DOKU_SECRET_KEY,
+// DOKU_PRIVATE_KEY_FILE (the merchant key whose public half is uploaded to
+// DOKU) and DOKU_PUBLIC_KEY_FILE (DOKU's key); the sandbox is then unused.
 package sandbox
 
 import (
