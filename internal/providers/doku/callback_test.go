@@ -57,6 +57,13 @@ func TestVerifyTokenRequest(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
 		}
 	}
+	c := New(Config{ClientID: testClientID, SecretKey: testSecret, DokuPublicKey: &dokuKey.PublicKey})
+	if err := c.VerifyTokenRequest(good, body, cbNow); err != nil {
+		t.Errorf("client VerifyTokenRequest: %v", err)
+	}
+	if v, ok := c.NotificationVerifier().(HMACVerifier); !ok || v.Secret != testSecret {
+		t.Errorf("NotificationVerifier = %#v", c.NotificationVerifier())
+	}
 }
 
 func TestTokenIssuer(t *testing.T) {

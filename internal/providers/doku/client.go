@@ -126,6 +126,16 @@ func New(cfg Config, opts ...Option) *Client {
 	return c
 }
 
+// VerifyTokenRequest checks DOKU's token request to the merchant with this
+// client's id and Config.DokuPublicKey (see the package-level function).
+func (c *Client) VerifyTokenRequest(header http.Header, body []byte, now time.Time) error {
+	return VerifyTokenRequest(header, body, c.cfg.DokuPublicKey, c.cfg.ClientID, now)
+}
+
+// NotificationVerifier is the default notification signature check:
+// HMAC-SHA512 with this client's secret.
+func (c *Client) NotificationVerifier() SignatureVerifier { return HMACVerifier{Secret: c.cfg.SecretKey} }
+
 // PathSet reports the path family in use.
 func (c *Client) PathSet() PathSet { return c.cfg.PathSet }
 
@@ -378,8 +388,10 @@ func (c *Client) transaction(ctx context.Context, op string, ep Endpoint, dev De
 		if err != nil {
 			return "", retag(err, op)
 		}
+		// A caller's id is kept (it may be stored already; the refused
+		// attempt was never recorded); a generated one is fresh each time.
 		ext := externalID
-		if ext == "" || attempt > 1 {
+		if ext == "" {
 			ext = c.nextExternalID()
 		}
 		ts := FormatTimestamp(c.now())
@@ -429,7 +441,7 @@ func (c *Client) send(ctx context.Context, op, path string, h http.Header, body 
 	req.Header = h
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	start := c.now()
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.log.WarnContext(ctx, "doku request failed", "op", op, "path", path, "error", err.Error(), "duration", time.Since(start))
