@@ -134,7 +134,9 @@ func (c *Client) VerifyTokenRequest(header http.Header, body []byte, now time.Ti
 
 // NotificationVerifier is the default notification signature check:
 // HMAC-SHA512 with this client's secret.
-func (c *Client) NotificationVerifier() SignatureVerifier { return HMACVerifier{Secret: c.cfg.SecretKey} }
+func (c *Client) NotificationVerifier() SignatureVerifier {
+	return HMACVerifier{Secret: c.cfg.SecretKey}
+}
 
 // PathSet reports the path family in use.
 func (c *Client) PathSet() PathSet { return c.cfg.PathSet }
