@@ -125,3 +125,34 @@ func nonEmpty(ss ...string) []string {
 	}
 	return out
 }
+
+// CheckoutCallback is OY's payment checkout / invoice callback.
+type CheckoutCallback struct {
+	CheckoutPayment
+}
+
+// ParseCheckoutCallback reads the payment link or invoice callback body.
+func ParseCheckoutCallback(body []byte) (*CheckoutCallback, error) {
+	var w wirePayment
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, malformed("%v", err)
+	}
+	word, ok := statusWord(w.Status)
+	if !ok {
+		return nil, malformed("no status word")
+	}
+	if w.PartnerTxID == "" {
+		return nil, malformed("no partner_tx_id")
+	}
+	return &CheckoutCallback{CheckoutPayment: *w.payment(word)}, nil
+}
+
+// DedupKey recognises a repeated callback: the same ids in the same state.
+func (c *CheckoutCallback) DedupKey() string {
+	return "oy:checkout:" + c.PartnerTxID + ":" + c.TxRefNumber + ":" + string(c.Status)
+}
+
+// References are the ids a clerk would search for.
+func (c *CheckoutCallback) References() []string {
+	return nonEmpty(c.PartnerTxID, c.TxRefNumber, c.VANumber, c.SenderPhone)
+}

@@ -3,6 +3,7 @@ package oy_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +77,38 @@ func TestVerifyToken(t *testing.T) {
 		if err := oy.VerifyToken(tc.got, tc.want); !errors.Is(err, tc.err) {
 			t.Errorf("%q/%q: %v", tc.got, tc.want, err)
 		}
+	}
+}
+
+func TestParseCheckoutCallback(t *testing.T) {
+	// The page lists the callback's parameters without a sample; the status
+	// sample carries the same fields.
+	cb, err := oy.ParseCheckoutCallback(fixture(t, "checkout_status_response.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cb.PartnerTxID != "partner000001" || cb.Amount != 15000 || cb.Status != oy.CheckoutSuccess || !cb.Status.Paid() {
+		t.Errorf("got %+v", cb)
+	}
+	if cb.DedupKey() != "oy:checkout:partner000001:1234567:success" {
+		t.Errorf("dedup %q", cb.DedupKey())
+	}
+	if !slices.Equal(cb.References(), []string{"partner000001", "1234567", "+6281111111"}) {
+		t.Errorf("refs %v", cb.References())
+	}
+	for _, body := range []string{``, `{}`, `{"partner_tx_id":"x"}`, `{"partner_tx_id":"x","status":false}`, `{"status":"complete"}`,
+		`{"partner_tx_id":"x","status":"complete","amount":"1.5"}`} {
+		if _, err := oy.ParseCheckoutCallback([]byte(body)); !errors.Is(err, oy.ErrMalformed) {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+	for _, s := range []oy.CheckoutStatus{oy.CheckoutWaitingPayment, oy.CheckoutExpiredVA, oy.CheckoutChargeInProgress, oy.CheckoutChargeSuccess,
+		oy.CheckoutChargeFailed, oy.CheckoutDisburseInProgress, oy.CheckoutComplete, oy.CheckoutClosed, oy.CheckoutCreated, oy.CheckoutExpired, oy.CheckoutFailed} {
+		if strings.Contains(s.Clerk(), "does not know") {
+			t.Errorf("%s has no sentence", s)
+		}
+	}
+	if !strings.Contains(oy.CheckoutStatus("weird").Clerk(), "weird") {
+		t.Error("unknown status sentence")
 	}
 }

@@ -158,3 +158,44 @@ func FuzzVAResponses(f *testing.F) {
 		checkErr(t, err)
 	})
 }
+
+func FuzzCheckoutResponses(f *testing.F) {
+	seed(f, "checkout_create_response.json", "invoice_create_response.json", "checkout_status_response.json",
+		"checkout_get_response.json", "checkout_delete_response.json")
+	f.Add(200, []byte(`{"status":false,"message":"Can not delete, status transaction is COMPLETE"}`))
+	f.Add(200, []byte(`{"status":true,"data":{"invoiceData":{"invoiceItems":"[{\"date_of_purchase\":\"2020-09-20\"}]"}}}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 100 || status > 599 {
+			status = 200
+		}
+		c := fuzzClient(status, body)
+		ctx := context.Background()
+		_, err := c.CreateCheckout(ctx, &CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 20000})
+		checkErr(t, err)
+		_, err = c.CreateInvoice(ctx, &InvoiceParams{CheckoutParams: CheckoutParams{PartnerTxID: "a", SenderName: "A", IsOpen: true}})
+		checkErr(t, err)
+		_, err = c.PaymentStatus(ctx, &PaymentStatusParams{PartnerTxID: "a"})
+		checkErr(t, err)
+		_, err = c.GetCheckout(ctx, "a")
+		checkErr(t, err)
+		checkErr(t, c.DeleteCheckout(ctx, "a"))
+	})
+}
+
+func FuzzParseCheckoutCallback(f *testing.F) {
+	b, _ := os.ReadFile("testdata/checkout_status_response.json")
+	f.Add(b)
+	f.Add([]byte(`{"partner_tx_id":"x","status":"complete","amount":"15000.00","created":"2020-01-01 00:00:00"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		cb, err := ParseCheckoutCallback(body)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("untyped %v", err)
+			}
+			return
+		}
+		if cb.PartnerTxID == "" || cb.Status == "" || cb.DedupKey() == "" || cb.Status.Clerk() == "" {
+			t.Fatalf("accepted %+v", cb)
+		}
+	})
+}
