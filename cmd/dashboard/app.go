@@ -9,87 +9,68 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
+	"backoffice/internal/app"
 	"backoffice/internal/config"
-	"backoffice/internal/db"
-	"backoffice/internal/handlers"
 	"backoffice/internal/store"
 )
 
-// app is the opened configuration and database shared by the subcommands.
-type app struct {
-	cfg   *config.Config
-	db    *db.DB
+// cli is the opened configuration and database shared by the subcommands.
+type cli struct {
+	app   *app.App
 	store *store.Store
 	log   *slog.Logger
 }
 
-func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) (*app, error) {
+func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) (*cli, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.EnsureSecrets(); err != nil {
-		return nil, err
-	}
 	log := newLogger(stderr, cfg.LogLevel)
-	d, err := db.Open(cfg.DatabaseURL)
+	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(d)
-	n, err := st.Migrate(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	if n > 0 {
-		log.Info("database migrated", "steps", n, "path", d.Path)
-	}
-	return &app{cfg: cfg, db: d, store: st, log: log}, nil
+	return &cli{app: a, store: a.Store, log: log}, nil
 }
 
-func (a *app) close() {
-	if err := a.db.Close(); err != nil {
-		a.log.Error("close database", "err", err.Error())
+func (c *cli) close() {
+	if err := c.app.Close(); err != nil {
+		c.log.Error("close", "err", err.Error())
 	}
 }
 
-func (a *app) schemaVersion(ctx context.Context) int {
-	v, _ := a.store.SchemaVersion(ctx)
+func (c *cli) schemaVersion(ctx context.Context) int {
+	v, _ := c.store.SchemaVersion(ctx)
 	return v
 }
 
 // serve runs until ctx ends (SIGTERM or SIGINT), then drains requests in
-// flight before the database is closed.
-func (a *app) serve(ctx context.Context, args []string, stdout io.Writer) error {
+// flight; close() then stops the worker, commits queued callbacks and
+// closes the database.
+func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "seed demo accounts into an empty database and print their logins once")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if *demo {
-		if err := seedDemo(ctx, a.store, stdout); err != nil {
+		if err := seedDemo(ctx, c.store, stdout); err != nil {
 			return err
 		}
 	}
-	mounts, closeSandboxes, err := a.sandboxes()
-	if err != nil {
+	if err := c.app.Build(app.Options{}); err != nil {
 		return err
 	}
-	defer closeSandboxes()
-	srv, err := handlers.New(handlers.Deps{Config: a.cfg, Store: a.store, Logger: a.log, Mounts: mounts})
+	cfg := c.app.Config
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           c.app.Server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
@@ -97,25 +78,19 @@ func (a *app) serve(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	a.log.Info("serving", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL)
-	fmt.Fprintf(stdout, "Dashboard running at %s (Ctrl-C to stop)\n", strings.TrimRight(a.cfg.BaseURL, "/"))
+	c.log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
+	fmt.Fprintf(stdout, "Dashboard running at %s (Ctrl-C to stop)\n", cfg.BaseURL)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down: draining requests in flight")
+	c.log.Info("shutting down: draining requests in flight")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	a.log.Info("stopped cleanly")
+	c.log.Info("stopped cleanly")
 	return nil
-}
-
-// sandboxes builds the provider sandboxes for providers with no base URL.
-// Filled in as the provider packages land.
-func (a *app) sandboxes() ([]handlers.Mount, func(), error) {
-	return nil, func() {}, nil
 }

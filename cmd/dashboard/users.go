@@ -18,7 +18,7 @@ import (
 
 // addUser creates a staff account from the command line, reading the
 // password from standard input so it never appears in the process list.
-func (a *app) addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func (a *cli) addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	email := fs.String("email", "", "email address (the login)")
 	name := fs.String("name", "", "full name")

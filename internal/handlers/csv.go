@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,3 +78,5 @@ func withQuery(path string, q url.Values, key, value string) string {
 	}
 	return path
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -90,6 +90,12 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin",
 			Handler: notYet("Settings", "Provider modes, the callback URLs to register with each provider, and thresholds.")},
 	}
+	if s.callbacks != nil {
+		for _, ep := range s.callbacks.Endpoints {
+			// Every method is accepted and stored, so even a wrong one is in the log.
+			rs = append(rs, route{Method: anyMethod, Path: ep.Path, Access: external, Handler: s.receiveCallback(ep)})
+		}
+	}
 	for _, m := range s.mounts {
 		h := echo.WrapHandler(http.StripPrefix(m.Prefix, m.Handler))
 		rs = append(rs, route{Method: anyMethod, Path: m.Prefix + "/*", Access: external, Handler: h})

@@ -41,6 +41,8 @@ type Deps struct {
 	// Mounts are extra handlers served under a prefix, such as the provider
 	// sandboxes at /sandbox/oy. They bypass sessions and CSRF.
 	Mounts []Mount
+	// Callbacks receives provider callbacks; nil serves no callback URLs.
+	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -53,14 +55,15 @@ type Mount struct {
 
 // Server holds everything the handlers share.
 type Server struct {
-	cfg     *config.Config
-	store   *store.Store
-	log     *slog.Logger
-	cookies *sessions.CookieStore
-	now     func() time.Time
-	mounts  []Mount
-	echo    *echo.Echo
-	table   []route
+	cfg       *config.Config
+	store     *store.Store
+	log       *slog.Logger
+	cookies   *sessions.CookieStore
+	now       func() time.Time
+	mounts    []Mount
+	callbacks *Callbacks
+	echo      *echo.Echo
+	table     []route
 }
 
 // New builds the server and registers every route.
@@ -71,7 +74,7 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -90,6 +93,9 @@ func New(d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// The peer address, not X-Forwarded-For: allow-lists and sign-in
+	// throttling must not trust a header anyone can send.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
 	e.Use(s.logRequests)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -57,7 +57,6 @@ type Session struct {
 	ID         int64
 	TokenHash  string
 	UserID     int64
-	CSRFToken  string
 	IP         string
 	UserAgent  string
 	CreatedAt  time.Time

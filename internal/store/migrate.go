@@ -33,7 +33,6 @@ CREATE TABLE sessions (
 	id INTEGER PRIMARY KEY,
 	token_hash TEXT NOT NULL UNIQUE,
 	user_id INTEGER NOT NULL REFERENCES users(id),
-	csrf_token TEXT NOT NULL,
 	ip TEXT NOT NULL DEFAULT '',
 	user_agent TEXT NOT NULL DEFAULT '',
 	created_at DATETIME NOT NULL,
@@ -65,6 +64,65 @@ CREATE TABLE settings (
 	key TEXT PRIMARY KEY,
 	value TEXT NOT NULL,
 	updated_at DATETIME NOT NULL
+);
+`},
+	{2, "callback log", `
+CREATE TABLE callbacks (
+	id INTEGER PRIMARY KEY,
+	received_at DATETIME NOT NULL,
+	provider TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	method TEXT NOT NULL,
+	path TEXT NOT NULL,
+	query TEXT NOT NULL DEFAULT '',
+	headers TEXT NOT NULL DEFAULT '{}',
+	body BLOB,
+	source_ip TEXT NOT NULL DEFAULT '',
+	verified INTEGER NOT NULL,
+	verify_reason TEXT NOT NULL DEFAULT '',
+	dedup_key TEXT NOT NULL DEFAULT '',
+	duplicate INTEGER NOT NULL DEFAULT 0,
+	duplicate_of INTEGER REFERENCES callbacks(id),
+	refs TEXT NOT NULL DEFAULT '',
+	reply_status INTEGER NOT NULL,
+	reply_body TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	record_type TEXT NOT NULL DEFAULT '',
+	record_id TEXT NOT NULL DEFAULT '',
+	processed_at DATETIME,
+	next_try_at DATETIME
+);
+CREATE INDEX callbacks_provider ON callbacks(provider, kind, id);
+CREATE INDEX callbacks_status ON callbacks(status, id);
+CREATE INDEX callbacks_received ON callbacks(received_at);
+CREATE INDEX callbacks_unverified ON callbacks(id) WHERE verified = 0;
+CREATE INDEX callbacks_duplicates ON callbacks(id) WHERE duplicate = 1;
+CREATE INDEX callbacks_record ON callbacks(record_type, record_id) WHERE record_id <> '';
+CREATE TABLE callback_keys (
+	dedup_key TEXT PRIMARY KEY,
+	callback_id INTEGER NOT NULL REFERENCES callbacks(id)
+) WITHOUT ROWID;
+CREATE TABLE callback_refs (
+	ref TEXT NOT NULL,
+	callback_id INTEGER NOT NULL REFERENCES callbacks(id),
+	PRIMARY KEY (ref, callback_id)
+) WITHOUT ROWID;
+CREATE TABLE callback_attempts (
+	id INTEGER PRIMARY KEY,
+	callback_id INTEGER NOT NULL REFERENCES callbacks(id),
+	at DATETIME NOT NULL,
+	outcome TEXT NOT NULL,
+	detail TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	record_type TEXT NOT NULL DEFAULT '',
+	record_id TEXT NOT NULL DEFAULT '',
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX callback_attempts_callback ON callback_attempts(callback_id, id);
+CREATE TABLE callback_counters (
+	name TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
 );
 `},
 }

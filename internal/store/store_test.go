@@ -93,7 +93,7 @@ func TestDisablingAUserEndsItsSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	sess := &models.Session{TokenHash: "h1", UserID: u.ID, CSRFToken: "c", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	sess := &models.Session{TokenHash: "h1", UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
 	if err := s.CreateSession(ctx, sess); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,249 @@
+// Package app composes the dashboard: configuration, database, provider
+// clients and their built-in sandboxes, callback intake and the web
+// server. cmd/dashboard and the end-to-end tests build it the same way.
+package app
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"backoffice/internal/config"
+	"backoffice/internal/db"
+	"backoffice/internal/handlers"
+	"backoffice/internal/intake"
+	"backoffice/internal/providers/ayopop"
+	ayopopsb "backoffice/internal/providers/ayopop/sandbox"
+	"backoffice/internal/providers/doku"
+	dokusb "backoffice/internal/providers/doku/sandbox"
+	"backoffice/internal/providers/faspay"
+	faspaysb "backoffice/internal/providers/faspay/sandbox"
+	"backoffice/internal/providers/oy"
+	oysb "backoffice/internal/providers/oy/sandbox"
+	"backoffice/internal/store"
+)
+
+// App is the running dashboard.
+type App struct {
+	Config *config.Config
+	DB     *db.DB
+	Store  *store.Store
+	Log    *slog.Logger
+
+	OY     *oy.Client
+	Faspay *faspay.Client
+	Doku   *doku.Client
+	Ayopop *ayopop.Client
+
+	Writer *store.CallbackWriter
+	Worker *intake.Worker
+	Server *handlers.Server
+
+	closers []func()
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+}
+
+// Options tune the sandboxes, mainly for tests.
+type Options struct {
+	// SettleDelay is how long sandbox payments and transfers take to settle;
+	// zero keeps each sandbox's own default (a few seconds).
+	SettleDelay time.Duration
+	Now         func() time.Time
+}
+
+// Open reads the data directory, opens and migrates the database.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.EnsureSecrets(); err != nil {
+		return nil, err
+	}
+	d, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(d)
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "steps", n, "path", d.Path)
+	}
+	return &App{Config: cfg, DB: d, Store: st, Log: log}, nil
+}
+
+// Build makes the provider clients, the sandboxes of providers with no
+// base URL, the callback intake and the web server, and starts the worker.
+func (a *App) Build(opts Options) error {
+	cfg := a.Config
+	base := cfg.BaseURL
+	sandboxURL := func(p string) string { return base + "/sandbox/" + p }
+	var mounts []handlers.Mount
+	mount := func(prefix string, h http.Handler, closer func()) {
+		mounts = append(mounts, handlers.Mount{Prefix: prefix, Handler: h})
+		a.closers = append(a.closers, closer)
+	}
+
+	// OY!
+	oyBase := cfg.OY.BaseURL
+	if oyBase == "" {
+		oyBase = sandboxURL("oy")
+		sb := oysb.New(oysb.Options{
+			Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, PublicURL: oyBase,
+			DisbursementCallbackURL: base + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken,
+			VACallbackURL:           base + "/callbacks/oy/va?token=" + cfg.OY.CallbackToken,
+			CheckoutCallbackURL:     base + "/callbacks/oy/checkout?token=" + cfg.OY.CallbackToken,
+			SettleDelay:             opts.SettleDelay, Logger: a.Log.With("sandbox", "oy"),
+		})
+		mount("/sandbox/oy", sb, sb.Close)
+	}
+	a.OY = oy.New(oy.Config{BaseURL: oyBase, Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, Logger: a.Log})
+
+	// Faspay OVO Tokenize
+	faspayBase := cfg.Faspay.BaseURL
+	if faspayBase == "" {
+		faspayBase = sandboxURL("faspay")
+		sb := faspaysb.New(faspaysb.Options{
+			MerchantID: cfg.Faspay.MerchantID, MerchantName: cfg.Faspay.MerchantName, UserID: cfg.Faspay.UserID, Password: cfg.Faspay.Password,
+			PublicURL:              faspayBase,
+			ActivationCallbackURL:  base + "/callbacks/faspay/ovo-linkage",
+			PaymentNotificationURL: base + "/callbacks/faspay/payment-notification",
+			ReturnURL:              base + "/ovo-accounts",
+			SettleDelay:            opts.SettleDelay, Logger: a.Log.With("sandbox", "faspay"), Now: opts.Now,
+		})
+		mount("/sandbox/faspay", sb, sb.Close)
+	}
+	a.Faspay = faspay.New(faspay.Config{BaseURL: faspayBase, MerchantID: cfg.Faspay.MerchantID, MerchantName: cfg.Faspay.MerchantName,
+		UserID: cfg.Faspay.UserID, Password: cfg.Faspay.Password, Logger: a.Log})
+
+	// DOKU SNAP
+	keys, err := a.dokuKeys()
+	if err != nil {
+		return err
+	}
+	dokuBase := cfg.Doku.BaseURL
+	if dokuBase == "" {
+		dokuBase = sandboxURL("doku")
+		sb := dokusb.New(dokusb.Options{
+			ClientID: cfg.Doku.ClientID, SecretKey: cfg.Doku.SecretKey,
+			MerchantPublicKey: &keys.merchant.PublicKey, DokuPrivateKey: keys.dokuPrivate,
+			PublicURL:        dokuBase,
+			MerchantTokenURL: base + "/callbacks/doku/v1.0/access-token/b2b",
+			NotificationURL:  base + "/callbacks/doku/v1.0/debit/notify",
+			SettleDelay:      opts.SettleDelay, Logger: a.Log.With("sandbox", "doku"), Now: opts.Now,
+		})
+		mount("/sandbox/doku", sb, sb.Close)
+	}
+	a.Doku = doku.New(doku.Config{BaseURL: dokuBase, ClientID: cfg.Doku.ClientID, SecretKey: cfg.Doku.SecretKey,
+		PrivateKey: keys.merchant, DokuPublicKey: keys.dokuPublic, Logger: a.Log})
+
+	// Ayopop
+	ayopopBase := cfg.Ayopop.BaseURL
+	if ayopopBase == "" {
+		ayopopBase = sandboxURL("ayopop")
+		sb := ayopopsb.New(ayopopsb.Options{
+			PartnerID: cfg.Ayopop.PartnerID, APIKey: cfg.Ayopop.APIKey, Secret: cfg.Ayopop.Secret, PublicURL: ayopopBase,
+			CallbackURL: base + "/callbacks/ayopop?token=" + cfg.Ayopop.CallbackToken,
+			SettleDelay: opts.SettleDelay, Logger: a.Log.With("sandbox", "ayopop"), Now: opts.Now,
+		})
+		mount("/sandbox/ayopop", sb, sb.Close)
+	}
+	a.Ayopop = ayopop.New(ayopop.Config{BaseURL: ayopopBase, PartnerID: cfg.Ayopop.PartnerID, APIKey: cfg.Ayopop.APIKey, Secret: cfg.Ayopop.Secret, Logger: a.Log})
+
+	// Callback intake
+	allow := map[string][]netip.Prefix{}
+	for provider, list := range map[string][]string{"oy": cfg.OY.CallbackAllowIPs, "faspay": cfg.Faspay.CallbackAllowIPs, "doku": cfg.Doku.CallbackAllowIPs, "ayopop": cfg.Ayopop.CallbackAllowIPs} {
+		prefixes, err := intake.ParseAllowList(list)
+		if err != nil {
+			return fmt.Errorf("%s callback allow-list: %w", provider, err)
+		}
+		allow[provider] = prefixes
+	}
+	secrets := &intake.Secrets{
+		OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken,
+		FaspayUserID: cfg.Faspay.UserID, FaspayPassword: cfg.Faspay.Password,
+		DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuPublicKey: keys.dokuPublic,
+		DokuTokens: doku.NewTokenIssuer(), AllowIPs: allow,
+	}
+	a.Worker = intake.NewWorker(a.Store, a.Log.With("component", "callback-worker"))
+	a.Writer = a.Store.NewCallbackWriter(a.Worker.Wake)
+
+	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now,
+		Callbacks: &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker}})
+	if err != nil {
+		return err
+	}
+	a.Server = srv
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Worker.Run(ctx)
+	}()
+	return nil
+}
+
+// Close stops the worker and sandboxes, commits queued callbacks and
+// closes the database. Call it after the HTTP server has drained.
+func (a *App) Close() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	for _, c := range a.closers {
+		c()
+	}
+	if a.Writer != nil {
+		a.Writer.Close()
+	}
+	return a.DB.Close()
+}
+
+type dokuKeys struct {
+	merchant    *rsa.PrivateKey // signs our token requests to DOKU
+	dokuPublic  *rsa.PublicKey  // verifies DOKU's token requests to us
+	dokuPrivate *rsa.PrivateKey // sandbox only: signs the sandbox's requests to us
+}
+
+// dokuKeys loads the configured key files, or in sandbox mode keeps
+// generated key pairs for both sides in the data directory.
+func (a *App) dokuKeys() (dokuKeys, error) {
+	cfg := a.Config.Doku
+	if cfg.BaseURL == "" && cfg.PrivateKeyFile == "" && cfg.PublicKeyFile == "" {
+		k, err := dokusb.LoadOrCreateKeys(a.Config.DataDir)
+		if err != nil {
+			return dokuKeys{}, err
+		}
+		return dokuKeys{merchant: k.Merchant, dokuPublic: &k.Doku.PublicKey, dokuPrivate: k.Doku}, nil
+	}
+	if cfg.PrivateKeyFile == "" || cfg.PublicKeyFile == "" {
+		return dokuKeys{}, errors.New("config: DOKU_PRIVATE_KEY_FILE and DOKU_PUBLIC_KEY_FILE are both required when DOKU keys or DOKU_BASE_URL are set")
+	}
+	priv, err := doku.LoadPrivateKeyFile(cfg.PrivateKeyFile)
+	if err != nil {
+		return dokuKeys{}, fmt.Errorf("DOKU_PRIVATE_KEY_FILE: %w", err)
+	}
+	pub, err := doku.LoadPublicKeyFile(cfg.PublicKeyFile)
+	if err != nil {
+		return dokuKeys{}, fmt.Errorf("DOKU_PUBLIC_KEY_FILE: %w", err)
+	}
+	k := dokuKeys{merchant: priv, dokuPublic: pub}
+	if cfg.BaseURL == "" {
+		// Own merchant key with the sandbox: the sandbox still needs a DOKU side.
+		sk, err := dokusb.LoadOrCreateKeys(filepath.Join(a.Config.DataDir, "doku-sandbox"))
+		if err != nil {
+			return dokuKeys{}, err
+		}
+		k.dokuPrivate, k.dokuPublic = sk.Doku, &sk.Doku.PublicKey
+	}
+	return k, nil
+}

@@ -1,0 +1,175 @@
+package intake
+
+import (
+	"net/http"
+	"strings"
+
+	"backoffice/internal/providers/ayopop"
+	"backoffice/internal/providers/doku"
+	"backoffice/internal/providers/faspay"
+	"backoffice/internal/providers/oy"
+)
+
+// Endpoints lists every callback URL of PRODUCT.md with its handling.
+func Endpoints(s *Secrets) []Endpoint {
+	return []Endpoint{
+		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", handle: s.oyDisbursement},
+		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", handle: s.oyVA},
+		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", handle: s.oyCheckout},
+		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", handle: s.faspayLinkage},
+		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", handle: s.faspayPayment},
+		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", handle: s.dokuToken},
+		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", handle: s.dokuNotify},
+		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", handle: s.ayopop},
+	}
+}
+
+// ackJSON is the 200 answer OY and Ayopop expect.
+var ackJSON = mustJSON(map[string]string{"status": "received"})
+
+func refused(status int, reason string) Outcome {
+	return Outcome{Reason: reason, ReplyStatus: status, ReplyBody: mustJSON(map[string]string{"status": "refused", "reason": reason})}
+}
+
+// tokenGate checks the source IP and the ?token= secret of the unsigned
+// providers (OY, Ayopop). A failed gate never reveals which check failed.
+func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, bool) {
+	if !s.ipAllowed(provider, r.SourceIP) {
+		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the "+provider+" allow-list"), false
+	}
+	got := r.Query.Get("token")
+	if got == "" {
+		return refused(http.StatusUnauthorized, "the URL carries no ?token= secret"), false
+	}
+	if !tokenMatches(got, want) {
+		return refused(http.StatusUnauthorized, "the ?token= secret is wrong"), false
+	}
+	return Outcome{}, true
+}
+
+func malformedBody(err error) Outcome {
+	return refused(http.StatusBadRequest, "the body could not be read: "+err.Error())
+}
+
+func (s *Secrets) oyDisbursement(r *Request) Outcome {
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return o
+	}
+	cb, err := oy.ParseDisbursementCallback(r.Body)
+	if err != nil {
+		return malformedBody(err)
+	}
+	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the final state is confirmed with remit-status before it is applied",
+		DedupKey: "oy:disbursement:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+func (s *Secrets) oyVA(r *Request) Outcome {
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return o
+	}
+	cb, err := oy.ParseVACallback(r.Body)
+	if err != nil {
+		return malformedBody(err)
+	}
+	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the payment is confirmed with the VA API before it is applied",
+		DedupKey: "oy:va:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+func (s *Secrets) oyCheckout(r *Request) Outcome {
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return o
+	}
+	cb, err := oy.ParseCheckoutCallback(r.Body)
+	if err != nil {
+		return malformedBody(err)
+	}
+	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the status is confirmed with payment-checkout/status before it is applied",
+		DedupKey: "oy:checkout:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+func (s *Secrets) ayopop(r *Request) Outcome {
+	if o, ok := s.tokenGate("ayopop", r, s.AyopopToken); !ok {
+		return o
+	}
+	cb, err := ayopop.ParseCallback(r.Body)
+	if err != nil {
+		return malformedBody(err)
+	}
+	return Outcome{Verified: true, Reason: "secret token matched; Ayopop signs nothing, so the state is confirmed with bill/status before it is applied",
+		DedupKey: "ayopop:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+// faspayLinkage is the GET Faspay sends after an OVO activation. Faspay
+// signs nothing here; only the allow-list protects it, and the link is
+// confirmed with a balance inquiry before the account is shown as linked.
+func (s *Secrets) faspayLinkage(r *Request) Outcome {
+	if !s.ipAllowed("faspay", r.SourceIP) {
+		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list")
+	}
+	cb, err := faspay.ParseActivationCallback(r.Query)
+	if err != nil {
+		return refused(http.StatusBadRequest, "the query could not be read: "+err.Error())
+	}
+	return Outcome{Verified: true, Reason: "Faspay does not sign activation results; accepted from an allowed source and confirmed with a balance inquiry before the account is shown as linked",
+		DedupKey: "faspay:linkage:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+func (s *Secrets) faspayPayment(r *Request) Outcome {
+	if !s.ipAllowed("faspay", r.SourceIP) {
+		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list")
+	}
+	n, err := faspay.ParsePaymentNotification(r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return malformedBody(err)
+	}
+	if err := faspay.VerifyPaymentNotification(n, s.FaspayUserID, s.FaspayPassword); err != nil {
+		return Outcome{Reason: "signature check failed: " + err.Error(), ReplyStatus: http.StatusUnauthorized,
+			ReplyBody: mustJSON(map[string]string{"response": "Payment Notification", "response_code": "01", "response_desc": "Invalid signature"})}
+	}
+	reply := faspay.NewNotificationReply(n, r.Received).JSON()
+	return Outcome{Verified: true, Reason: "signature sha1(md5(user_id+password+bill_no+payment_status_code)) matched",
+		DedupKey: "faspay:payment:" + n.DedupKey(), Refs: n.References(), ReplyStatus: http.StatusOK, ReplyBody: reply}
+}
+
+func (s *Secrets) dokuToken(r *Request) Outcome {
+	if !s.ipAllowed("doku", r.SourceIP) {
+		rep := doku.TokenErrorReply(doku.ErrBadClientID)
+		return Outcome{Reason: "source IP " + r.SourceIP + " is not on the doku allow-list", ReplyStatus: http.StatusForbidden, ReplyBody: rep.Body, NoProcessing: true}
+	}
+	if err := doku.VerifyTokenRequest(r.Header, r.Body, s.DokuPublicKey, s.DokuClientID, r.Received); err != nil {
+		rep := doku.TokenErrorReply(err)
+		return Outcome{Reason: "token request refused: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body, NoProcessing: true}
+	}
+	tok, err := s.DokuTokens.Issue(r.Received)
+	if err != nil {
+		return Outcome{Verified: true, Reason: "could not issue a token: " + err.Error(), ReplyStatus: http.StatusInternalServerError,
+			ReplyBody: mustJSON(map[string]string{"responseCode": "5007300", "responseMessage": "General Error"}), NoProcessing: true}
+	}
+	body := doku.TokenReply(tok)
+	stored := strings.Replace(string(body), tok.AccessToken, "REDACTED", 1)
+	return Outcome{Verified: true, Reason: "SHA256withRSA signature over clientId|X-TIMESTAMP verified with DOKU's public key; token issued",
+		ReplyStatus: http.StatusOK, ReplyBody: body, StoredReply: []byte(stored), NoProcessing: true}
+}
+
+func (s *Secrets) dokuNotify(r *Request) Outcome {
+	if !s.ipAllowed("doku", r.SourceIP) {
+		rep := doku.NotificationErrorReply(doku.ErrInvalidToken)
+		return Outcome{Reason: "source IP " + r.SourceIP + " is not on the doku allow-list", ReplyStatus: http.StatusForbidden, ReplyBody: rep.Body}
+	}
+	verifier := s.DokuNotifyVerify
+	if verifier == nil {
+		verifier = doku.HMACVerifier{Secret: s.DokuSecretKey}
+	}
+	if err := doku.VerifyNotification(r.Header, r.Method, r.URI, r.Body, s.DokuTokens, verifier, r.Received); err != nil {
+		rep := doku.NotificationErrorReply(err)
+		return Outcome{Reason: "notification refused: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}
+	}
+	n, err := doku.ParseNotification(r.Header, r.Body)
+	if err != nil {
+		rep := doku.NotificationErrorReply(err)
+		return Outcome{Reason: "the body could not be read: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}
+	}
+	ack := doku.NotificationAck()
+	return Outcome{Verified: true, Reason: "bearer token issued by us, fresh X-TIMESTAMP, X-SIGNATURE verified",
+		DedupKey: "doku:notify:" + n.DedupKey(), Refs: n.References(), ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
+}

@@ -1,0 +1,175 @@
+// Package intake receives provider callbacks: it authenticates each
+// request, works out its dedup key and references, and decides the reply
+// the provider expects. The HTTP glue stores the request (through the
+// store's group-committing writer) before sending that reply; the Worker
+// then applies stored callbacks to the records they concern.
+package intake
+
+import (
+	"crypto/rsa"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"backoffice/internal/providers/doku"
+)
+
+// MaxBody is the largest callback body accepted; larger ones get 413.
+const MaxBody = 256 << 10
+
+// Request is one inbound callback as received.
+type Request struct {
+	Method   string
+	Path     string // e.g. /callbacks/oy/disbursement
+	URI      string // path and query as received, which DOKU signs
+	Query    url.Values
+	Header   http.Header
+	Body     []byte
+	SourceIP string
+	Received time.Time
+}
+
+// Outcome is what intake decided about a request: whether it is genuine,
+// how to recognise a repeat of it, and what to answer.
+type Outcome struct {
+	Verified    bool
+	Reason      string // in words, shown to auditors
+	DedupKey    string
+	Refs        []string
+	ReplyStatus int
+	ReplyBody   []byte
+	// StoredReply is the reply as kept in the log when the real one holds a
+	// secret (the DOKU access token); nil means ReplyBody.
+	StoredReply []byte
+	// NoProcessing marks requests that need no worker (a token request).
+	NoProcessing bool
+}
+
+// Endpoint is one callback URL.
+type Endpoint struct {
+	Provider string
+	Kind     string
+	Method   string
+	Path     string
+	Label    string
+	handle   func(r *Request) Outcome
+}
+
+// Handle decides the outcome of one request to this endpoint.
+func (e Endpoint) Handle(r *Request) Outcome { return e.handle(r) }
+
+// Secrets is what intake checks callbacks against.
+type Secrets struct {
+	OYToken          string
+	AyopopToken      string
+	FaspayUserID     string
+	FaspayPassword   string
+	DokuClientID     string
+	DokuSecretKey    string
+	DokuPublicKey    *rsa.PublicKey // verifies DOKU's token requests
+	DokuTokens       *doku.TokenIssuer
+	AllowIPs         map[string][]netip.Prefix // provider → allowed sources; empty allows any
+	DokuNotifyVerify doku.SignatureVerifier    // nil: HMAC-SHA512 with DokuSecretKey
+}
+
+// ParseAllowList reads comma-separated IPs and CIDRs.
+func ParseAllowList(items []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, it := range items {
+		if p, err := netip.ParsePrefix(it); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(it)
+		if err != nil {
+			return nil, fmt.Errorf("intake: %q is not an IP address or CIDR", it)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func (s *Secrets) ipAllowed(provider, ip string) bool {
+	list := s.AllowIPs[provider]
+	if len(list) == 0 {
+		return true
+	}
+	host := ip
+	if h, _, err := net.SplitHostPort(ip); err == nil {
+		host = h
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenMatches compares the ?token= secret in constant time.
+func tokenMatches(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// redactedHeaders are never stored as sent.
+var redactedHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Api-Key": true, "Key": true, "Token": true, "Proxy-Authorization": true}
+
+// HeadersJSON is the request's headers as stored: sorted, secrets redacted.
+func HeadersJSON(h http.Header) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m := make(map[string]string, len(h))
+	for _, k := range keys {
+		v := strings.Join(h[k], ", ")
+		if redactedHeaders[http.CanonicalHeaderKey(k)] {
+			v = redactValue(v)
+		}
+		m[k] = v
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// redactValue keeps an auth scheme word but hides the secret after it.
+func redactValue(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && len(scheme) < 10 {
+		return scheme + " REDACTED"
+	}
+	return "REDACTED"
+}
+
+// RedactQuery hides the ?token= secret.
+func RedactQuery(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	c := url.Values{}
+	for k, v := range q {
+		if strings.EqualFold(k, "token") {
+			c[k] = []string{"REDACTED"}
+		} else {
+			c[k] = v
+		}
+	}
+	return c.Encode()
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

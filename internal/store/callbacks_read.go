@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"backoffice/internal/models"
+)
+
+// CallbackFilter narrows the callback log. Zero values do not filter.
+type CallbackFilter struct {
+	Provider   string
+	Kind       string
+	Verified   *bool
+	Status     models.CallbackStatus
+	Duplicate  bool // only duplicates
+	Ref        string
+	From, To   time.Time // To exclusive
+	Before     int64     // cursor
+	maxID      int64
+	minID      int64
+	idsFromRef bool
+}
+
+func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
+	if f.Provider != "" {
+		q = q.Where("provider = ?", f.Provider)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Verified != nil {
+		if *f.Verified {
+			q = q.Where("verified = 1")
+		} else {
+			q = q.Where("verified = 0")
+		}
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Duplicate {
+		q = q.Where("duplicate = 1")
+	}
+	if f.Ref != "" {
+		q = q.Where("id IN (SELECT callback_id FROM callback_refs WHERE ref = ?)", f.Ref)
+	}
+	// Dates become an id range: received_at grows with id, and the id range
+	// keeps every filter on the primary key order (no sort of a big set).
+	if f.minID > 0 {
+		q = q.Where("id >= ?", f.minID)
+	}
+	if f.maxID > 0 {
+		q = q.Where("id < ?", f.maxID)
+	}
+	return q
+}
+
+// resolveDates turns From/To into id bounds through the received_at index.
+// It reports false when the range holds no callback at all.
+func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, error) {
+	r := s.db.Read.WithContext(ctx)
+	if !f.From.IsZero() {
+		var id *int64
+		if err := r.Raw("SELECT min(id) FROM callbacks WHERE received_at >= ?", f.From.UTC()).Scan(&id).Error; err != nil {
+			return false, err
+		}
+		if id == nil {
+			return false, nil
+		}
+		f.minID = *id
+	}
+	if !f.To.IsZero() {
+		var id *int64
+		if err := r.Raw("SELECT min(id) FROM callbacks WHERE received_at >= ?", f.To.UTC()).Scan(&id).Error; err != nil {
+			return false, err
+		}
+		if id != nil {
+			f.maxID = *id
+		}
+	}
+	return true, nil
+}
+
+// callbackListColumns leaves out the raw body and headers, which only the
+// detail page shows.
+const callbackListColumns = "id, received_at, provider, kind, method, path, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, status, attempts, record_type, record_id, processed_at"
+
+// ListCallbacks returns one page of the log, newest first.
+func (s *Store) ListCallbacks(ctx context.Context, f CallbackFilter, limit int) (Page[models.Callback], error) {
+	ok, err := s.resolveDates(ctx, &f)
+	if err != nil || !ok {
+		return Page[models.Callback]{}, err
+	}
+	q := f.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select(callbackListColumns))
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	var rows []models.Callback
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return Page[models.Callback]{}, fmt.Errorf("store: list callbacks: %w", err)
+	}
+	return pageOf(rows, limit, func(c models.Callback) int64 { return c.ID }), nil
+}
+
+// CallbackListSQL is the statement ListCallbacks runs, for query-plan tests.
+func (s *Store) CallbackListSQL(f CallbackFilter, limit int) string {
+	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		q := f.apply(tx.Model(&models.Callback{}).Select(callbackListColumns))
+		if f.Before > 0 {
+			q = q.Where("id < ?", f.Before)
+		}
+		var rows []models.Callback
+		return q.Order("id DESC").Limit(limit + 1).Find(&rows)
+	})
+}
+
+// EachCallback streams every matching callback, newest first, for CSV.
+func (s *Store) EachCallback(ctx context.Context, f CallbackFilter, fn func(models.Callback) error) error {
+	ok, err := s.resolveDates(ctx, &f)
+	if err != nil || !ok {
+		return err
+	}
+	for {
+		q := f.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select(callbackListColumns))
+		if f.Before > 0 {
+			q = q.Where("id < ?", f.Before)
+		}
+		var rows []models.Callback
+		if err := q.Order("id DESC").Limit(1000).Find(&rows).Error; err != nil {
+			return fmt.Errorf("store: export callbacks: %w", err)
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < 1000 {
+			return nil
+		}
+		f.Before = rows[len(rows)-1].ID
+	}
+}
+
+// CallbackStatusCounts counts the log per processing status, capped at
+// limit per status so a million rows never cost a full scan per page view.
+func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, limit int) (map[models.CallbackStatus]int64, error) {
+	ok, err := s.resolveDates(ctx, &f)
+	out := map[models.CallbackStatus]int64{}
+	if err != nil || !ok {
+		return out, err
+	}
+	for _, st := range models.CallbackStatuses {
+		g := f
+		g.Status = st
+		sub := g.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select("1")).Limit(limit)
+		var n int64
+		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?)", sub).Scan(&n).Error; err != nil {
+			return nil, fmt.Errorf("store: count callbacks: %w", err)
+		}
+		out[st] = n
+	}
+	return out, nil
+}
+
+// CallbackByID loads one callback with its body and headers.
+func (s *Store) CallbackByID(ctx context.Context, id int64) (*models.Callback, error) {
+	var cb models.Callback
+	err := s.db.Read.WithContext(ctx).First(&cb, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load callback %d: %w", id, err)
+	}
+	return &cb, nil
+}
+
+// CallbackAttempts lists the processing attempts of one callback, oldest first.
+func (s *Store) CallbackAttempts(ctx context.Context, id int64) ([]models.CallbackAttempt, error) {
+	var out []models.CallbackAttempt
+	err := s.db.Read.WithContext(ctx).Where("callback_id = ?", id).Order("id").Find(&out).Error
+	return out, err
+}
+
+// CallbacksForRecord lists the callbacks that changed or concern a record.
+func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID string) ([]models.Callback, error) {
+	var out []models.Callback
+	err := s.db.Read.WithContext(ctx).Select(callbackListColumns).
+		Where("record_type = ? AND record_id = ?", recordType, recordID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// DueCallbacks returns callbacks waiting for processing, oldest first:
+// pending ones, and failed ones whose retry time has come.
+func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback, error) {
+	var out []models.Callback
+	err := s.db.Read.WithContext(ctx).
+		Where("status = ? OR (status = ? AND next_try_at <= ?)", models.CallbackPending, models.CallbackFailed, now()).
+		Order("id").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// ProcessResult is the outcome of one processing attempt.
+type ProcessResult struct {
+	CallbackID int64
+	Outcome    models.CallbackStatus
+	Detail     string
+	Error      string
+	RecordType string
+	RecordID   string
+	ActorEmail string
+	NextTryAt  *time.Time
+	// Apply changes the record in the same transaction that marks the
+	// callback processed, so a crash cannot apply it twice.
+	Apply func(tx *gorm.DB) error
+}
+
+// FinishCallbacks records each result: applies its change, writes the
+// attempt and moves the callback to its outcome, all in one transaction;
+// a result whose Apply fails is rolled back alone and kept as failed.
+func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) error {
+	at := now()
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for i := range results {
+			r := &results[i]
+			if r.Apply != nil {
+				sp := fmt.Sprintf("cb%d", i)
+				if err := tx.SavePoint(sp).Error; err != nil {
+					return err
+				}
+				if err := r.Apply(tx); err != nil {
+					if err := tx.RollbackTo(sp).Error; err != nil {
+						return err
+					}
+					retry := at.Add(time.Minute)
+					r.Outcome, r.Error, r.NextTryAt = models.CallbackFailed, err.Error(), &retry
+				}
+			}
+			if err := tx.Create(&models.CallbackAttempt{CallbackID: r.CallbackID, At: at, Outcome: r.Outcome, Detail: r.Detail, Error: r.Error,
+				RecordType: r.RecordType, RecordID: r.RecordID, ActorEmail: r.ActorEmail}).Error; err != nil {
+				return fmt.Errorf("store: record callback attempt: %w", err)
+			}
+			cols := map[string]any{"status": r.Outcome, "attempts": gorm.Expr("attempts + 1"), "next_try_at": r.NextTryAt}
+			if r.RecordID != "" {
+				cols["record_type"], cols["record_id"] = r.RecordType, r.RecordID
+			}
+			if r.Outcome != models.CallbackFailed {
+				cols["processed_at"] = at
+			}
+			if err := tx.Model(&models.Callback{}).Where("id = ?", r.CallbackID).Updates(cols).Error; err != nil {
+				return fmt.Errorf("store: update callback %d: %w", r.CallbackID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RequeueCallbacks puts every matching callback that passed verification
+// back in the processing queue, up to limit, and records the audit entry.
+func (s *Store) RequeueCallbacks(ctx context.Context, f CallbackFilter, limit int, audit *models.AuditEntry) (int64, error) {
+	ok, err := s.resolveDates(ctx, &f)
+	if err != nil || !ok {
+		return 0, err
+	}
+	var n int64
+	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids := f.apply(tx.Model(&models.Callback{}).Select("id")).Where("verified = 1").Order("id DESC").Limit(limit)
+		res := tx.Model(&models.Callback{}).Where("id IN (?)", ids).Updates(map[string]any{"status": models.CallbackPending, "next_try_at": nil})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		audit.Summary = fmt.Sprintf("%s: %d callbacks queued for processing again", audit.Summary, n)
+		return insertAudit(tx, audit)
+	})
+	return n, err
+}
