@@ -186,6 +186,11 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 			if result.PartnerTrxID == "" {
 				result.PartnerTrxID = p.PartnerTrxID
 			}
+			if result.PartnerTrxID != p.PartnerTrxID || (result.Amount != 0 && result.Amount != p.Amount) {
+				result = nil
+				return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeUnknown,
+					Message: "OY's answer describes a different disbursement than the one sent; check its status before doing anything else."}
+			}
 			return false, nil
 		}
 		if err == nil {
@@ -194,6 +199,11 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 		if attempt > 1 && (code == "203" || code == "257") {
 			// An earlier attempt of ours got through: report its state.
 			d, serr := c.RemitStatus(ctx, &RemitStatusParams{PartnerTrxID: p.PartnerTrxID})
+			if serr == nil && !sameDisbursement(d, p) {
+				// The reference belongs to another disbursement: ours was refused.
+				return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeRejected,
+					Message: "Another disbursement already uses this reference (to " + d.RecipientAccount + "); nothing new was sent."}
+			}
 			if serr == nil {
 				result = d
 				return false, nil
@@ -207,6 +217,13 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 		return nil, err
 	}
 	return result, nil
+}
+
+// sameDisbursement reports whether OY's record matches what we sent.
+func sameDisbursement(d *Disbursement, p *RemitParams) bool {
+	return (d.Amount == 0 || d.Amount == p.Amount) &&
+		(d.RecipientAccount == "" || d.RecipientAccount == p.RecipientAccount) &&
+		(d.RecipientBank == "" || d.RecipientBank == p.RecipientBank)
 }
 
 // resendableRemit: 504, 999 and answers that never clearly arrived.
@@ -252,6 +269,11 @@ func (c *Client) RemitStatus(ctx context.Context, p *RemitStatusParams) (*Disbur
 		result = w.disbursement()
 		if result.PartnerTrxID == "" {
 			result.PartnerTrxID = p.PartnerTrxID
+		}
+		if result.PartnerTrxID != p.PartnerTrxID {
+			result = nil
+			return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeUnknown,
+				Message: "OY answered about a different disbursement; try again or check in OY's dashboard."}
 		}
 		return false, nil
 	})

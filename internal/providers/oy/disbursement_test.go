@@ -374,3 +374,43 @@ func TestRemitResendAfterLostAnswerReturnsExistingDisbursement(t *testing.T) {
 		t.Errorf("pending %d: the disbursement must exist once", pending)
 	}
 }
+
+func TestRemitAnswerForAnotherDisbursementIsNotTrusted(t *testing.T) {
+	for _, body := range []string{
+		`{"status":{"code":"101","message":"Request is Processed"},"amount":999999,"partner_trx_id":"p1","trx_id":"x"}`,
+		`{"status":{"code":"101","message":"Request is Processed"},"amount":10000,"partner_trx_id":"other","trx_id":"x"}`,
+	} {
+		c := serveFixture(t, 200, []byte(body))
+		if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"}); !oy.IsUnknown(err) {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+	c := serveFixture(t, 200, []byte(`{"status":{"code":"000","message":"Success"},"partner_trx_id":"other"}`))
+	if _, err := c.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "p1"}); !oy.IsUnknown(err) {
+		t.Errorf("status for another id: %v", err)
+	}
+}
+
+// A resend meeting 203 whose existing record differs (another transfer
+// already owns the id) is a rejection, not our disbursement.
+func TestRemitResendMeetingForeignDuplicateIsRejected(t *testing.T) {
+	var remits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/remit":
+			if remits.Add(1) == 1 {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			_, _ = w.Write([]byte(`{"status":{"code":"203","message":"Duplicate Partner Tx Id"}}`))
+		case "/api/remit-status":
+			_, _ = w.Write([]byte(`{"status":{"code":"000","message":"Success"},"amount":500000,"recipient_bank":"014","recipient_account":"999","partner_trx_id":"p1","trx_id":"t"}`))
+		}
+	}))
+	defer srv.Close()
+	c := oy.New(oy.Config{BaseURL: srv.URL}, oy.WithRetry(fastRetry))
+	_, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"})
+	if oy.ErrorCode(err) != "203" || !oy.IsRejected(err) {
+		t.Errorf("got %v", err)
+	}
+}
