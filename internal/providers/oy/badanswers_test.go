@@ -174,3 +174,10 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 		t.Errorf("logs carry the key or are empty: %s", logs.String())
 	}
 }
+
+func TestEmptyBaseURLSendsNothing(t *testing.T) {
+	c := oy.New(oy.Config{Username: testUser, APIKey: testKey})
+	if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1", Amount: 10000, PartnerTrxID: "p"}); !oy.IsRejected(err) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -95,6 +95,10 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
+	if base, err := url.Parse(c.baseURL); err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, &Error{Op: op, Outcome: OutcomeRejected, Err: errors.New("bad OY base URL"),
+			Message: "The OY address in the settings is not valid; nothing was sent."}
+	}
 	u := c.baseURL + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -189,13 +193,13 @@ func badAnswer(op string, r *response, write bool, cause error) *Error {
 }
 
 // callCoded performs a request to an endpoint answering with a
-// {"status":{"code","message"}} envelope and decodes the answer into out.
-// It returns the code; codeErr decides whether a code is an error.
+// {"status":{"code","message"}} envelope. Codes for which accept is true
+// are decoded into out; any other code becomes a *Error.
 func (c *Client) callCoded(ctx context.Context, op, method, path string, query url.Values, in, out any, write bool,
-	describe func(string) CodeInfo) (code, message string, err error) {
+	describe func(string) CodeInfo, accept func(string) bool) (code string, err error) {
 	r, err := c.send(ctx, op, method, path, query, in)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	var env struct {
 		Status *wireStatus `json:"status"`
@@ -204,32 +208,34 @@ func (c *Client) callCoded(ctx context.Context, op, method, path string, query u
 		if err == nil {
 			err = errors.New("no status code in answer")
 		}
-		return "", "", badAnswer(op, r, write, err)
+		return "", badAnswer(op, r, write, err)
 	}
-	code, message = string(env.Status.Code), string(env.Status.Message)
-	if out != nil && (r.status < 300 || describe(code).Success) {
+	code, message := string(env.Status.Code), string(env.Status.Message)
+	c.log.LogAttrs(ctx, slog.LevelInfo, "oy answer", slog.String("op", op), slog.String("code", code))
+	if !accept(code) || (r.status >= 500 && !describe(code).Final) {
+		// A 5xx with a non-final code is as uncertain as a 5xx without one.
+		return code, codeError(op, r.status, code, message, write, describe)
+	}
+	if out != nil {
 		if err := json.Unmarshal(r.body, out); err != nil {
 			e := badAnswer(op, r, write, err)
 			e.Code, e.ProviderMessage = code, message
-			return code, message, e
+			return code, e
 		}
 	}
-	if r.status >= 500 && !describe(code).Final {
-		// A 5xx with a non-final code is as uncertain as a 5xx without one.
-		return code, message, codeError(op, r.status, code, message, write, describe)
-	}
-	return code, message, nil
+	return code, nil
 }
+
+func isSuccess(code string) bool { return code == "000" }
 
 // codeError builds the *Error for an OY code.
 func codeError(op string, httpStatus int, code, message string, write bool, describe func(string) CodeInfo) *Error {
 	ci := describe(code)
 	e := &Error{Op: op, HTTPStatus: httpStatus, Code: code, ProviderMessage: message, Message: ci.Clerk, Outcome: ci.Outcome()}
 	if !write && e.Outcome != OutcomeRejected {
-		// A read cannot move money; say so instead of the write sentence.
-		if ci.Code == "999" || ci.Code == "504" || !ci.Final {
-			e.Message = "OY could not answer right now (code " + code + "); try again in a moment."
-		}
+		// A read moves no money: a non-final code only means no answer yet.
+		e.Outcome = OutcomeUnknown
+		e.Message = "OY could not answer right now (code " + code + "); try again in a moment."
 	}
 	return e
 }

@@ -48,10 +48,7 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 	var w wireInquiry
 	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
 		w = wireInquiry{}
-		code, msg, err := c.callCoded(ctx, op, http.MethodPost, "/api/inquiry", nil, p, &w, false, Describe)
-		if err == nil && code != "000" {
-			err = codeError(op, 0, code, msg, false, Describe)
-		}
+		_, err := c.callCoded(ctx, op, http.MethodPost, "/api/inquiry", nil, p, &w, false, Describe, isSuccess)
 		return err != nil && retryableRead(err), err
 	})
 	if err != nil {
@@ -180,22 +177,20 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 	var result *Disbursement
 	err := retry.Do(ctx, c.retry, func(ctx context.Context, attempt int) (bool, error) {
 		var w wireDisbursement
-		code, msg, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit", nil, req, &w, true, Describe)
-		if err == nil && remitAccepted(code) {
+		code, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit", nil, req, &w, true, Describe, remitAccepted)
+		if err == nil {
 			result = w.disbursement()
 			if result.PartnerTrxID == "" {
 				result.PartnerTrxID = p.PartnerTrxID
 			}
 			if result.PartnerTrxID != p.PartnerTrxID || (result.Amount != 0 && result.Amount != p.Amount) {
 				result = nil
-				return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeUnknown,
+				return false, &Error{Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: OutcomeUnknown,
 					Message: "OY's answer describes a different disbursement than the one sent; check its status before doing anything else."}
 			}
 			return false, nil
 		}
-		if err == nil {
-			err = codeError(op, 0, code, msg, true, Describe)
-		}
+		msg := providerMessage(err)
 		if attempt > 1 && (code == "203" || code == "257") {
 			// An earlier attempt of ours got through: report its state.
 			d, serr := c.RemitStatus(ctx, &RemitStatusParams{PartnerTrxID: p.PartnerTrxID})
@@ -217,6 +212,15 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 		return nil, err
 	}
 	return result, nil
+}
+
+// providerMessage is OY's wording carried by err.
+func providerMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.ProviderMessage
+	}
+	return ""
 }
 
 // sameDisbursement reports whether OY's record matches what we sent.
@@ -259,10 +263,8 @@ func (c *Client) RemitStatus(ctx context.Context, p *RemitStatusParams) (*Disbur
 	var result *Disbursement
 	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
 		var w wireDisbursement
-		code, msg, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit-status", nil, p, &w, false, Describe)
-		if err == nil && statusQueryFailed(code) {
-			err = codeError(op, 0, code, msg, false, Describe)
-		}
+		code, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit-status", nil, p, &w, false, Describe,
+			func(code string) bool { return !statusQueryFailed(code) })
 		if err != nil {
 			return retryableRead(err), err
 		}
@@ -272,7 +274,7 @@ func (c *Client) RemitStatus(ctx context.Context, p *RemitStatusParams) (*Disbur
 		}
 		if result.PartnerTrxID != p.PartnerTrxID {
 			result = nil
-			return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeUnknown,
+			return false, &Error{Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: OutcomeUnknown,
 				Message: "OY answered about a different disbursement; try again or check in OY's dashboard."}
 		}
 		return false, nil
@@ -320,10 +322,7 @@ func (c *Client) Balance(ctx context.Context) (*Balance, error) {
 	var w wireBalance
 	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
 		w = wireBalance{}
-		code, msg, err := c.callCoded(ctx, op, http.MethodGet, "/api/balance", nil, nil, &w, false, Describe)
-		if err == nil && code != "000" {
-			err = codeError(op, 0, code, msg, false, Describe)
-		}
+		_, err := c.callCoded(ctx, op, http.MethodGet, "/api/balance", nil, nil, &w, false, Describe, isSuccess)
 		return err != nil && retryableRead(err), err
 	})
 	if err != nil {

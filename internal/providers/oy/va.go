@@ -97,10 +97,7 @@ func (c *Client) callVA(ctx context.Context, op, method, path string, query url.
 		policy = retry.Policy{Attempts: 1}
 	}
 	return retry.Do(ctx, policy, func(ctx context.Context, _ int) (bool, error) {
-		code, msg, err := c.callCoded(ctx, op, method, path, query, in, out, write, DescribeVA)
-		if err == nil && code != "000" {
-			err = codeError(op, 0, code, msg, write, DescribeVA)
-		}
+		_, err := c.callCoded(ctx, op, method, path, query, in, out, write, DescribeVA, isSuccess)
 		return err != nil && retryableRead(err), err
 	})
 }
