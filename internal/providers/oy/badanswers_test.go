@@ -2,6 +2,7 @@ package oy_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -178,6 +179,19 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 func TestEmptyBaseURLSendsNothing(t *testing.T) {
 	c := oy.New(oy.Config{Username: testUser, APIKey: testKey})
 	if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1", Amount: 10000, PartnerTrxID: "p"}); !oy.IsRejected(err) {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestTimeoutUnwrapsToDeadlineExceeded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := oy.New(oy.Config{BaseURL: srv.URL + "/", Username: testUser, APIKey: testKey, Timeout: 50 * time.Millisecond},
+		oy.WithRetry(retry.Policy{Attempts: 1}))
+	_, err := c.Balance(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !oy.IsUnknown(err) || !strings.Contains(err.Error(), "in time") {
 		t.Errorf("got %v", err)
 	}
 }

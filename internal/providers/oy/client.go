@@ -132,7 +132,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = "OY did not answer in time; the request may or may not have reached OY."
 		}
-		return nil, &Error{Op: op, Outcome: OutcomeUnknown, Message: msg, Err: errors.New(redactURLError(err))}
+		return nil, &Error{Op: op, Outcome: OutcomeUnknown, Message: msg, Err: transportError{err}}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
@@ -140,7 +140,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		slog.String("method", method), slog.String("path", path),
 		slog.Int("http_status", resp.StatusCode), slog.Duration("took", time.Since(start)))
 	if err != nil {
-		return nil, &Error{Op: op, HTTPStatus: resp.StatusCode, Outcome: OutcomeUnknown, Err: errors.New(redactURLError(err)),
+		return nil, &Error{Op: op, HTTPStatus: resp.StatusCode, Outcome: OutcomeUnknown, Err: transportError{err},
 			Message: "OY's answer was cut off; the request may or may not have gone through."}
 	}
 	if len(b) > maxBody {
@@ -149,6 +149,13 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 	}
 	return &response{status: resp.StatusCode, body: b}, nil
 }
+
+// transportError wraps a net/http failure: errors.Is still finds
+// context.DeadlineExceeded and friends, while the text is redacted.
+type transportError struct{ err error }
+
+func (t transportError) Error() string { return redactURLError(t.err) }
+func (t transportError) Unwrap() error { return t.err }
 
 // redactURLError keeps the error text but drops the URL's query, which could
 // carry identifiers; credentials travel in headers and never appear here.
