@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,7 +22,9 @@ import (
 	"backoffice/internal/auth"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
+	"backoffice/internal/intake"
 	"backoffice/internal/models"
+	"backoffice/internal/providers/doku"
 	"backoffice/internal/store"
 )
 
@@ -43,6 +47,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type testApp struct {
 	t      *testing.T
 	srv    *Server
+	worker *intake.Worker
 	http   *httptest.Server
 	store  *store.Store
 	clock  *fakeClock
@@ -105,13 +110,20 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 		clock = &fakeClock{t: time.Now().UTC()}
 	}
 	logs := &syncBuffer{}
-	srv, err := New(Deps{Config: cfg, Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: clock.Now})
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	worker := intake.NewWorker(st, log)
+	writer := st.NewCallbackWriter(worker.Wake)
+	secrets := &intake.Secrets{OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken, FaspayUserID: cfg.Faspay.UserID,
+		FaspayPassword: cfg.Faspay.Password, DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuTokens: doku.NewTokenIssuer(),
+		DokuPublicKey: &testDokuKey().PublicKey}
+	cbs := &Callbacks{Endpoints: intake.Endpoints(secrets), Writer: writer, Worker: worker}
+	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	a := &testApp{t: t, srv: srv, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath}
-	t.Cleanup(func() { hs.Close(); d.Close() })
+	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath}
+	t.Cleanup(func() { hs.Close(); writer.Close(); d.Close() })
 	if seed {
 		for _, r := range models.Roles {
 			u := &models.User{Email: string(r) + "@example.com", Name: "Test " + r.Label(), Role: r, PasswordHash: testHash()}
@@ -198,3 +210,13 @@ func (a *testApp) signedIn(r models.Role) *browser {
 var navLinkRe = regexp.MustCompile(`data-testid="nav-([^"]+)"`)
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// testDokuKey stands in for DOKU's key pair: the tests sign DOKU's token
+// requests with it, the server verifies them with its public half.
+var testDokuKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})

@@ -75,8 +75,10 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/invoices", Access: staff, Roles: everyone, Nav: "Invoices", Group: "OY!",
 			Handler: notYet("Invoices", "OY invoices with line items, including recurring invoices.")},
 
-		{Method: "GET", Path: "/callback-log", Access: staff, Roles: everyone, Nav: "Callback log", Group: "Records",
-			Handler: notYet("Callback log", "Every callback the providers sent, verified or not, with what was done with it.")},
+		{Method: "GET", Path: "/callback-log", Access: staff, Roles: everyone, Nav: "Callback log", Group: "Records", Handler: s.showCallbackLog},
+		{Method: "GET", Path: "/callback-log/:id", Access: staff, Roles: everyone, Handler: s.showCallback},
+		{Method: "POST", Path: "/callback-log/:id/replay", Access: staff, Roles: adminOnly, Handler: s.replayCallback},
+		{Method: "POST", Path: "/callback-log/replay", Access: staff, Roles: adminOnly, Handler: s.replayCallbacks},
 		{Method: "GET", Path: "/audit-log", Access: staff, Roles: adminAuditor, Nav: "Audit log", Group: "Records", Handler: s.showAuditLog},
 
 		{Method: "GET", Path: "/users", Access: staff, Roles: adminAuditor, Nav: "Staff", Group: "Admin", Handler: s.showUsers},
@@ -90,11 +92,9 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin",
 			Handler: notYet("Settings", "Provider modes, the callback URLs to register with each provider, and thresholds.")},
 	}
-	if s.callbacks != nil {
-		for _, ep := range s.callbacks.Endpoints {
-			// Every method is accepted and stored, so even a wrong one is in the log.
-			rs = append(rs, route{Method: anyMethod, Path: ep.Path, Access: external, Handler: s.receiveCallback(ep)})
-		}
+	for _, ep := range s.callbacks.Endpoints {
+		// Every method is accepted and stored, so even a wrong one is in the log.
+		rs = append(rs, route{Method: anyMethod, Path: ep.Path, Access: external, Handler: s.receiveCallback(ep)})
 	}
 	for _, m := range s.mounts {
 		h := echo.WrapHandler(http.StripPrefix(m.Prefix, m.Handler))

@@ -41,7 +41,7 @@ type Deps struct {
 	// Mounts are extra handlers served under a prefix, such as the provider
 	// sandboxes at /sandbox/oy. They bypass sessions and CSRF.
 	Mounts []Mount
-	// Callbacks receives provider callbacks; nil serves no callback URLs.
+	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -68,8 +68,8 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Store == nil {
-		return nil, errors.New("handlers: config and store are required")
+	if d.Config == nil || d.Store == nil || d.Callbacks == nil {
+		return nil, errors.New("handlers: config, store and callbacks are required")
 	}
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")

@@ -47,15 +47,28 @@ func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, 
 	return Outcome{}, true
 }
 
+// referenced is any parsed callback.
+type referenced interface{ References() []string }
+
+// withRefs keeps the references of a refused but readable request, so a
+// clerk searching for a transaction also finds the forged or misdirected
+// callbacks about it.
+func withRefs[T referenced](o Outcome, cb T, parseErr error) Outcome {
+	if parseErr == nil {
+		o.Refs = cb.References()
+	}
+	return o
+}
+
 func malformedBody(err error) Outcome {
 	return refused(http.StatusBadRequest, "the body could not be read: "+err.Error())
 }
 
 func (s *Secrets) oyDisbursement(r *Request) Outcome {
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
-		return o
-	}
 	cb, err := oy.ParseDisbursementCallback(r.Body)
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return withRefs(o, cb, err)
+	}
 	if err != nil {
 		return malformedBody(err)
 	}
@@ -64,10 +77,10 @@ func (s *Secrets) oyDisbursement(r *Request) Outcome {
 }
 
 func (s *Secrets) oyVA(r *Request) Outcome {
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
-		return o
-	}
 	cb, err := oy.ParseVACallback(r.Body)
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return withRefs(o, cb, err)
+	}
 	if err != nil {
 		return malformedBody(err)
 	}
@@ -76,10 +89,10 @@ func (s *Secrets) oyVA(r *Request) Outcome {
 }
 
 func (s *Secrets) oyCheckout(r *Request) Outcome {
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
-		return o
-	}
 	cb, err := oy.ParseCheckoutCallback(r.Body)
+	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+		return withRefs(o, cb, err)
+	}
 	if err != nil {
 		return malformedBody(err)
 	}
@@ -88,10 +101,10 @@ func (s *Secrets) oyCheckout(r *Request) Outcome {
 }
 
 func (s *Secrets) ayopop(r *Request) Outcome {
-	if o, ok := s.tokenGate("ayopop", r, s.AyopopToken); !ok {
-		return o
-	}
 	cb, err := ayopop.ParseCallback(r.Body)
+	if o, ok := s.tokenGate("ayopop", r, s.AyopopToken); !ok {
+		return withRefs(o, cb, err)
+	}
 	if err != nil {
 		return malformedBody(err)
 	}

@@ -1,0 +1,152 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/models"
+	"backoffice/internal/store"
+	"backoffice/web/templates/pages/callbacks"
+)
+
+func (s *Server) loadCallback(c echo.Context) (*models.Callback, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, echo.ErrNotFound
+	}
+	cb, err := s.store.CallbackByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return cb, err
+}
+
+func (s *Server) showCallback(c echo.Context) error {
+	cb, err := s.loadCallback(c)
+	if err != nil {
+		return err
+	}
+	attempts, err := s.store.CallbackAttempts(c.Request().Context(), cb.ID)
+	if err != nil {
+		return err
+	}
+	st := state(c)
+	p := callbacks.DetailProps{Callback: *cb, Attempts: attempts, CanReplay: st.user.Role == models.RoleAdmin, CSRF: st.csrf,
+		RecordURL: recordURL(cb.RecordType, cb.RecordID), Label: cb.Provider + " " + cb.Kind}
+	for _, ep := range s.callbacks.Endpoints {
+		if ep.Provider == cb.Provider && ep.Kind == cb.Kind {
+			p.Label = ep.Label
+		}
+	}
+	var hs map[string]string
+	_ = json.Unmarshal([]byte(cb.Headers), &hs)
+	for k, v := range hs {
+		p.Headers = append(p.Headers, callbacks.Header{Name: k, Value: v})
+	}
+	sort.Slice(p.Headers, func(i, j int) bool { return p.Headers[i].Name < p.Headers[j].Name })
+	p.Body, p.BodyFormat = prettyBody(cb.Body, cb.Method)
+	return s.render(c, http.StatusOK, "Callback #"+strconv.FormatInt(cb.ID, 10), callbacks.Detail(p))
+}
+
+// recordURL links a record a callback changed to its page.
+func recordURL(recordType, id string) string {
+	if id == "" {
+		return ""
+	}
+	switch recordType {
+	case "disbursement":
+		return "/disbursements/" + url.PathEscape(id)
+	case "virtual_account":
+		return "/virtual-accounts/" + url.PathEscape(id)
+	case "payment_link":
+		return "/payment-links/" + url.PathEscape(id)
+	case "invoice":
+		return "/invoices/" + url.PathEscape(id)
+	case "ovo_account":
+		return "/ovo-accounts/" + url.PathEscape(id)
+	case "ovo_topup":
+		return "/ovo-topups/" + url.PathEscape(id)
+	}
+	return ""
+}
+
+// prettyBody shows a stored body readably: JSON indented, XML indented,
+// form fields one a line; anything else as text, bytes that are not UTF-8
+// written as escapes.
+func prettyBody(body []byte, method string) (string, string) {
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		if method == http.MethodGet {
+			return "(no body: the fields are in the query above)", "empty"
+		}
+		return "(empty)", "empty"
+	case json.Valid(trimmed):
+		var out bytes.Buffer
+		if json.Indent(&out, trimmed, "", "  ") == nil {
+			return out.String(), "JSON"
+		}
+	case trimmed[0] == '<':
+		if s, ok := indentXML(trimmed); ok {
+			return s, "XML"
+		}
+	}
+	if utf8.Valid(trimmed) && !bytes.ContainsAny(trimmed, "{<\n") && bytes.Contains(trimmed, []byte("=")) {
+		if v, err := url.ParseQuery(string(trimmed)); err == nil && len(v) > 0 {
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var b strings.Builder
+			for _, k := range keys {
+				for _, val := range v[k] {
+					b.WriteString(k + " = " + val + "\n")
+				}
+			}
+			return b.String(), "form fields"
+		}
+	}
+	if utf8.Valid(body) {
+		return string(body), "text, not valid JSON"
+	}
+	q := strconv.QuoteToASCII(string(body))
+	return q[1 : len(q)-1], "bytes that are not text"
+}
+
+func indentXML(b []byte) (string, bool) {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var out bytes.Buffer
+	e := xml.NewEncoder(&out)
+	e.Indent("", "  ")
+	for {
+		t, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", false
+		}
+		if cd, ok := t.(xml.CharData); ok && len(bytes.TrimSpace(cd)) == 0 {
+			continue
+		}
+		if err := e.EncodeToken(t); err != nil {
+			return "", false
+		}
+	}
+	if err := e.Flush(); err != nil {
+		return "", false
+	}
+	return out.String(), true
+}
