@@ -41,6 +41,10 @@ test-browser:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz-short.sh
 
+## bench-callbacks: durable callback intake against a bare net/http handler, over loopback.
+bench-callbacks:
+	$(GO) run ./cmd/bench-callbacks -conns 128 -duration 5s
+
 ## screenshots: browser tests that also keep their screenshots in ./screenshots.
 screenshots:
 	E2E_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags browser -count=1 ./e2e/

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -37,14 +36,20 @@ type Worker struct {
 	mu         sync.RWMutex
 	processors map[string]Processor // provider + "/" + kind
 	wake       chan struct{}
+	yield      func() bool // true while intake needs the writer
 	batch      int
 	idle       time.Duration
 }
 
 // NewWorker makes a worker; register processors before Run.
 func NewWorker(st *store.Store, log *slog.Logger) *Worker {
-	return &Worker{store: st, log: log, processors: map[string]Processor{}, wake: make(chan struct{}, 1), batch: 200, idle: time.Second}
+	return &Worker{store: st, log: log, processors: map[string]Processor{}, wake: make(chan struct{}, 1), batch: 250, idle: time.Second}
 }
+
+// YieldTo makes the worker wait (briefly, never forever) while busy
+// reports that intake is committing: answering providers comes first,
+// processing the stored callbacks can follow a moment later.
+func (w *Worker) YieldTo(busy func() bool) { w.yield = busy }
 
 // Register sets the processor for one provider and kind.
 func (w *Worker) Register(provider, kind string, p Processor) {
@@ -93,8 +98,17 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	for i := range due {
 		results = append(results, w.process(ctx, &due[i], ""))
 	}
+	if w.yield != nil {
+		for deadline := time.Now().Add(maxYield); w.yield() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	return len(due), w.store.FinishCallbacks(ctx, results)
 }
+
+// maxYield bounds how long processing waits for intake, so a constant
+// stream of callbacks cannot starve it.
+const maxYield = 50 * time.Millisecond
 
 // Replay processes one stored callback again now, on behalf of a person.
 // Safe to repeat: processors never move a record backwards.
@@ -131,12 +145,8 @@ func (w *Worker) process(ctx context.Context, cb *models.Callback, actor string)
 // unmatched is the outcome for a callback whose record the dashboard does
 // not hold: kept, shown as unmatched, and changes nothing.
 func unmatched(cb *models.Callback) store.ProcessResult {
-	refs := strings.TrimSpace(cb.Refs)
-	if refs == "" {
-		refs = "no reference"
-	}
 	return store.ProcessResult{CallbackID: cb.ID, Outcome: models.CallbackUnmatched,
-		Detail: "No record in the dashboard matches this " + cb.Provider + " " + cb.Kind + " callback (" + refs + "); it is kept and changes nothing."}
+		Detail: "No record in the dashboard matches the references of this " + cb.Provider + " " + cb.Kind + " callback; it is kept and changes nothing."}
 }
 
 // Unmatched is exported for processors that look a record up and miss.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -196,13 +197,29 @@ func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID str
 }
 
 // DueCallbacks returns callbacks waiting for processing, oldest first:
-// pending ones, and failed ones whose retry time has come.
+// pending ones, and failed ones whose retry time has come. Both halves run
+// on the (status, id) index; rows are scanned by hand because the worker
+// reads thousands a second.
 func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback, error) {
+	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, status, attempts, record_type, record_id"
+	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? ORDER BY id LIMIT ?)
+		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? ORDER BY id LIMIT ?)
+		ORDER BY id LIMIT ?`
+	rows, err := s.db.ReadSQL().QueryContext(ctx, q, models.CallbackPending, limit, models.CallbackFailed, now(), limit, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due callbacks: %w", err)
+	}
+	defer rows.Close()
 	var out []models.Callback
-	err := s.db.Read.WithContext(ctx).
-		Where("status = ? OR (status = ? AND next_try_at <= ?)", models.CallbackPending, models.CallbackFailed, now()).
-		Order("id").Limit(limit).Find(&out).Error
-	return out, err
+	for rows.Next() {
+		var c models.Callback
+		if err := rows.Scan(&c.ID, &c.ReceivedAt, &c.Provider, &c.Kind, &c.Method, &c.Path, &c.Query, &c.Headers, &c.Body, &c.SourceIP,
+			&c.Verified, &c.DedupKey, &c.Duplicate, &c.Refs, &c.Status, &c.Attempts, &c.RecordType, &c.RecordID); err != nil {
+			return nil, fmt.Errorf("store: due callbacks: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // ProcessResult is the outcome of one processing attempt.
@@ -223,11 +240,29 @@ type ProcessResult struct {
 // FinishCallbacks records each result: applies its change, writes the
 // attempt and moves the callback to its outcome, all in one transaction;
 // a result whose Apply fails is rolled back alone and kept as failed.
+// Results that change no record and share an outcome (the common case:
+// unmatched, no change) are written together with one UPDATE and one
+// multi-row INSERT, so the worker keeps pace with busy intake.
 func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) error {
 	at := now()
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		conn := tx.Statement.ConnPool
+		type groupKey struct {
+			outcome                models.CallbackStatus
+			detail, errText, actor string
+		}
+		groups := map[groupKey][]int64{}
+		var order []groupKey
 		for i := range results {
 			r := &results[i]
+			if r.Apply == nil && r.RecordID == "" && r.NextTryAt == nil {
+				k := groupKey{r.Outcome, r.Detail, r.Error, r.ActorEmail}
+				if _, ok := groups[k]; !ok {
+					order = append(order, k)
+				}
+				groups[k] = append(groups[k], r.CallbackID)
+				continue
+			}
 			if r.Apply != nil {
 				sp := fmt.Sprintf("cb%d", i)
 				if err := tx.SavePoint(sp).Error; err != nil {
@@ -241,19 +276,46 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 					r.Outcome, r.Error, r.NextTryAt = models.CallbackFailed, err.Error(), &retry
 				}
 			}
-			if err := tx.Create(&models.CallbackAttempt{CallbackID: r.CallbackID, At: at, Outcome: r.Outcome, Detail: r.Detail, Error: r.Error,
-				RecordType: r.RecordType, RecordID: r.RecordID, ActorEmail: r.ActorEmail}).Error; err != nil {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.CallbackID, at, r.Outcome, r.Detail, r.Error, r.RecordType, r.RecordID, r.ActorEmail); err != nil {
 				return fmt.Errorf("store: record callback attempt: %w", err)
 			}
-			cols := map[string]any{"status": r.Outcome, "attempts": gorm.Expr("attempts + 1"), "next_try_at": r.NextTryAt}
-			if r.RecordID != "" {
-				cols["record_type"], cols["record_id"] = r.RecordType, r.RecordID
+			var next any
+			if r.NextTryAt != nil {
+				next = r.NextTryAt.UTC()
 			}
-			if r.Outcome != models.CallbackFailed {
-				cols["processed_at"] = at
-			}
-			if err := tx.Model(&models.Callback{}).Where("id = ?", r.CallbackID).Updates(cols).Error; err != nil {
+			done := r.Outcome != models.CallbackFailed
+			if _, err := conn.ExecContext(ctx, `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = ?,
+				record_type = CASE WHEN ? <> '' THEN ? ELSE record_type END,
+				record_id = CASE WHEN ? <> '' THEN ? ELSE record_id END,
+				processed_at = CASE WHEN ? THEN ? ELSE processed_at END
+				WHERE id = ?`, r.Outcome, next, r.RecordID, r.RecordType, r.RecordID, r.RecordID, done, at, r.CallbackID); err != nil {
 				return fmt.Errorf("store: update callback %d: %w", r.CallbackID, err)
+			}
+		}
+		for _, k := range order {
+			ids := groups[k]
+			for start := 0; start < len(ids); start += 500 {
+				chunk := ids[start:min(start+500, len(ids))]
+				idArgs := make([]any, len(chunk))
+				attemptArgs := make([]any, 0, len(chunk)*6)
+				for i, id := range chunk {
+					idArgs[i] = id
+					attemptArgs = append(attemptArgs, id, at, k.outcome, k.detail, k.errText, k.actor)
+				}
+				q := "INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email) VALUES (?,?,?,?,?,?)" + strings.Repeat(",(?,?,?,?,?,?)", len(chunk)-1)
+				if _, err := conn.ExecContext(ctx, q, attemptArgs...); err != nil {
+					return fmt.Errorf("store: record callback attempts: %w", err)
+				}
+				var processed any
+				if k.outcome != models.CallbackFailed {
+					processed = at
+				}
+				args := append([]any{k.outcome, processed}, idArgs...)
+				q = "UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at) WHERE id IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+				if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+					return fmt.Errorf("store: update callbacks: %w", err)
+				}
 			}
 		}
 		return nil

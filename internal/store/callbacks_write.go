@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,13 +21,16 @@ var ErrWriterClosed = errors.New("store: callback writer closed")
 // synchronous=FULL every commit is an fsync, so grouping is what lets
 // thousands of callbacks a second be durable before they are answered.
 type CallbackWriter struct {
-	db       *sql.DB
-	queue    chan *pendingCallback
-	maxBatch int
-	onCommit func()
-	wg       sync.WaitGroup
-	closeMu  sync.RWMutex
-	closed   bool
+	db         *sql.DB
+	queue      chan *pendingCallback
+	maxBatch   int
+	onCommit   func()
+	wg         sync.WaitGroup
+	closeMu    sync.RWMutex
+	closed     bool
+	nextID     int64 // last id given out; read from the table on first commit
+	stmts      map[string]*sql.Stmt
+	unprepared []string
 }
 
 type pendingCallback struct {
@@ -69,6 +73,10 @@ func (w *CallbackWriter) Write(ctx context.Context, cb *models.Callback, refs []
 	return <-p.done
 }
 
+// Busy reports whether callbacks are waiting to be committed. The worker
+// stays off the writer while it is, so providers get their answers first.
+func (w *CallbackWriter) Busy() bool { return len(w.queue) > 0 }
+
 // Close commits what is queued and stops the committer.
 func (w *CallbackWriter) Close() {
 	w.closeMu.Lock()
@@ -78,6 +86,9 @@ func (w *CallbackWriter) Close() {
 	}
 	w.closeMu.Unlock()
 	w.wg.Wait()
+	for _, st := range w.stmts {
+		st.Close()
+	}
 }
 
 func (w *CallbackWriter) run() {
@@ -107,6 +118,16 @@ func (w *CallbackWriter) run() {
 	}
 }
 
+// callbackColumns are inserted per row, in this order.
+const callbackColumns = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, reply_body, status"
+
+// insertChunk rows go into one multi-row INSERT (19 columns × 100 rows
+// stays far below SQLite's limit on bound parameters).
+const insertChunk = 100
+
+// commit writes one group in one transaction with multi-row inserts: the
+// committer is the only writer of callbacks, so it numbers the rows itself
+// and finds duplicates with one look-up for the whole group.
 func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
@@ -121,66 +142,132 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 			}
 		}
 	}()
-	findKey, err := tx.PrepareContext(ctx, `SELECT callback_id FROM callback_keys WHERE dedup_key = ?`)
+	if w.nextID == 0 {
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM callbacks").Scan(&w.nextID); err != nil {
+			return fmt.Errorf("store: read last callback id: %w", err)
+		}
+	}
+	existing, err := existingKeys(ctx, tx, batch)
 	if err != nil {
 		return err
 	}
-	defer findKey.Close()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO callbacks (received_at, provider, kind, method, path, query, headers, body, source_ip,
-		verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, reply_body, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insert.Close()
-	insKey, err := tx.PrepareContext(ctx, `INSERT INTO callback_keys (dedup_key, callback_id) VALUES (?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insKey.Close()
-	insRef, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO callback_refs (ref, callback_id) VALUES (?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insRef.Close()
-
+	id := w.nextID
+	var newKeys, refs []any
 	for _, p := range batch {
 		cb := p.cb
+		id++
+		cb.ID = id
 		cb.Duplicate, cb.DuplicateOf = false, nil
 		if cb.Verified && cb.DedupKey != "" {
-			var first int64
-			switch err := findKey.QueryRowContext(ctx, cb.DedupKey).Scan(&first); {
-			case err == nil:
-				cb.Duplicate, cb.DuplicateOf = true, &first
-				cb.Status = models.CallbackDuplicate
-			case !errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("store: look up callback key: %w", err)
-			}
-		}
-		res, err := insert.ExecContext(ctx, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
-			cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.ReplyStatus, cb.ReplyBody, cb.Status)
-		if err != nil {
-			return fmt.Errorf("store: insert callback: %w", err)
-		}
-		if cb.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if cb.Verified && cb.DedupKey != "" && !cb.Duplicate {
-			if _, err := insKey.ExecContext(ctx, cb.DedupKey, cb.ID); err != nil {
-				return fmt.Errorf("store: insert callback key: %w", err)
+			if first, ok := existing[cb.DedupKey]; ok {
+				cb.Duplicate, cb.DuplicateOf, cb.Status = true, &first, models.CallbackDuplicate
+			} else {
+				existing[cb.DedupKey] = cb.ID
+				newKeys = append(newKeys, cb.DedupKey, cb.ID)
 			}
 		}
 		for _, ref := range p.refs {
-			if ref == "" {
-				continue
-			}
-			if _, err := insRef.ExecContext(ctx, ref, cb.ID); err != nil {
-				return fmt.Errorf("store: insert callback ref: %w", err)
+			if ref != "" {
+				refs = append(refs, ref, cb.ID)
 			}
 		}
 	}
+	rows := make([]any, 0, insertChunk*19)
+	for start := 0; start < len(batch); start += insertChunk {
+		rows = rows[:0]
+		for _, p := range batch[start:min(start+insertChunk, len(batch))] {
+			cb := p.cb
+			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
+				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.ReplyStatus, cb.ReplyBody, cb.Status)
+		}
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 19, rows); err != nil {
+			return fmt.Errorf("store: insert callbacks: %w", err)
+		}
+	}
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys); err != nil {
+		return fmt.Errorf("store: insert callback keys: %w", err)
+	}
+	if err := w.insertRows(ctx, tx, "INSERT OR IGNORE INTO callback_refs (ref, callback_id) VALUES ", 2, refs); err != nil {
+		return fmt.Errorf("store: insert callback refs: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit callback batch: %w", err)
+	}
+	w.nextID = id
+	w.prepareShapes(ctx)
+	return nil
+}
+
+func (w *CallbackWriter) prepareShapes(ctx context.Context) {
+	for _, q := range w.unprepared {
+		if _, ok := w.stmts[q]; ok || len(w.stmts) >= 400 {
+			continue
+		}
+		st, err := w.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue // it runs unprepared next time; the insert itself reports real errors
+		}
+		if w.stmts == nil {
+			w.stmts = map[string]*sql.Stmt{}
+		}
+		w.stmts[q] = st
+	}
+	w.unprepared = w.unprepared[:0]
+}
+
+// existingKeys finds which of the group's dedup keys were stored before.
+func existingKeys(ctx context.Context, tx *sql.Tx, batch []*pendingCallback) (map[string]int64, error) {
+	found := map[string]int64{}
+	var keys []any
+	for _, p := range batch {
+		if p.cb.Verified && p.cb.DedupKey != "" {
+			keys = append(keys, p.cb.DedupKey)
+		}
+	}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		q := "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+		rs, err := tx.QueryContext(ctx, q, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("store: look up callback keys: %w", err)
+		}
+		for rs.Next() {
+			var k string
+			var id int64
+			if err := rs.Scan(&k, &id); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			found[k] = id
+		}
+		if err := rs.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// insertRows runs one multi-row INSERT per chunk of args (cols per row).
+// Statements are prepared once per shape (between transactions) and kept:
+// the writer pool has one connection, so every later transaction reuses them.
+func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any) error {
+	row := "(?" + strings.Repeat(",?", cols-1) + ")"
+	per := insertChunk * cols
+	for start := 0; start < len(args); start += per {
+		chunk := args[start:min(start+per, len(args))]
+		n := len(chunk) / cols
+		q := prefix + row + strings.Repeat(","+row, n-1)
+		var err error
+		if st, ok := w.stmts[q]; ok {
+			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, chunk...)
+		} else {
+			// The one connection is inside tx now; prepare this shape after the commit.
+			_, err = tx.ExecContext(ctx, q, chunk...)
+			w.unprepared = append(w.unprepared, q)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

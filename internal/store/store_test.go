@@ -144,3 +144,17 @@ func TestAuditPagingAndFilters(t *testing.T) {
 		t.Fatalf("exported %d, %v", exported, err)
 	}
 }
+
+func newStoreB(b *testing.B) *Store {
+	b.Helper()
+	d, err := db.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	s := New(d)
+	if _, err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}

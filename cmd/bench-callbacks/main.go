@@ -1,0 +1,311 @@
+// Command bench-callbacks measures durable callback intake: it starts the
+// dashboard on loopback (real SQLite file, synchronous=FULL), sends OY
+// disbursement callbacks over many keep-alive connections, and prints
+// callbacks per second stored durably with p50/p99 answer times — then the
+// same load against a bare net/http handler that stores nothing, and the
+// ratio between the two. Every callback answered 200 is checked to be in
+// the database afterwards.
+//
+//	go run ./cmd/bench-callbacks -conns 128 -duration 5s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"backoffice/internal/app"
+	"backoffice/internal/config"
+)
+
+func main() {
+	conns := flag.Int("conns", 128, "concurrent keep-alive connections")
+	duration := flag.Duration("duration", 5*time.Second, "how long each run sends")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard run to this file")
+	flag.Parse()
+	profile = *cpuprofile
+	if err := run(*conns, *duration, *warmup); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-callbacks:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+var profile string
+
+type result struct {
+	ok, failed int64
+	elapsed    time.Duration
+	latencies  []time.Duration
+}
+
+func (r result) perSecond() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
+}
+
+func run(conns int, duration, warmup time.Duration) error {
+	dir, err := os.MkdirTemp("", "bench-callbacks-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// The bare baseline: reads the body, answers like the dashboard, stores nothing.
+	bare, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"received"}`))
+	}))
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	env := map[string]string{"DASHBOARD_ADDR": addr, "DASHBOARD_DATA_DIR": dir}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "dashboard.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := slog.New(slog.NewJSONHandler(logFile, nil))
+	a, err := app.Open(context.Background(), cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := a.Build(app.Options{}); err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: a.Server.Handler()}
+	go func() { _ = hs.Serve(ln) }()
+	defer func() {
+		_ = hs.Shutdown(context.Background())
+		_ = a.Close()
+	}()
+
+	fmt.Printf("bench-callbacks: %d connections, %v per run (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, warmup, runtimeProcs())
+	url := "http://" + addr + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken
+
+	var seq atomic.Int64
+	body := func() []byte {
+		n := seq.Add(1)
+		return []byte(fmt.Sprintf(`{"status":{"code":"000","message":"Success"},"amount":125000,"recipient_name":"John Doe","recipient_bank":"014","recipient_account":"1234567890","trx_id":"T-%d","partner_trx_id":"P-%d","timestamp":"16-10-2021 10:34:23"}`, n, n))
+	}
+	baseline := load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, warmup, duration, body)
+	if profile != "" {
+		if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
+	dash := load(url, conns, warmup, duration, body)
+	pprof.StopCPUProfile()
+
+	var stored int64
+	if err := a.DB.ReadSQL().QueryRow("SELECT count(*) FROM callbacks WHERE verified = 1").Scan(&stored); err != nil {
+		return err
+	}
+	var sync string
+	_ = a.DB.WriteSQL().QueryRow("PRAGMA synchronous").Scan(&sync)
+
+	report := func(name string, r result) {
+		fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%v\n", name, r.perSecond(), r.ok, r.failed, r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond))
+	}
+	report("bare net/http (stores none)", baseline.result)
+	report("dashboard (durable)", dash.result)
+	fmt.Printf("durable callbacks per second: %.0f (synchronous=%s: 2 means FULL)\n", dash.perSecond(), sync)
+	fmt.Printf("ratio dashboard / bare: %.2f\n", dash.perSecond()/baseline.perSecond())
+	fmt.Printf("answered 200 (warm-up included): %d, stored verified rows: %d\n", dash.ok+dash.warmOK, stored)
+	if stored < dash.ok+dash.warmOK {
+		return errors.New("some callbacks answered 200 are missing from the database")
+	}
+	return nil
+}
+
+type bareServer struct {
+	Addr string
+	srv  *http.Server
+}
+
+func (b *bareServer) Close() { _ = b.srv.Close() }
+
+func serve(h http.Handler) (*bareServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &http.Server{Handler: h}
+	go func() { _ = s.Serve(ln) }()
+	return &bareServer{Addr: ln.Addr().String(), srv: s}, nil
+}
+
+// loadResult adds the warm-up's successes, which are stored too.
+type loadResult = struct {
+	result
+	warmOK int64
+}
+
+// load keeps conns HTTP/1.1 keep-alive connections busy, one request in
+// flight on each. Requests are written and responses read by hand, so the
+// load generator costs little CPU next to the server it measures (net/http's
+// client would take most of a core on its own).
+func load(url string, conns int, warmup, duration time.Duration, body func() []byte) loadResult {
+	host, path := splitURL(url)
+	var measuring atomic.Bool
+	var ok, failed, warmOK atomic.Int64
+	stop := make(chan struct{})
+	lat := make([][]time.Duration, conns)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c net.Conn
+			var br *bufio.Reader
+			req := make([]byte, 0, 1024)
+			for {
+				select {
+				case <-stop:
+					if c != nil {
+						c.Close()
+					}
+					return
+				default:
+				}
+				if c == nil {
+					var err error
+					if c, err = net.Dial("tcp", host); err != nil {
+						failed.Add(1)
+						time.Sleep(10 * time.Millisecond)
+						continue
+					}
+					br = bufio.NewReaderSize(c, 4096)
+				}
+				b := body()
+				req = append(req[:0], "POST "...)
+				req = append(req, path...)
+				req = append(req, " HTTP/1.1\r\nHost: "...)
+				req = append(req, host...)
+				req = append(req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+				req = strconv.AppendInt(req, int64(len(b)), 10)
+				req = append(req, "\r\n\r\n"...)
+				req = append(req, b...)
+				start := time.Now()
+				status, err := roundTrip(c, br, req)
+				d := time.Since(start)
+				if err != nil {
+					c.Close()
+					c = nil
+				}
+				good := err == nil && status == http.StatusOK
+				if !measuring.Load() {
+					if good {
+						warmOK.Add(1)
+					}
+					continue
+				}
+				if good {
+					ok.Add(1)
+					lat[i] = append(lat[i], d)
+				} else {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(warmup)
+	measuring.Store(true)
+	start := time.Now()
+	time.Sleep(duration)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	close(stop)
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all}, warmOK: warmOK.Load()}
+}
+
+// roundTrip writes one request and reads one response with a Content-Length.
+func roundTrip(c net.Conn, br *bufio.Reader, req []byte) (int, error) {
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return 0, err
+	}
+	if _, err := c.Write(req); err != nil {
+		return 0, err
+	}
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 {
+		return 0, errors.New("short status line")
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, err
+	}
+	length := -1
+	for {
+		h, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(h) <= 2 {
+			break
+		}
+		if k, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if length < 0 {
+		return 0, errors.New("response without Content-Length")
+	}
+	if _, err := br.Discard(length); err != nil {
+		return 0, err
+	}
+	return status, nil
+}
+
+func splitURL(u string) (host, path string) {
+	rest := strings.TrimPrefix(u, "http://")
+	i := strings.IndexByte(rest, '/')
+	return rest[:i], rest[i:]
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
