@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,7 +16,8 @@ import (
 	"backoffice/web/templates/pages/callbacks"
 )
 
-// countCap bounds each status count so the page stays fast on a big log.
+// countCap is the window of newest matching callbacks the status counts
+// cover, so the page stays fast on a log of millions.
 const countCap = 10000
 
 // callbackFilterForm is the callback log's filter form, as typed.
@@ -157,18 +157,13 @@ func (s *Server) showCallbackLog(c echo.Context) error {
 	if filter.Before > 0 {
 		p.FirstURL = withQuery("/callback-log", base, "before", "")
 	}
-	countFilter := filter
-	countFilter.Before, countFilter.Status = 0, ""
-	counts, err := s.store.CallbackStatusCounts(ctx, countFilter, countCap)
+	counts, capped, err := s.store.CallbackStatusCounts(ctx, filter, countCap)
 	if err != nil {
 		return err
 	}
+	p.CountsCapped = capped
 	for _, cs := range models.CallbackStatuses {
-		n := counts[cs]
-		label := strconv.FormatInt(n, 10)
-		if n >= countCap {
-			label = fmt.Sprintf("%d+", countCap)
-		}
+		label := strconv.FormatInt(counts[cs], 10)
 		p.Counts = append(p.Counts, callbacks.StatusCount{Status: cs, Count: label, Active: form.Status == string(cs),
 			URL: withQuery("/callback-log", base, "status", string(cs))})
 	}

@@ -28,11 +28,12 @@ type CallbackFilter struct {
 }
 
 func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
-	if f.Provider != "" {
-		q = q.Where("provider = ?", f.Provider)
-	}
+	// A kind belongs to one provider, so with a kind the provider adds
+	// nothing and each filter walks its own (column, id) index.
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
+	} else if f.Provider != "" {
+		q = q.Where("provider = ?", f.Provider)
 	}
 	if f.Verified != nil {
 		if *f.Verified {
@@ -58,16 +59,33 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.maxID > 0 {
 		q = q.Where("id < ?", f.maxID)
 	}
+	if !f.From.IsZero() {
+		q = q.Where("received_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("received_at < ?", f.To.UTC())
+	}
 	return q
 }
 
-// resolveDates turns From/To into id bounds through the received_at index.
-// It reports false when the range holds no callback at all.
+// dateSlack bounds how far commit order (id) may stray from arrival order
+// (received_at): ids are given out per group commit, so a few thousand
+// rows of slack covers any group.
+const dateSlack = 4096
+
+// boundID finds the smallest id among the first rows received at or after t,
+// walking the received_at index from t onwards only.
+const boundID = `SELECT min(id) FROM (SELECT id FROM callbacks WHERE received_at >= ? ORDER BY received_at LIMIT 4096)`
+
+// resolveDates turns From/To into id bounds through the received_at index,
+// so a date filter becomes a range of the primary key; the exact received_at
+// conditions stay in the query. It reports false when nothing was received
+// in the range.
 func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, error) {
 	r := s.db.Read.WithContext(ctx)
 	if !f.From.IsZero() {
 		var id *int64
-		if err := r.Raw("SELECT min(id) FROM callbacks WHERE received_at >= ?", f.From.UTC()).Scan(&id).Error; err != nil {
+		if err := r.Raw(boundID, f.From.UTC()).Scan(&id).Error; err != nil {
 			return false, err
 		}
 		if id == nil {
@@ -77,11 +95,11 @@ func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, erro
 	}
 	if !f.To.IsZero() {
 		var id *int64
-		if err := r.Raw("SELECT min(id) FROM callbacks WHERE received_at >= ?", f.To.UTC()).Scan(&id).Error; err != nil {
+		if err := r.Raw(boundID, f.To.UTC()).Scan(&id).Error; err != nil {
 			return false, err
 		}
 		if id != nil {
-			f.maxID = *id
+			f.maxID = *id + dateSlack
 		}
 	}
 	return true, nil
@@ -147,25 +165,31 @@ func (s *Store) EachCallback(ctx context.Context, f CallbackFilter, fn func(mode
 	}
 }
 
-// CallbackStatusCounts counts the log per processing status, capped at
-// limit per status so a million rows never cost a full scan per page view.
-func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, limit int) (map[models.CallbackStatus]int64, error) {
+// CallbackStatusCounts counts the matching callbacks per processing
+// status over the newest window of them (window rows at most), walking the
+// same index as the list. capped reports that the window was full, so the
+// counts cover only the newest matches.
+func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, window int) (counts map[models.CallbackStatus]int64, capped bool, err error) {
+	counts = map[models.CallbackStatus]int64{}
 	ok, err := s.resolveDates(ctx, &f)
-	out := map[models.CallbackStatus]int64{}
 	if err != nil || !ok {
-		return out, err
+		return counts, false, err
 	}
-	for _, st := range models.CallbackStatuses {
-		g := f
-		g.Status = st
-		sub := g.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select("1")).Limit(limit)
-		var n int64
-		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?)", sub).Scan(&n).Error; err != nil {
-			return nil, fmt.Errorf("store: count callbacks: %w", err)
-		}
-		out[st] = n
+	f.Status, f.Before = "", 0
+	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select("status")).Order("id DESC").Limit(window)
+	var rows []struct {
+		Status models.CallbackStatus
+		N      int64
 	}
-	return out, nil
+	if err := s.db.Read.WithContext(ctx).Raw("SELECT status, count(*) AS n FROM (?) GROUP BY status", sub).Scan(&rows).Error; err != nil {
+		return nil, false, fmt.Errorf("store: count callbacks: %w", err)
+	}
+	var total int64
+	for _, r := range rows {
+		counts[r.Status] = r.N
+		total += r.N
+	}
+	return counts, total >= int64(window), nil
 }
 
 // CallbackByID loads one callback with its body and headers.

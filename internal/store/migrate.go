@@ -93,7 +93,8 @@ CREATE TABLE callbacks (
 	processed_at DATETIME,
 	next_try_at DATETIME
 );
-CREATE INDEX callbacks_provider ON callbacks(provider, kind, id);
+CREATE INDEX callbacks_provider ON callbacks(provider, id);
+CREATE INDEX callbacks_kind ON callbacks(kind, id);
 CREATE INDEX callbacks_status ON callbacks(status, id);
 CREATE INDEX callbacks_received ON callbacks(received_at);
 CREATE INDEX callbacks_unverified ON callbacks(id) WHERE verified = 0;
