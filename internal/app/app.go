@@ -19,6 +19,7 @@ import (
 
 	"backoffice/internal/config"
 	"backoffice/internal/db"
+	"backoffice/internal/disbursements"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
 	"backoffice/internal/providers/ayopop"
@@ -44,6 +45,8 @@ type App struct {
 	Doku   *doku.Client
 	Ayopop *ayopop.Client
 
+	Disbursements *disbursements.Service
+
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
 	Server *handlers.Server
@@ -58,7 +61,9 @@ type Options struct {
 	// SettleDelay is how long sandbox payments and transfers take to settle;
 	// zero keeps each sandbox's own default (a few seconds).
 	SettleDelay time.Duration
-	Now         func() time.Time
+	// PollEvery is how often due disbursement status checks run (2 s).
+	PollEvery time.Duration
+	Now       func() time.Time
 }
 
 // Open reads the data directory, opens and migrates the database.
@@ -185,18 +190,31 @@ func (a *App) Build(opts Options) error {
 	a.Writer = a.Store.NewCallbackWriter(a.Worker.Wake)
 	a.Worker.YieldTo(a.Writer.Busy)
 
+	// Domain workflows, and the processors that apply callbacks to them.
+	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
+	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now,
-		Callbacks: &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker}})
+		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
+		Disbursements: a.Disbursements})
 	if err != nil {
 		return err
 	}
 	a.Server = srv
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(1)
+	pollEvery := opts.PollEvery
+	if pollEvery == 0 {
+		pollEvery = 2 * time.Second
+	}
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		a.Worker.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.Disbursements.RunPoller(ctx, pollEvery)
 	}()
 	return nil
 }

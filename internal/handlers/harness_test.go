@@ -22,9 +22,13 @@ import (
 	"backoffice/internal/auth"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
+	"backoffice/internal/disbursements"
 	"backoffice/internal/intake"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/doku"
+	"backoffice/internal/providers/oy"
+	oysb "backoffice/internal/providers/oy/sandbox"
+	"backoffice/internal/providers/retry"
 	"backoffice/internal/store"
 )
 
@@ -48,6 +52,8 @@ type testApp struct {
 	t      *testing.T
 	srv    *Server
 	worker *intake.Worker
+	oy     *oysb.Sandbox
+	disb   *disbursements.Service
 	http   *httptest.Server
 	store  *store.Store
 	clock  *fakeClock
@@ -111,19 +117,42 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
+
+	// The dashboard's address must be known before the OY sandbox that
+	// calls it back is made, so the server starts with a forwarding handler.
+	var handler http.Handler = http.NotFoundHandler()
+	var handlerMu sync.RWMutex
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlerMu.RLock()
+		h := handler
+		handlerMu.RUnlock()
+		h.ServeHTTP(w, r)
+	}))
+	oySandbox := oysb.New(oysb.Options{Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, PublicURL: hs.URL + "/sandbox/oy",
+		DisbursementCallbackURL: hs.URL + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken,
+		SettleDelay:             150 * time.Millisecond, CallbackRetryDelay: 50 * time.Millisecond, SlowDelay: 3 * time.Second, Logger: log})
+	oyServer := httptest.NewServer(oySandbox)
+	oyClient := oy.New(oy.Config{BaseURL: oyServer.URL, Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, Timeout: time.Second, Logger: log},
+		oy.WithRetry(retry.Policy{Attempts: 2, Base: 10 * time.Millisecond}))
+
 	worker := intake.NewWorker(st, log)
 	writer := st.NewCallbackWriter(worker.Wake)
 	secrets := &intake.Secrets{OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken, FaspayUserID: cfg.Faspay.UserID,
 		FaspayPassword: cfg.Faspay.Password, DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuTokens: doku.NewTokenIssuer(),
 		DokuPublicKey: &testDokuKey().PublicKey}
+	disb := disbursements.New(st, oyClient, log)
+	worker.Register("oy", "disbursement", intake.ProcessorFunc(disb.ProcessCallback))
 	cbs := &Callbacks{Endpoints: intake.Endpoints(secrets), Writer: writer, Worker: worker}
-	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs})
+	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs, Disbursements: disb})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath}
-	t.Cleanup(func() { hs.Close(); writer.Close(); d.Close() })
+	handlerMu.Lock()
+	handler = srv.Handler()
+	handlerMu.Unlock()
+	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath,
+		oy: oySandbox, disb: disb}
+	t.Cleanup(func() { hs.Close(); oyServer.Close(); oySandbox.Close(); writer.Close(); d.Close() })
 	if seed {
 		for _, r := range models.Roles {
 			u := &models.User{Email: string(r) + "@example.com", Name: "Test " + r.Label(), Role: r, PasswordHash: testHash()}

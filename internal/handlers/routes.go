@@ -43,6 +43,7 @@ var (
 	everyone     = []models.Role{models.RoleAdmin, models.RoleFinance, models.RoleAuditor}
 	adminOnly    = []models.Role{models.RoleAdmin}
 	adminAuditor = []models.Role{models.RoleAdmin, models.RoleAuditor}
+	makers       = []models.Role{models.RoleAdmin, models.RoleFinance}
 )
 
 // routes is the one table of every route and who may use it. A test walks
@@ -64,10 +65,16 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO",
 			Handler: notYet("OVO top-ups", "Ayopop OVO top-ups: inquiry, confirmation, payment, status and receipts.")},
 
-		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "Balance", Group: "OY!",
-			Handler: notYet("OY balance", "The OY partner balance with its history.")},
-		{Method: "GET", Path: "/disbursements", Access: staff, Roles: everyone, Nav: "Disbursements", Group: "OY!",
-			Handler: notYet("Disbursements", "Transfers to bank accounts and e-wallets, with inquiry and maker-checker approval.")},
+		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "Balance", Group: "OY!", Handler: s.showBalance},
+		{Method: "POST", Path: "/balance/refresh", Access: staff, Roles: makers, Handler: s.refreshBalance},
+		{Method: "GET", Path: "/disbursements", Access: staff, Roles: everyone, Nav: "Disbursements", Group: "OY!", Handler: s.showDisbursements},
+		{Method: "GET", Path: "/disbursements/new", Access: staff, Roles: makers, Handler: s.showDisbursementNew},
+		{Method: "POST", Path: "/disbursements/inquiry", Access: staff, Roles: makers, Handler: s.inquireDisbursement},
+		{Method: "POST", Path: "/disbursements", Access: staff, Roles: makers, Handler: s.createDisbursement},
+		{Method: "GET", Path: "/disbursements/:id", Access: staff, Roles: everyone, Handler: s.showDisbursement},
+		{Method: "POST", Path: "/disbursements/:id/approve", Access: staff, Roles: makers, Handler: s.approveDisbursement},
+		{Method: "POST", Path: "/disbursements/:id/reject", Access: staff, Roles: makers, Handler: s.rejectDisbursement},
+		{Method: "POST", Path: "/disbursements/:id/resend-callback", Access: staff, Roles: makers, Handler: s.resendDisbursementCallback},
 		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "Virtual accounts", Group: "OY!",
 			Handler: notYet("Virtual accounts", "OY virtual accounts and their incoming payments.")},
 		{Method: "GET", Path: "/payment-links", Access: staff, Roles: everyone, Nav: "Payment links", Group: "OY!",
@@ -89,8 +96,8 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/users/:id/password", Access: staff, Roles: adminOnly, Handler: s.resetUserPassword},
 		{Method: "POST", Path: "/users/:id/disable", Access: staff, Roles: adminOnly, Handler: s.disableUser},
 		{Method: "POST", Path: "/users/:id/enable", Access: staff, Roles: adminOnly, Handler: s.enableUser},
-		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin",
-			Handler: notYet("Settings", "Provider modes, the callback URLs to register with each provider, and thresholds.")},
+		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin", Handler: s.showSettings},
+		{Method: "POST", Path: "/settings", Access: staff, Roles: adminOnly, Handler: s.updateSettings},
 	}
 	for _, ep := range s.callbacks.Endpoints {
 		// Every method is accepted and stored, so even a wrong one is in the log.

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"backoffice/internal/config"
+	"backoffice/internal/disbursements"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/static"
@@ -41,6 +42,8 @@ type Deps struct {
 	// Mounts are extra handlers served under a prefix, such as the provider
 	// sandboxes at /sandbox/oy. They bypass sessions and CSRF.
 	Mounts []Mount
+	// Disbursements is the OY transfer workflow.
+	Disbursements *disbursements.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -62,19 +65,20 @@ type Server struct {
 	now       func() time.Time
 	mounts    []Mount
 	callbacks *Callbacks
+	disb      *disbursements.Service
 	echo      *echo.Echo
 	table     []route
 }
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Store == nil || d.Callbacks == nil {
-		return nil, errors.New("handlers: config, store and callbacks are required")
+	if d.Config == nil || d.Store == nil || d.Callbacks == nil || d.Disbursements == nil {
+		return nil, errors.New("handlers: config, store, callbacks and disbursements are required")
 	}
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

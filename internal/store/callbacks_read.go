@@ -14,17 +14,16 @@ import (
 
 // CallbackFilter narrows the callback log. Zero values do not filter.
 type CallbackFilter struct {
-	Provider   string
-	Kind       string
-	Verified   *bool
-	Status     models.CallbackStatus
-	Duplicate  bool // only duplicates
-	Ref        string
-	From, To   time.Time // To exclusive
-	Before     int64     // cursor
-	maxID      int64
-	minID      int64
-	idsFromRef bool
+	Provider  string
+	Kind      string
+	Verified  *bool
+	Status    models.CallbackStatus
+	Duplicate bool // only duplicates
+	Ref       string
+	From, To  time.Time // To exclusive
+	Before    int64     // cursor
+	maxID     int64
+	minID     int64
 }
 
 func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
@@ -257,8 +256,9 @@ type ProcessResult struct {
 	ActorEmail string
 	NextTryAt  *time.Time
 	// Apply changes the record in the same transaction that marks the
-	// callback processed, so a crash cannot apply it twice.
-	Apply func(tx *gorm.DB) error
+	// callback processed, so a crash cannot apply it twice. The outcome it
+	// returns (applied or no change) replaces Outcome.
+	Apply func(tx *gorm.DB) (models.CallbackStatus, error)
 }
 
 // FinishCallbacks records each result: applies its change, writes the
@@ -292,12 +292,15 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 				if err := tx.SavePoint(sp).Error; err != nil {
 					return err
 				}
-				if err := r.Apply(tx); err != nil {
+				outcome, err := r.Apply(tx)
+				if err != nil {
 					if err := tx.RollbackTo(sp).Error; err != nil {
 						return err
 					}
 					retry := at.Add(time.Minute)
 					r.Outcome, r.Error, r.NextTryAt = models.CallbackFailed, err.Error(), &retry
+				} else if outcome != "" {
+					r.Outcome = outcome
 				}
 			}
 			if _, err := conn.ExecContext(ctx, `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)

@@ -126,6 +126,85 @@ CREATE TABLE callback_counters (
 	value INTEGER NOT NULL
 );
 `},
+	{3, "disbursements and OY balance", `
+CREATE TABLE disbursement_drafts (
+	key TEXT PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	recipient_bank TEXT NOT NULL,
+	recipient_account TEXT NOT NULL,
+	recipient_name TEXT NOT NULL,
+	amount INTEGER NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	emails TEXT NOT NULL DEFAULT '',
+	partner_trx_id TEXT NOT NULL UNIQUE,
+	created_at DATETIME NOT NULL
+);
+CREATE TABLE disbursements (
+	id INTEGER PRIMARY KEY,
+	partner_trx_id TEXT NOT NULL UNIQUE,
+	draft_key TEXT UNIQUE,
+	batch_id INTEGER,
+	recipient_bank TEXT NOT NULL,
+	recipient_account TEXT NOT NULL,
+	recipient_name TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL CHECK (amount > 0),
+	note TEXT NOT NULL DEFAULT '',
+	emails TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	oy_code TEXT NOT NULL DEFAULT '',
+	oy_message TEXT NOT NULL DEFAULT '',
+	trx_id TEXT NOT NULL DEFAULT '',
+	maker_id INTEGER NOT NULL REFERENCES users(id),
+	maker_email TEXT NOT NULL,
+	approvals_needed INTEGER NOT NULL DEFAULT 1,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	sent_at DATETIME,
+	final_at DATETIME,
+	next_poll_at DATETIME,
+	polls INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX disbursements_status ON disbursements(status, id);
+CREATE INDEX disbursements_bank ON disbursements(recipient_bank, id);
+CREATE INDEX disbursements_maker ON disbursements(maker_id, id);
+CREATE INDEX disbursements_account ON disbursements(recipient_account);
+CREATE INDEX disbursements_created ON disbursements(created_at);
+CREATE INDEX disbursements_batch ON disbursements(batch_id, id) WHERE batch_id IS NOT NULL;
+CREATE INDEX disbursements_poll ON disbursements(next_poll_at) WHERE next_poll_at IS NOT NULL;
+CREATE TABLE disbursement_approvals (
+	id INTEGER PRIMARY KEY,
+	disbursement_id INTEGER NOT NULL REFERENCES disbursements(id),
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	user_email TEXT NOT NULL,
+	decision TEXT NOT NULL CHECK (decision IN ('approve','reject')),
+	reason TEXT NOT NULL DEFAULT '',
+	at DATETIME NOT NULL,
+	UNIQUE (disbursement_id, user_id)
+);
+CREATE TABLE disbursement_events (
+	id INTEGER PRIMARY KEY,
+	disbursement_id INTEGER NOT NULL REFERENCES disbursements(id),
+	at DATETIME NOT NULL,
+	source TEXT NOT NULL,
+	from_status TEXT NOT NULL DEFAULT '',
+	to_status TEXT NOT NULL DEFAULT '',
+	oy_code TEXT NOT NULL DEFAULT '',
+	message TEXT NOT NULL DEFAULT '',
+	callback_id INTEGER REFERENCES callbacks(id),
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX disbursement_events_disbursement ON disbursement_events(disbursement_id, id);
+CREATE TABLE balance_readings (
+	id INTEGER PRIMARY KEY,
+	at DATETIME NOT NULL,
+	balance INTEGER NOT NULL,
+	overdraft INTEGER NOT NULL,
+	overbooking INTEGER NOT NULL,
+	pending INTEGER NOT NULL,
+	available INTEGER NOT NULL,
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -1,0 +1,345 @@
+// Package disbursements is the maker-checker workflow for OY transfers:
+// inquiry before anything else, a partner_trx_id generated once, approval
+// by someone other than the maker, exactly one remit, and status followed
+// through OY's answers, polling and callbacks — never moving backwards and
+// never sending a second remit.
+package disbursements
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"backoffice/internal/models"
+	"backoffice/internal/providers/oy"
+	"backoffice/internal/store"
+)
+
+// Timing of the remit and the status checks.
+const (
+	RemitTimeout   = 20 * time.Second // an approver waits at most this for OY's answer
+	firstPoll      = 5 * time.Second
+	maxPollBackoff = 10 * time.Minute
+	// notFoundGrace is how long "OY has no record" is tolerated for a remit
+	// whose answer was lost before the transfer is marked failed.
+	notFoundGrace = 30 * time.Minute
+)
+
+// Settings keys an admin sets.
+const (
+	SettingLowBalance    = "balance.low_threshold"
+	SettingDualApproval  = "disbursement.dual_approval_above"
+	DefaultLowBalance    = 10_000_000
+	DefaultDualApprovals = 0 // 0: one approval always suffices
+)
+
+// Service runs the workflow.
+type Service struct {
+	store *store.Store
+	oy    *oy.Client
+	log   *slog.Logger
+}
+
+// New makes the service.
+func New(st *store.Store, client *oy.Client, log *slog.Logger) *Service {
+	return &Service{store: st, oy: client, log: log}
+}
+
+// NewPartnerTrxID makes our reference for OY: letters and digits only, unique.
+func NewPartnerTrxID(at time.Time) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return "BO" + at.UTC().Format("060102") + strings.ToUpper(hex.EncodeToString(b))
+}
+
+// StatusFor maps an OY disbursement code to the dashboard's status.
+func StatusFor(code string) models.DisbursementStatus {
+	switch {
+	case code == "000":
+		return models.DisbSuccess
+	case code == "101" || code == "102" || code == "257":
+		return models.DisbInProgress
+	case code == "301":
+		return models.DisbPending
+	case oy.IsFinal(code):
+		return models.DisbFailed
+	}
+	return models.DisbUnknown // 504, 999 and codes OY has not documented
+}
+
+func nextPoll(polls int) *time.Time {
+	d := time.Duration(float64(firstPoll) * math.Pow(2, float64(min(polls, 12))))
+	t := time.Now().UTC().Add(min(d, maxPollBackoff))
+	return &t
+}
+
+// ApprovalsNeeded is 2 when the amount is above the admin's threshold.
+func (s *Service) ApprovalsNeeded(ctx context.Context, amount int64) (int, error) {
+	v, err := s.store.Setting(ctx, SettingDualApproval, strconv.Itoa(DefaultDualApprovals))
+	if err != nil {
+		return 0, err
+	}
+	limit, _ := strconv.ParseInt(v, 10, 64)
+	if limit > 0 && amount > limit {
+		return 2, nil
+	}
+	return 1, nil
+}
+
+// LowBalanceThreshold is the admin's warning level.
+func (s *Service) LowBalanceThreshold(ctx context.Context) (int64, error) {
+	v, err := s.store.Setting(ctx, SettingLowBalance, strconv.Itoa(DefaultLowBalance))
+	if err != nil {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return n, nil
+}
+
+// InquiryError is a failed inquiry in the clerk's words; nothing was sent.
+type InquiryError struct {
+	Field   string // the form field to show it beside
+	Message string
+}
+
+func (e *InquiryError) Error() string { return e.Message }
+
+// Inquire asks OY (through the bank) who owns the account and checks the
+// amount against the balance available now. On success it stores a draft
+// with the partner_trx_id this transfer will keep.
+func (s *Service) Inquire(ctx context.Context, user *models.User, f Parsed) (*models.DisbursementDraft, error) {
+	inq, err := s.oy.Inquiry(ctx, &oy.InquiryParams{RecipientBank: f.Bank, RecipientAccount: f.Account})
+	if err != nil {
+		var oe *oy.Error
+		if errors.As(err, &oe) {
+			field := "recipient_account"
+			if oe.Code == "205" {
+				field = "recipient_bank"
+			}
+			return nil, &InquiryError{Field: field, Message: oe.Message + " Nothing was sent."}
+		}
+		return nil, &InquiryError{Field: "recipient_account", Message: "OY could not be reached for the account check. Nothing was sent; try again in a moment."}
+	}
+	if bal, err := s.RefreshBalance(ctx, user.Email); err == nil && f.Amount > bal.Available {
+		return nil, &InquiryError{Field: "amount", Message: fmt.Sprintf("The OY balance available now is %s, less than this transfer. Top up the OY deposit or lower the amount.", rupiah(bal.Available))}
+	}
+	d := &models.DisbursementDraft{Key: randomKey(), UserID: user.ID, RecipientBank: f.Bank, RecipientAccount: f.Account,
+		RecipientName: inq.RecipientName, Amount: f.Amount, Note: f.Note, Emails: strings.Join(f.Emails, ","), PartnerTrxID: NewPartnerTrxID(time.Now())}
+	if err := s.store.CreateDraft(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Decide records an approval or rejection and, when this decision
+// completes the approvals, sends the one remit.
+func (s *Service) Decide(ctx context.Context, id int64, dec store.Decision, audit *models.AuditEntry) (*models.Disbursement, error) {
+	res, err := s.store.Decide(ctx, id, dec, audit)
+	if err != nil {
+		return res.Disbursement, err
+	}
+	if res.Claimed {
+		s.send(ctx, res.Disbursement, dec.User.Email)
+	}
+	return s.store.DisbursementByID(ctx, id)
+}
+
+// send makes the remit. Called only by the decision that claimed the
+// disbursement, so it runs once per transfer; OY's answer, or the lack of
+// one, decides the next status.
+func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RemitTimeout)
+	defer cancel()
+	var emails []string
+	if d.Emails != "" {
+		emails = strings.Split(d.Emails, ",")
+	}
+	res, err := s.oy.Remit(ctx, &oy.RemitParams{RecipientBank: d.RecipientBank, RecipientAccount: d.RecipientAccount, Amount: d.Amount,
+		Note: d.Note, PartnerTrxID: d.PartnerTrxID, Emails: emails})
+	ch := store.StatusChange{Source: "api", ActorEmail: actor}
+	switch {
+	case err == nil:
+		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+		ch.Message = "remit answered: " + oy.ClerkMessage(res.Code)
+	case oy.IsRejected(err):
+		ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, oy.ErrorCode(err), errMessage(err)
+		ch.Message = "OY refused the transfer; no money moved: " + errMessage(err)
+	default:
+		ch.To, ch.OYCode, ch.OYMessage = models.DisbUnknown, oy.ErrorCode(err), errMessage(err)
+		ch.Message = "OY's answer did not arrive (" + errMessage(err) + "); checking with remit-status, the transfer is never sent twice"
+	}
+	if !ch.To.Final() {
+		ch.NextPollAt = nextPoll(0)
+	}
+	if _, err := s.store.ApplyDisbursementStatus(context.WithoutCancel(ctx), d.ID, ch); err != nil {
+		s.log.Error("record remit answer", "disbursement_id", d.ID, "err", err.Error())
+	}
+}
+
+func errMessage(err error) string {
+	var oe *oy.Error
+	if errors.As(err, &oe) && oe.Message != "" {
+		return oe.Message
+	}
+	return "no answer from OY"
+}
+
+func rupiah(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return "Rp " + b.String()
+}
+
+// Poll checks every disbursement whose next status check is due.
+func (s *Service) Poll(ctx context.Context) (int, error) {
+	due, err := s.store.DuePolls(ctx, 50)
+	if err != nil {
+		return 0, err
+	}
+	for i := range due {
+		s.pollOne(ctx, &due[i])
+	}
+	return len(due), nil
+}
+
+func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
+	res, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: d.PartnerTrxID})
+	ch := store.StatusChange{Source: "poll", CountPoll: true, NextPollAt: nextPoll(d.Polls + 1)}
+	switch {
+	case err == nil:
+		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+		ch.Message = "remit-status: " + oy.ClerkMessage(res.Code)
+	case oy.ErrorCode(err) == "204":
+		// OY has no transfer with our reference: the remit never arrived.
+		sent := d.UpdatedAt
+		if d.SentAt != nil {
+			sent = *d.SentAt
+		}
+		if time.Since(sent) < notFoundGrace {
+			ch.To, ch.Message = d.Status, "remit-status: OY has no record of it yet; checking again"
+			if d.Status == models.DisbSending {
+				ch.To = models.DisbUnknown
+			}
+		} else {
+			ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, "204", errMessage(err)
+			ch.Message = "OY still has no record of this transfer long after it was sent: it never reached OY and no money moved"
+		}
+	default:
+		ch.To, ch.Message = d.Status, "remit-status could not be read ("+errMessage(err)+"); trying again later"
+	}
+	if d.Status == models.DisbSending && ch.To == models.DisbSending {
+		ch.To = models.DisbUnknown
+	}
+	if _, err := s.store.ApplyDisbursementStatus(ctx, d.ID, ch); err != nil {
+		s.log.Error("record remit status", "disbursement_id", d.ID, "err", err.Error())
+	}
+}
+
+// RunPoller polls until ctx ends.
+func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("disbursement poller", "err", err.Error())
+			}
+		}
+	}
+}
+
+// ProcessCallback applies an OY disbursement callback. OY signs nothing,
+// so the state is confirmed with remit-status before anything changes; a
+// callback about a transfer the dashboard does not hold is unmatched.
+func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) store.ProcessResult {
+	parsed, err := oy.ParseDisbursementCallback(cb.Body)
+	if err != nil {
+		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
+	}
+	d, err := s.store.DisbursementByPartnerTrxID(ctx, parsed.PartnerTrxID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ProcessResult{Outcome: models.CallbackUnmatched,
+			Detail: "No disbursement in the dashboard has partner_trx_id " + parsed.PartnerTrxID + "; kept and changes nothing."}
+	}
+	if err != nil {
+		return retryLater(err)
+	}
+	id := strconv.FormatInt(d.ID, 10)
+	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: d.PartnerTrxID})
+	if err != nil {
+		r := retryLater(fmt.Errorf("could not confirm with OY's remit-status: %s", errMessage(err)))
+		r.RecordType, r.RecordID = "disbursement", id
+		return r
+	}
+	to := StatusFor(confirmed.Code)
+	detail := fmt.Sprintf("Callback said %s; remit-status confirmed %s (%s).", parsed.Code, confirmed.Code, to.Label())
+	cbID := cb.ID
+	res := store.ProcessResult{RecordType: "disbursement", RecordID: id, Detail: detail}
+	res.Apply = func(tx *gorm.DB) (models.CallbackStatus, error) {
+		ch := store.StatusChange{To: to, OYCode: confirmed.Code, OYMessage: confirmed.ProviderMessage, TrxID: confirmed.TrxID,
+			Source: "callback", CallbackID: &cbID, Message: detail}
+		if !to.Final() {
+			ch.NextPollAt = nextPoll(d.Polls)
+		}
+		moved, err := store.ApplyStatus(tx, d.ID, ch)
+		if !moved {
+			return models.CallbackNoChange, err
+		}
+		return models.CallbackApplied, err
+	}
+	res.Outcome = models.CallbackApplied
+	return res
+}
+
+func retryLater(err error) store.ProcessResult {
+	t := time.Now().UTC().Add(time.Minute)
+	return store.ProcessResult{Outcome: models.CallbackFailed, Error: err.Error(), NextTryAt: &t}
+}
+
+// ResendCallback asks OY to send the disbursement callback again.
+func (s *Service) ResendCallback(ctx context.Context, d *models.Disbursement, audit *models.AuditEntry) error {
+	res, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: d.PartnerTrxID, SendCallback: true})
+	if err != nil {
+		return &InquiryError{Message: "OY could not be asked to resend the callback: " + errMessage(err)}
+	}
+	return s.store.AddDisbursementEvent(ctx, &models.DisbursementEvent{DisbursementID: d.ID, Source: "poll", FromStatus: d.Status, ToStatus: d.Status,
+		OYCode: res.Code, Message: "asked OY to send the callback again (remit-status with send_callback)", ActorEmail: audit.ActorEmail}, audit)
+}
+
+// RefreshBalance reads the OY balance now and keeps the reading.
+func (s *Service) RefreshBalance(ctx context.Context, actor string) (*models.BalanceReading, error) {
+	b, err := s.oy.Balance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &models.BalanceReading{At: time.Now().UTC(), Balance: b.Balance, Overdraft: b.Overdraft, Overbooking: b.Overbooking,
+		Pending: b.Pending, Available: b.Available, ActorEmail: actor}
+	if err := s.store.AddBalanceReading(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

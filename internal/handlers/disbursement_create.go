@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/providers/oy"
+	"backoffice/internal/store"
+	pages "backoffice/web/templates/pages/disbursements"
+)
+
+// createDisbursement turns a confirmed draft into a disbursement waiting
+// for approval. The draft key makes it idempotent: a double click or a
+// resubmitted form lands on the same disbursement.
+func (s *Server) createDisbursement(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := state(c).user
+	draft, err := s.store.DraftByKey(ctx, c.FormValue("draft"), user.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, readDisbursementForm(c),
+			map[string]string{"_form": "This confirmation is no longer valid. Check the account again; nothing was created."})
+	}
+	if err != nil {
+		return err
+	}
+	need, err := s.disb.ApprovalsNeeded(ctx, draft.Amount)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm_name") != "yes" {
+		return s.render(c, http.StatusUnprocessableEntity, "Confirm the recipient", pages.Confirm(pages.ConfirmProps{Draft: *draft,
+			BankName: oy.BankName(draft.RecipientBank), ApprovalsNeeded: need, CSRF: state(c).csrf,
+			Error: "Tick the box to confirm the name the bank returned is the person or company you mean to pay."}))
+	}
+	summary := fmt.Sprintf("%s to %s (%s %s), ref %s", rupiahText(draft.Amount), draft.RecipientName, draft.RecipientBank, draft.RecipientAccount, draft.PartnerTrxID)
+	d, created, err := s.store.ConfirmDraft(ctx, draft, user, need, s.auditEntry(c, "disbursement.create", "disbursement", "", "created "+summary))
+	if err != nil {
+		return err
+	}
+	to := "/disbursements/" + strconv.FormatInt(d.ID, 10)
+	if !created {
+		return s.redirect(c, to, "info", "This disbursement was already created; nothing new was made.")
+	}
+	return s.redirect(c, to, "ok", "Sent for approval. Another finance or admin user must approve it before any money moves.")
+}

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/disbursements"
+	"backoffice/internal/models"
+	"backoffice/internal/money"
+	"backoffice/web/templates/pages/settings"
+)
+
+func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
+	ctx := c.Request().Context()
+	low, err := s.store.Setting(ctx, disbursements.SettingLowBalance, strconv.Itoa(disbursements.DefaultLowBalance))
+	if err != nil {
+		return settings.Props{}, err
+	}
+	dual, err := s.store.Setting(ctx, disbursements.SettingDualApproval, strconv.Itoa(disbursements.DefaultDualApprovals))
+	if err != nil {
+		return settings.Props{}, err
+	}
+	st := state(c)
+	p := settings.Props{LowBalance: low, DualApproval: dual, Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
+	base, cfg := s.cfg.BaseURL, s.cfg
+	mode := func(u, sandbox string) (string, string) {
+		if u == "" {
+			return "sandbox", base + "/sandbox/" + sandbox
+		}
+		return "live", u
+	}
+	add := func(name, baseURL, sb string, cbs ...settings.Callback) {
+		m, u := mode(baseURL, sb)
+		p.Providers = append(p.Providers, settings.Provider{Name: name, Mode: m, BaseURL: u, Callbacks: cbs})
+	}
+	tok := "?token=REDACTED"
+	add("OY! Indonesia", cfg.OY.BaseURL, "oy",
+		settings.Callback{Label: "Disbursement callback", URL: base + "/callbacks/oy/disbursement" + tok},
+		settings.Callback{Label: "VA callback", URL: base + "/callbacks/oy/va" + tok},
+		settings.Callback{Label: "Payment link / invoice callback", URL: base + "/callbacks/oy/checkout" + tok})
+	add("Faspay OVO Tokenize", cfg.Faspay.BaseURL, "faspay",
+		settings.Callback{Label: "Activation result (GET)", URL: base + "/callbacks/faspay/ovo-linkage"},
+		settings.Callback{Label: "Payment notification", URL: base + "/callbacks/faspay/payment-notification"})
+	add("DOKU SNAP OVO", cfg.Doku.BaseURL, "doku",
+		settings.Callback{Label: "Token endpoint", URL: base + "/callbacks/doku/v1.0/access-token/b2b"},
+		settings.Callback{Label: "Payment notification", URL: base + "/callbacks/doku/v1.0/debit/notify"})
+	add("Ayopop", cfg.Ayopop.BaseURL, "ayopop", settings.Callback{Label: "Top-up callback", URL: base + "/callbacks/ayopop" + tok})
+	return p, nil
+}
+
+func (s *Server) showSettings(c echo.Context) error {
+	p, err := s.settingsProps(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "Settings", settings.Page(p))
+}
+
+// updateSettings saves the thresholds an admin sets.
+func (s *Server) updateSettings(c echo.Context) error {
+	p, err := s.settingsProps(c)
+	if err != nil {
+		return err
+	}
+	oldLow, oldDual := p.LowBalance, p.DualApproval
+	p.LowBalance, p.DualApproval = strings.TrimSpace(c.FormValue("low_balance")), strings.TrimSpace(c.FormValue("dual_approval_above"))
+	low, err := money.ParseInput(p.LowBalance)
+	if err != nil {
+		p.Errors["low_balance"] = "Use whole rupiah, like 10.000.000."
+	}
+	dual, err := money.ParseInput(p.DualApproval)
+	if err != nil {
+		p.Errors["dual_approval_above"] = "Use whole rupiah, like 50.000.000, or 0."
+	}
+	if len(p.Errors) > 0 {
+		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
+	}
+	ctx := c.Request().Context()
+	if v := strconv.FormatInt(low, 10); v != oldLow {
+		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, v, s.auditEntry(c, "settings.update", "setting", disbursements.SettingLowBalance,
+			fmt.Sprintf("low-balance threshold %s → %s", oldLow, v))); err != nil {
+			return err
+		}
+	}
+	if v := strconv.FormatInt(dual, 10); v != oldDual {
+		if err := s.store.PutSetting(ctx, disbursements.SettingDualApproval, v, s.auditEntry(c, "settings.update", "setting", disbursements.SettingDualApproval,
+			fmt.Sprintf("two approvals above %s → %s", oldDual, v))); err != nil {
+			return err
+		}
+	}
+	return s.redirect(c, "/settings", "ok", "Thresholds saved.")
+}

@@ -1,0 +1,158 @@
+package models
+
+import "time"
+
+// DisbursementStatus is where a transfer is, in the clerk's terms.
+type DisbursementStatus string
+
+const (
+	DisbWaitingApproval DisbursementStatus = "waiting_approval"
+	// DisbSending: approved; the remit is being sent to OY right now.
+	DisbSending DisbursementStatus = "sending"
+	// DisbUnknown: OY's answer to the remit was lost (timeout, 5xx, 999,
+	// 504). The poller asks remit-status with the same partner_trx_id;
+	// the remit is never sent again.
+	DisbUnknown    DisbursementStatus = "unknown"
+	DisbInProgress DisbursementStatus = "in_progress" // OY 101, 102
+	DisbPending    DisbursementStatus = "pending"     // OY 301: the bank network has not answered
+	DisbSuccess    DisbursementStatus = "success"     // OY 000
+	DisbFailed     DisbursementStatus = "failed"      // OY 300 or a rejection code
+	DisbRejected   DisbursementStatus = "rejected"    // an approver refused it; nothing was sent
+)
+
+// DisbursementStatuses lists the statuses in the order of the filter.
+var DisbursementStatuses = []DisbursementStatus{DisbWaitingApproval, DisbSending, DisbUnknown, DisbInProgress, DisbPending, DisbSuccess, DisbFailed, DisbRejected}
+
+// Label is the status in words.
+func (s DisbursementStatus) Label() string {
+	switch s {
+	case DisbWaitingApproval:
+		return "Waiting approval"
+	case DisbSending:
+		return "Sending"
+	case DisbUnknown:
+		return "Unknown — checking"
+	case DisbInProgress:
+		return "In progress"
+	case DisbPending:
+		return "Pending at bank"
+	case DisbSuccess:
+		return "Success"
+	case DisbFailed:
+		return "Failed"
+	case DisbRejected:
+		return "Rejected"
+	}
+	return string(s)
+}
+
+// Final reports whether the status never changes again.
+func (s DisbursementStatus) Final() bool {
+	return s == DisbSuccess || s == DisbFailed || s == DisbRejected
+}
+
+// rank orders statuses so a transfer never moves backwards.
+func (s DisbursementStatus) rank() int {
+	switch s {
+	case DisbWaitingApproval:
+		return 0
+	case DisbSending:
+		return 1
+	case DisbUnknown:
+		return 2
+	case DisbInProgress, DisbPending:
+		return 3
+	case DisbSuccess, DisbFailed, DisbRejected:
+		return 9
+	}
+	return -1
+}
+
+// CanMoveTo reports whether a transfer may go from s to next: never out of
+// a final status, never back to an earlier stage. In progress and pending
+// may alternate, as OY reports them.
+func (s DisbursementStatus) CanMoveTo(next DisbursementStatus) bool {
+	if s.Final() || next.rank() < 0 || s == next {
+		return false
+	}
+	return next.rank() >= s.rank()
+}
+
+// Disbursement is one transfer to a bank account or e-wallet through OY.
+type Disbursement struct {
+	ID               int64
+	PartnerTrxID     string
+	DraftKey         *string
+	BatchID          *int64
+	RecipientBank    string
+	RecipientAccount string
+	RecipientName    string
+	Amount           int64
+	Note             string
+	Emails           string
+	Status           DisbursementStatus
+	OYCode           string
+	OYMessage        string
+	TrxID            string
+	MakerID          int64
+	MakerEmail       string
+	ApprovalsNeeded  int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SentAt           *time.Time
+	FinalAt          *time.Time
+	NextPollAt       *time.Time
+	Polls            int
+}
+
+// DisbursementApproval is one approver's decision.
+type DisbursementApproval struct {
+	ID             int64
+	DisbursementID int64
+	UserID         int64
+	UserEmail      string
+	Decision       string // approve, reject
+	Reason         string
+	At             time.Time
+}
+
+// DisbursementEvent is one line of a transfer's timeline.
+type DisbursementEvent struct {
+	ID             int64
+	DisbursementID int64
+	At             time.Time
+	Source         string // maker, approver, api, poll, callback, system
+	FromStatus     DisbursementStatus
+	ToStatus       DisbursementStatus
+	OYCode         string
+	Message        string
+	CallbackID     *int64
+	ActorEmail     string
+}
+
+// DisbursementDraft is an inquired recipient waiting for the maker's
+// confirmation. Its key makes the confirmation idempotent.
+type DisbursementDraft struct {
+	Key              string `gorm:"primaryKey"`
+	UserID           int64
+	RecipientBank    string
+	RecipientAccount string
+	RecipientName    string
+	Amount           int64
+	Note             string
+	Emails           string
+	PartnerTrxID     string
+	CreatedAt        time.Time
+}
+
+// BalanceReading is the OY partner balance at one moment.
+type BalanceReading struct {
+	ID          int64
+	At          time.Time
+	Balance     int64
+	Overdraft   int64
+	Overbooking int64
+	Pending     int64
+	Available   int64
+	ActorEmail  string
+}
