@@ -59,4 +59,3 @@ func (s *Server) inquireDisbursement(c echo.Context) error {
 	return s.render(c, http.StatusOK, "Confirm the recipient", pages.Confirm(pages.ConfirmProps{Draft: *draft, BankName: oy.BankName(draft.RecipientBank),
 		ApprovalsNeeded: need, CSRF: state(c).csrf}))
 }
-

@@ -79,7 +79,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 	}
 	for _, a := range []struct {
 		field, value string
-		dst         *int64
+		dst          *int64
 	}{{"min_amount", p.MinAmount, &f.MinAmount}, {"max_amount", p.MaxAmount, &f.MaxAmount}} {
 		if a.value == "" {
 			continue
@@ -165,4 +165,3 @@ func (s *Server) exportDisbursements(c echo.Context, f store.DisbursementFilter)
 		})
 	})
 }
-
