@@ -207,7 +207,7 @@ func (a *App) Build(opts Options) error {
 	if pollEvery == 0 {
 		pollEvery = 2 * time.Second
 	}
-	a.wg.Add(2)
+	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
 		a.Worker.Run(ctx)
@@ -215,6 +215,10 @@ func (a *App) Build(opts Options) error {
 	go func() {
 		defer a.wg.Done()
 		a.Disbursements.RunPoller(ctx, pollEvery)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.Disbursements.RunBatches(ctx)
 	}()
 	return nil
 }

@@ -44,14 +44,15 @@ const (
 
 // Service runs the workflow.
 type Service struct {
-	store *store.Store
-	oy    *oy.Client
-	log   *slog.Logger
+	store     *store.Store
+	oy        *oy.Client
+	log       *slog.Logger
+	batchWake chan struct{}
 }
 
 // New makes the service.
 func New(st *store.Store, client *oy.Client, log *slog.Logger) *Service {
-	return &Service{store: st, oy: client, log: log}
+	return &Service{store: st, oy: client, log: log, batchWake: make(chan struct{}, 1)}
 }
 
 // NewPartnerTrxID makes our reference for OY: letters and digits only, unique.

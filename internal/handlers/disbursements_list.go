@@ -62,6 +62,13 @@ func (s *Server) showDisbursements(c echo.Context) error {
 		}
 	}
 	f := store.DisbursementFilter{Status: models.DisbursementStatus(p.Status), Bank: p.Bank, Q: p.Q}
+	if b := q.Get("batch"); b != "" {
+		id, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || id <= 0 {
+			return echo.NewHTTPError(http.StatusBadRequest)
+		}
+		f.BatchID = id
+	}
 	if p.Status != "" && !slices.Contains(models.DisbursementStatuses, f.Status) {
 		p.Errors["status"] = "Choose a status from the list."
 	}
@@ -111,7 +118,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 		}
 	}
 	base := url.Values{}
-	for _, k := range []string{"status", "bank", "maker", "min_amount", "max_amount", "from", "to", "q"} {
+	for _, k := range []string{"status", "bank", "maker", "min_amount", "max_amount", "from", "to", "q", "batch"} {
 		if v := q.Get(k); v != "" {
 			base.Set(k, v)
 		}

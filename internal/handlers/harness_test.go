@@ -152,7 +152,18 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handlerMu.Unlock()
 	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath,
 		oy: oySandbox, disb: disb}
-	t.Cleanup(func() { hs.Close(); oyServer.Close(); oySandbox.Close(); writer.Close(); d.Close() })
+	jobs, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); disb.RunBatches(jobs) }()
+	t.Cleanup(func() {
+		stopJobs()
+		<-jobsDone
+		hs.Close()
+		oyServer.Close()
+		oySandbox.Close()
+		writer.Close()
+		d.Close()
+	})
 	if seed {
 		for _, r := range models.Roles {
 			u := &models.User{Email: string(r) + "@example.com", Name: "Test " + r.Label(), Role: r, PasswordHash: testHash()}

@@ -37,6 +37,8 @@ type route struct {
 	Nav     string        // label in the navigation, for pages shown there
 	Group   string        // navigation group
 	Handler echo.HandlerFunc
+	// BodyLimit overrides the request size limit (uploads).
+	BodyLimit string
 }
 
 var (
@@ -71,6 +73,14 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/disbursements/new", Access: staff, Roles: makers, Handler: s.showDisbursementNew},
 		{Method: "POST", Path: "/disbursements/inquiry", Access: staff, Roles: makers, Handler: s.inquireDisbursement},
 		{Method: "POST", Path: "/disbursements", Access: staff, Roles: makers, Handler: s.createDisbursement},
+		{Method: "GET", Path: "/disbursements/batches", Access: staff, Roles: everyone, Handler: s.showBatches},
+		{Method: "GET", Path: "/disbursements/batches/new", Access: staff, Roles: makers, Handler: s.showBatchNew},
+		{Method: "POST", Path: "/disbursements/batches", Access: staff, Roles: makers, Handler: s.createBatch, BodyLimit: "6M"},
+		{Method: "GET", Path: "/disbursements/batches/:id", Access: staff, Roles: everyone, Handler: s.showBatch},
+		{Method: "GET", Path: "/disbursements/batches/:id/file", Access: staff, Roles: everyone, Handler: s.downloadBatchFile},
+		{Method: "POST", Path: "/disbursements/batches/:id/submit", Access: staff, Roles: makers, Handler: s.submitBatch},
+		{Method: "POST", Path: "/disbursements/batches/:id/approve", Access: staff, Roles: makers, Handler: s.approveBatch},
+		{Method: "POST", Path: "/disbursements/batches/:id/reject", Access: staff, Roles: makers, Handler: s.rejectBatch},
 		{Method: "GET", Path: "/disbursements/:id", Access: staff, Roles: everyone, Handler: s.showDisbursement},
 		{Method: "POST", Path: "/disbursements/:id/approve", Access: staff, Roles: makers, Handler: s.approveDisbursement},
 		{Method: "POST", Path: "/disbursements/:id/reject", Access: staff, Roles: makers, Handler: s.rejectDisbursement},
@@ -114,11 +124,15 @@ func (s *Server) routes() []route {
 func (s *Server) register() {
 	for _, r := range s.table {
 		var mw []echo.MiddlewareFunc
+		limit := formBodyLimit
+		if r.BodyLimit != "" {
+			limit = r.BodyLimit
+		}
 		switch r.Access {
 		case staff:
-			mw = append(mw, middleware.BodyLimit(formBodyLimit), s.loadSession, s.checkCSRF, s.requireRoles(r.Roles))
+			mw = append(mw, middleware.BodyLimit(limit), s.loadSession, s.checkCSRF, s.requireRoles(r.Roles))
 		case public:
-			mw = append(mw, middleware.BodyLimit(formBodyLimit), s.loadSession, s.checkCSRF)
+			mw = append(mw, middleware.BodyLimit(limit), s.loadSession, s.checkCSRF)
 		}
 		if r.Method == anyMethod {
 			// Mounted handlers answer every method under their prefix.

@@ -156,3 +156,69 @@ type BalanceReading struct {
 	Available   int64
 	ActorEmail  string
 }
+
+// BatchStatus is where an uploaded file of disbursements is.
+type BatchStatus string
+
+const (
+	BatchValidating BatchStatus = "validating" // rows being checked and inquired in the background
+	BatchReady      BatchStatus = "ready"      // checked; the maker may send the valid rows for approval
+	BatchSubmitted  BatchStatus = "submitted"  // valid rows are disbursements waiting for approval
+	BatchApproving  BatchStatus = "approving"  // approved; remits going out row by row
+	BatchDone       BatchStatus = "done"       // every row approved and sent, or rejected
+	BatchRejected   BatchStatus = "rejected"
+)
+
+// Label is the status in words.
+func (s BatchStatus) Label() string {
+	switch s {
+	case BatchValidating:
+		return "Checking rows"
+	case BatchReady:
+		return "Checked"
+	case BatchSubmitted:
+		return "Waiting approval"
+	case BatchApproving:
+		return "Sending"
+	case BatchDone:
+		return "Sent"
+	case BatchRejected:
+		return "Rejected"
+	}
+	return string(s)
+}
+
+// DisbursementBatch is one uploaded CSV, kept with its rows.
+type DisbursementBatch struct {
+	ID          int64
+	FileName    string
+	File        []byte
+	Status      BatchStatus
+	MakerID     int64
+	MakerEmail  string
+	ApproverID  *int64
+	TotalRows   int
+	CheckedRows int
+	ValidRows   int
+	SentRows    int
+	ValidSum    int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// BatchRow is one line of an uploaded file.
+type BatchRow struct {
+	ID               int64
+	BatchID          int64
+	Line             int
+	RecipientBank    string
+	RecipientAccount string
+	AmountText       string
+	Amount           int64
+	Note             string
+	Email            string
+	Checked          bool
+	RecipientName    string
+	Error            string
+	DisbursementID   *int64
+}

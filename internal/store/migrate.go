@@ -205,6 +205,41 @@ CREATE TABLE balance_readings (
 	actor_email TEXT NOT NULL DEFAULT ''
 );
 `},
+	{4, "bulk disbursements", `
+CREATE TABLE disbursement_batches (
+	id INTEGER PRIMARY KEY,
+	file_name TEXT NOT NULL,
+	file BLOB NOT NULL,
+	status TEXT NOT NULL,
+	maker_id INTEGER NOT NULL REFERENCES users(id),
+	maker_email TEXT NOT NULL,
+	approver_id INTEGER REFERENCES users(id),
+	total_rows INTEGER NOT NULL DEFAULT 0,
+	checked_rows INTEGER NOT NULL DEFAULT 0,
+	valid_rows INTEGER NOT NULL DEFAULT 0,
+	sent_rows INTEGER NOT NULL DEFAULT 0,
+	valid_sum INTEGER NOT NULL DEFAULT 0,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE INDEX disbursement_batches_status ON disbursement_batches(status, id);
+CREATE TABLE batch_rows (
+	id INTEGER PRIMARY KEY,
+	batch_id INTEGER NOT NULL REFERENCES disbursement_batches(id),
+	line INTEGER NOT NULL,
+	recipient_bank TEXT NOT NULL DEFAULT '',
+	recipient_account TEXT NOT NULL DEFAULT '',
+	amount_text TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL DEFAULT 0,
+	note TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL DEFAULT '',
+	checked INTEGER NOT NULL DEFAULT 0,
+	recipient_name TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	disbursement_id INTEGER REFERENCES disbursements(id)
+);
+CREATE INDEX batch_rows_batch ON batch_rows(batch_id, checked, id);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

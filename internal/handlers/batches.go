@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/disbursements"
+	"backoffice/internal/models"
+	"backoffice/internal/store"
+	pages "backoffice/web/templates/pages/disbursements"
+)
+
+func (s *Server) showBatches(c echo.Context) error {
+	list, err := s.store.ListBatches(c.Request().Context(), 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "Bulk disbursements", pages.Batches(pages.BatchesProps{Batches: list, CanUpload: state(c).user.Role != models.RoleAuditor}))
+}
+
+func (s *Server) showBatchNew(c echo.Context) error {
+	return s.render(c, http.StatusOK, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{CSRF: state(c).csrf}))
+}
+
+// createBatch keeps the uploaded file and starts checking its rows in the
+// background, so a file of 10,000 rows never holds the page.
+func (s *Server) createBatch(c echo.Context) error {
+	again := func(msg string) error {
+		return s.render(c, http.StatusUnprocessableEntity, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{Error: msg, CSRF: state(c).csrf}))
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return again("Choose a CSV file to upload.")
+	}
+	if fh.Size > disbursements.MaxBatchBytes {
+		return again("The file is larger than 5 MB.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return again("The file could not be read.")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, disbursements.MaxBatchBytes+1))
+	if err != nil {
+		return again("The file could not be read.")
+	}
+	name := strings.TrimSpace(filepath.Base(fh.Filename))
+	if name == "" || name == "." {
+		name = "upload.csv"
+	}
+	b, err := s.disb.CreateBatch(c.Request().Context(), state(c).user, truncate(name, 200), data, s.auditEntry(c, "batch.upload", "batch", "", ""))
+	var bad *disbursements.ErrBatchFile
+	if errors.As(err, &bad) {
+		return again(bad.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", "File uploaded; every row is being checked with the bank.")
+}
+
+func (s *Server) loadBatch(c echo.Context) (*models.DisbursementBatch, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, echo.ErrNotFound
+	}
+	b, err := s.store.BatchByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return b, err
+}
+
+func (s *Server) showBatch(c echo.Context) error {
+	b, err := s.loadBatch(c)
+	if err != nil {
+		return err
+	}
+	return s.renderBatch(c, http.StatusOK, b, "")
+}
+
+func (s *Server) renderBatch(c echo.Context, status int, b *models.DisbursementBatch, msg string) error {
+	bad, err := s.store.BatchRows(c.Request().Context(), b.ID, true, 500)
+	if err != nil {
+		return err
+	}
+	u := state(c).user
+	p := pages.BatchProps{B: *b, BadRows: bad, Error: msg, CSRF: state(c).csrf,
+		CanSubmit: b.Status == models.BatchReady && u.ID == b.MakerID && b.ValidRows > 0}
+	switch {
+	case u.Role == models.RoleAuditor:
+		p.WhyNot = "Auditors see approvals but do not make them."
+	case u.ID == b.MakerID:
+		p.WhyNot = "You uploaded this batch, so someone else must approve it."
+	default:
+		p.CanDecide = true
+	}
+	return s.render(c, status, "Batch "+strconv.FormatInt(b.ID, 10), pages.Batch(p))
+}
+
+func (s *Server) downloadBatchFile(c echo.Context) error {
+	b, err := s.loadBatch(c)
+	if err != nil {
+		return err
+	}
+	name, data, err := s.store.BatchFile(c.Request().Context(), b.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", data)
+}
+
+func (s *Server) submitBatch(c echo.Context) error {
+	b, err := s.loadBatch(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.disb.SubmitBatch(c.Request().Context(), b.ID, state(c).user, s.auditEntry(c, "batch.submit", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName))
+	if errors.Is(err, store.ErrConflict) {
+		return s.renderBatch(c, http.StatusConflict, b, "This batch cannot be sent for approval now: it is "+b.Status.Label()+", or someone else uploaded it.")
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", strconv.Itoa(n)+" disbursements wait for approval as one batch.")
+}
+
+func (s *Server) approveBatch(c echo.Context) error { return s.decideBatch(c, true) }
+func (s *Server) rejectBatch(c echo.Context) error  { return s.decideBatch(c, false) }
+
+func (s *Server) decideBatch(c echo.Context, approve bool) error {
+	b, err := s.loadBatch(c)
+	if err != nil {
+		return err
+	}
+	action := "batch.reject"
+	if approve {
+		action = "batch.approve"
+	}
+	audit := s.auditEntry(c, action, "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName+", "+strconv.Itoa(b.ValidRows)+" rows, "+rupiahText(b.ValidSum))
+	err = s.disb.DecideBatch(c.Request().Context(), b.ID, state(c).user, approve, audit)
+	switch {
+	case errors.Is(err, store.ErrMakerCannotApprove):
+		return s.renderBatch(c, http.StatusForbidden, b, "You uploaded this batch, so you cannot approve or reject it.")
+	case errors.Is(err, store.ErrConflict):
+		return s.renderBatch(c, http.StatusConflict, b, "This batch is not waiting for approval any more; nothing more was sent.")
+	case err != nil:
+		return err
+	}
+	to := "/disbursements/batches/" + strconv.FormatInt(b.ID, 10)
+	if !approve {
+		return s.redirect(c, to, "ok", "Batch rejected. Nothing was sent.")
+	}
+	return s.redirect(c, to, "ok", "Batch approved. The transfers are being sent one by one; follow them below.")
+}
