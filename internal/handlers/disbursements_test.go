@@ -122,7 +122,7 @@ func TestDisbursementFromInquiryToSuccessThroughTheCallback(t *testing.T) {
 		}
 	}
 	list := a.signedIn(models.RoleAuditor).get("/disbursements?status=success")
-	if !strings.Contains(list.Body, "1 disbursements") || !strings.Contains(list.Body, "Rp 1.250.000") {
+	if !strings.Contains(list.Body, "1 disbursement<") || !strings.Contains(list.Body, "Rp 1.250.000") {
 		t.Fatal("list totals do not show the transfer")
 	}
 }

@@ -25,7 +25,7 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 		return settings.Props{}, err
 	}
 	st := state(c)
-	p := settings.Props{LowBalance: low, DualApproval: dual, Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
+	p := settings.Props{LowBalance: groupDigits(low), DualApproval: groupDigits(dual), Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
 	base, cfg := s.cfg.BaseURL, s.cfg
 	mode := func(u, sandbox string) (string, string) {
 		if u == "" {
@@ -66,7 +66,8 @@ func (s *Server) updateSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	oldLow, oldDual := p.LowBalance, p.DualApproval
+	oldLow, _ := money.ParseInput(p.LowBalance)
+	oldDual, _ := money.ParseInput(p.DualApproval)
 	p.LowBalance, p.DualApproval = strings.TrimSpace(c.FormValue("low_balance")), strings.TrimSpace(c.FormValue("dual_approval_above"))
 	low, err := money.ParseInput(p.LowBalance)
 	if err != nil {
@@ -80,17 +81,26 @@ func (s *Server) updateSettings(c echo.Context) error {
 		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
 	}
 	ctx := c.Request().Context()
-	if v := strconv.FormatInt(low, 10); v != oldLow {
-		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, v, s.auditEntry(c, "settings.update", "setting", disbursements.SettingLowBalance,
-			fmt.Sprintf("low-balance threshold %s → %s", oldLow, v))); err != nil {
+	if low != oldLow {
+		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, strconv.FormatInt(low, 10), s.auditEntry(c, "settings.update", "setting",
+			disbursements.SettingLowBalance, fmt.Sprintf("low-balance threshold %s → %s", rupiahText(oldLow), rupiahText(low)))); err != nil {
 			return err
 		}
 	}
-	if v := strconv.FormatInt(dual, 10); v != oldDual {
-		if err := s.store.PutSetting(ctx, disbursements.SettingDualApproval, v, s.auditEntry(c, "settings.update", "setting", disbursements.SettingDualApproval,
-			fmt.Sprintf("two approvals above %s → %s", oldDual, v))); err != nil {
+	if dual != oldDual {
+		if err := s.store.PutSetting(ctx, disbursements.SettingDualApproval, strconv.FormatInt(dual, 10), s.auditEntry(c, "settings.update", "setting",
+			disbursements.SettingDualApproval, fmt.Sprintf("two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual)))); err != nil {
 			return err
 		}
 	}
 	return s.redirect(c, "/settings", "ok", "Thresholds saved.")
+}
+
+// groupDigits writes a stored whole-rupiah setting the way a clerk types it: 20.000.000.
+func groupDigits(v string) string {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return v
+	}
+	return strings.TrimPrefix(rupiahText(n), "Rp ")
 }
