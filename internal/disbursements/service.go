@@ -257,11 +257,23 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 	}
 }
 
-// RunPoller polls until ctx ends.
+// BalanceEvery is how often the OY balance is read in the background, so
+// the overview and the history chart stay current without anyone clicking.
+const BalanceEvery = 5 * time.Minute
+
+// RunPoller polls due disbursements until ctx ends, and reads the OY
+// balance at start and every BalanceEvery.
 func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var lastBalance time.Time
 	for {
+		if time.Since(lastBalance) >= BalanceEvery {
+			lastBalance = time.Now()
+			if _, err := s.RefreshBalance(ctx, ""); err != nil && ctx.Err() == nil {
+				s.log.Warn("background balance read", "err", err.Error())
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
