@@ -47,29 +47,9 @@ func (s *Server) showAuditLog(c echo.Context) error {
 	if p.Action != "" && !slices.Contains(actions, p.Action) {
 		p.Errors["action"] = "Choose an action from the list."
 	}
-	if p.From != "" {
-		if t, ok := parseDateWIB(p.From); ok {
-			f.From = t
-		} else {
-			p.Errors["from"] = "Use a date like 2026-11-21."
-		}
-	}
-	if p.To != "" {
-		if t, ok := parseDateWIB(p.To); ok {
-			f.To = t.AddDate(0, 0, 1)
-		} else {
-			p.Errors["to"] = "Use a date like 2026-11-21."
-		}
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		p.Errors["to"] = "The end date is before the start date."
-	}
-	if b := q.Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest)
-		}
-		f.Before = n
+	f.From, f.To = parseDateRange(p.From, p.To, p.Errors)
+	if f.Before, err = parseCursor(q.Get("before")); err != nil {
+		return err
 	}
 	base := url.Values{}
 	for _, k := range []string{"actor", "action", "from", "to", "q"} {

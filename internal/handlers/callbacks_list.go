@@ -57,23 +57,7 @@ func (s *Server) callbackFilter(f callbackFilterForm) (store.CallbackFilter, map
 	if len(f.Q) > 100 {
 		errs["q"] = "Use at most 100 characters."
 	}
-	if f.From != "" {
-		if t, ok := parseDateWIB(f.From); ok {
-			out.From = t
-		} else {
-			errs["from"] = "Use a date like 2026-11-21."
-		}
-	}
-	if f.To != "" {
-		if t, ok := parseDateWIB(f.To); ok {
-			out.To = t.AddDate(0, 0, 1)
-		} else {
-			errs["to"] = "Use a date like 2026-11-21."
-		}
-	}
-	if !out.From.IsZero() && !out.To.IsZero() && !out.From.Before(out.To) {
-		errs["to"] = "The end date is before the start date."
-	}
+	out.From, out.To = parseDateRange(f.From, f.To, errs)
 	return out, errs
 }
 
@@ -136,12 +120,9 @@ func (s *Server) showCallbackLog(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "Callback log", callbacks.List(p))
 	}
-	if b := q.Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest)
-		}
-		filter.Before = n
+	var err error
+	if filter.Before, err = parseCursor(q.Get("before")); err != nil {
+		return err
 	}
 	if q.Get("format") == "csv" {
 		return s.exportCallbackLog(c, filter)

@@ -62,6 +62,41 @@ func parseDateWIB(v string) (time.Time, bool) {
 	return t, err == nil
 }
 
+// parseDateRange reads the from/to filter dates (WIB, "to" inclusive) into
+// [from, to) instants, writing a sentence beside each bad field.
+func parseDateRange(from, to string, errs map[string]string) (start, end time.Time) {
+	if from != "" {
+		if t, ok := parseDateWIB(from); ok {
+			start = t
+		} else {
+			errs["from"] = "Use a date like 2026-11-21."
+		}
+	}
+	if to != "" {
+		if t, ok := parseDateWIB(to); ok {
+			end = t.AddDate(0, 0, 1)
+		} else {
+			errs["to"] = "Use a date like 2026-11-21."
+		}
+	}
+	if !start.IsZero() && !end.IsZero() && !start.Before(end) {
+		errs["to"] = "The end date is before the start date."
+	}
+	return start, end
+}
+
+// parseCursor reads the ?before= keyset cursor; a malformed one is a 400.
+func parseCursor(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, echo.NewHTTPError(http.StatusBadRequest)
+	}
+	return n, nil
+}
+
 // withQuery returns path with the query, setting or removing one key.
 func withQuery(path string, q url.Values, key, value string) string {
 	q2 := url.Values{}

@@ -103,20 +103,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 	if len(p.Q) > 100 {
 		p.Errors["q"] = "Use at most 100 characters."
 	}
-	if p.From != "" {
-		if t, ok := parseDateWIB(p.From); ok {
-			f.From = t
-		} else {
-			p.Errors["from"] = "Use a date like 2026-11-21."
-		}
-	}
-	if p.To != "" {
-		if t, ok := parseDateWIB(p.To); ok {
-			f.To = t.AddDate(0, 0, 1)
-		} else {
-			p.Errors["to"] = "Use a date like 2026-11-21."
-		}
-	}
+	f.From, f.To = parseDateRange(p.From, p.To, p.Errors)
 	base := url.Values{}
 	for _, k := range []string{"status", "bank", "maker", "min_amount", "max_amount", "from", "to", "q", "batch"} {
 		if v := q.Get(k); v != "" {
@@ -127,12 +114,8 @@ func (s *Server) showDisbursements(c echo.Context) error {
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "Disbursements", disbursements.List(p))
 	}
-	if b := q.Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest)
-		}
-		f.Before = n
+	if f.Before, err = parseCursor(q.Get("before")); err != nil {
+		return err
 	}
 	if q.Get("format") == "csv" {
 		return s.exportDisbursements(c, f)
