@@ -295,8 +295,10 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	}
 	d, err := s.store.DisbursementByPartnerTrxID(ctx, parsed.PartnerTrxID)
 	if errors.Is(err, store.ErrNotFound) {
+		// The same words for every such callback let the worker record them
+		// together; the reference itself is on the callback.
 		return store.ProcessResult{Outcome: models.CallbackUnmatched,
-			Detail: "No disbursement in the dashboard has partner_trx_id " + parsed.PartnerTrxID + "; kept and changes nothing."}
+			Detail: "No disbursement in the dashboard has this partner_trx_id; the callback is kept and changes nothing."}
 	}
 	if err != nil {
 		return retryLater(err)

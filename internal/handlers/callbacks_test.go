@@ -269,7 +269,7 @@ func TestCallbackLogListDetailReplayAndExport(t *testing.T) {
 		}
 	}
 	detail := aud.get("/callback-log/" + itoa(good.ID))
-	for _, want := range []string{`&#34;partner_trx_id&#34;: &#34;1234-asdf&#34;`, "secret token matched", `data-testid="attempts"`, "No disbursement in the dashboard has partner_trx_id 1234-asdf", `{&#34;status&#34;:&#34;received&#34;}`} {
+	for _, want := range []string{`&#34;partner_trx_id&#34;: &#34;1234-asdf&#34;`, "secret token matched", `data-testid="attempts"`, "No disbursement in the dashboard has this partner_trx_id", `{&#34;status&#34;:&#34;received&#34;}`} {
 		if !strings.Contains(detail.Body, want) {
 			t.Errorf("detail lacks %q", want)
 		}
