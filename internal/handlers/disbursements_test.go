@@ -372,3 +372,17 @@ func TestTwoApprovalsAboveTheThreshold(t *testing.T) {
 	fin2.post("/disbursements/"+itoa(id)+"/approve", nil)
 	a.settle(id, models.DisbSuccess, 10*time.Second)
 }
+
+func TestOYDownDuringInquirySendsNothing(t *testing.T) {
+	a := newTestApp(t)
+	fin := a.signedIn(models.RoleFinance)
+	fin.get("/disbursements/new")
+	a.oyHTTP.Close()
+	p := fin.post("/disbursements/inquiry", url.Values{"recipient_bank": {"014"}, "recipient_account": {"0123456789"}, "amount": {"50000"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Nothing was sent") {
+		t.Fatalf("OY down: %d %s", p.Status, errorsIn(p.Body))
+	}
+	if n, _, _ := a.store.DisbursementTotals(context.Background(), store.DisbursementFilter{}); n != 0 {
+		t.Fatal("a disbursement was created while OY was down")
+	}
+}

@@ -53,6 +53,7 @@ type testApp struct {
 	srv    *Server
 	worker *intake.Worker
 	oy     *oysb.Sandbox
+	oyHTTP *httptest.Server
 	disb   *disbursements.Service
 	http   *httptest.Server
 	store  *store.Store
@@ -151,7 +152,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handler = srv.Handler()
 	handlerMu.Unlock()
 	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath,
-		oy: oySandbox, disb: disb}
+		oy: oySandbox, oyHTTP: oyServer, disb: disb}
 	jobs, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); disb.RunBatches(jobs) }()
