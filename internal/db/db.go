@@ -62,7 +62,11 @@ func Open(dsn string) (*DB, error) {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
 
-	r, err := gorm.Open(sqlite.Open(connString(path, true)), cfg)
+	// Readers keep their prepared statements: the same few queries run
+	// thousands of times a second (the callback worker's look-ups).
+	rcfg := *cfg
+	rcfg.PrepareStmt = true
+	r, err := gorm.Open(sqlite.Open(connString(path, true)), &rcfg)
 	if err != nil {
 		wsql.Close()
 		return nil, fmt.Errorf("db: open readers: %w", err)

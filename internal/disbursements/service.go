@@ -293,7 +293,7 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	if err != nil {
 		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 	}
-	d, err := s.store.DisbursementByPartnerTrxID(ctx, parsed.PartnerTrxID)
+	d, err := s.store.FindDisbursementRef(ctx, parsed.PartnerTrxID)
 	if errors.Is(err, store.ErrNotFound) {
 		// The same words for every such callback let the worker record them
 		// together; the reference itself is on the callback.
@@ -304,7 +304,7 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 		return retryLater(err)
 	}
 	id := strconv.FormatInt(d.ID, 10)
-	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: d.PartnerTrxID})
+	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: parsed.PartnerTrxID})
 	if err != nil {
 		r := retryLater(fmt.Errorf("could not confirm with OY's remit-status: %s", errMessage(err)))
 		r.RecordType, r.RecordID = "disbursement", id

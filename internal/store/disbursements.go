@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -404,4 +405,32 @@ func (s *Store) BalanceReadings(ctx context.Context, limit int) ([]models.Balanc
 	var out []models.BalanceReading
 	err := s.db.Read.WithContext(ctx).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
+}
+
+// DisbursementRef is what the callback worker needs to find a transfer.
+type DisbursementRef struct {
+	ID     int64
+	Status models.DisbursementStatus
+	Polls  int
+}
+
+// FindDisbursementRef looks a transfer up by our OY reference with one
+// prepared statement: the callback worker asks this for every OY
+// disbursement callback, thousands of times a second under load.
+func (s *Store) FindDisbursementRef(ctx context.Context, partnerTrxID string) (*DisbursementRef, error) {
+	s.refOnce.Do(func() {
+		s.refStmt, s.refErr = s.db.ReadSQL().PrepareContext(context.Background(), "SELECT id, status, polls FROM disbursements WHERE partner_trx_id = ?")
+	})
+	if s.refErr != nil {
+		return nil, s.refErr
+	}
+	var r DisbursementRef
+	err := s.refStmt.QueryRowContext(ctx, partnerTrxID).Scan(&r.ID, &r.Status, &r.Polls)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: find disbursement: %w", err)
+	}
+	return &r, nil
 }

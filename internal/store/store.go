@@ -3,8 +3,10 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 
 	"backoffice/internal/db"
 )
@@ -20,6 +22,10 @@ var errAlreadyApplied = errors.New("store: migration already applied")
 // Store is the dashboard's data access.
 type Store struct {
 	db *db.DB
+
+	refOnce sync.Once
+	refStmt *sql.Stmt
+	refErr  error
 }
 
 // New wraps an open database.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"backoffice/internal/money"
 )
@@ -73,6 +74,14 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || string(b) == "null":
 		*s = ""
 	case b[0] == '"':
+		// Fast path for the common case, a plain string with no escapes:
+		// callbacks are parsed on the hot path of intake.
+		if len(b) >= 2 && b[len(b)-1] == '"' {
+			if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) && !hasControl(inner) {
+				*s = jsonString(inner)
+				return nil
+			}
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
@@ -144,4 +153,13 @@ func (n *jsonInt) UnmarshalJSON(b []byte) error {
 	}
 	*n = jsonInt(a)
 	return nil
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
