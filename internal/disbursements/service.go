@@ -289,11 +289,15 @@ func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 // so the state is confirmed with remit-status before anything changes; a
 // callback about a transfer the dashboard does not hold is unmatched.
 func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) store.ProcessResult {
-	parsed, err := oy.ParseDisbursementCallback(cb.Body)
-	if err != nil {
-		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
+	ref := cb.Subject // partner_trx_id, read at intake
+	if ref == "" {
+		parsed, err := oy.ParseDisbursementCallback(cb.Body)
+		if err != nil {
+			return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
+		}
+		ref = parsed.PartnerTrxID
 	}
-	d, err := s.store.FindDisbursementRef(ctx, parsed.PartnerTrxID)
+	d, err := s.store.FindDisbursementRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		// The same words for every such callback let the worker record them
 		// together; the reference itself is on the callback.
@@ -303,8 +307,12 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	if err != nil {
 		return retryLater(err)
 	}
+	parsed, err := oy.ParseDisbursementCallback(cb.Body)
+	if err != nil {
+		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
+	}
 	id := strconv.FormatInt(d.ID, 10)
-	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: parsed.PartnerTrxID})
+	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: ref})
 	if err != nil {
 		r := retryLater(fmt.Errorf("could not confirm with OY's remit-status: %s", errMessage(err)))
 		r.RecordType, r.RecordID = "disbursement", id

@@ -51,7 +51,7 @@ func (s *Server) receiveCallback(ep intake.Endpoint) echo.HandlerFunc {
 		cb := &models.Callback{
 			ReceivedAt: received, Provider: ep.Provider, Kind: ep.Kind, Method: r.Method, Path: r.URL.Path,
 			Query: intake.RedactQuery(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
-			Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "),
+			Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "), Subject: out.Subject,
 			ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending,
 		}
 		if out.StoredReply != nil {

@@ -73,7 +73,7 @@ func (s *Secrets) oyDisbursement(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the final state is confirmed with remit-status before it is applied",
-		DedupKey: "oy:disbursement:" + cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PartnerTrxID, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) oyVA(r *Request) Outcome {

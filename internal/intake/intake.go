@@ -39,10 +39,13 @@ type Request struct {
 // Outcome is what intake decided about a request: whether it is genuine,
 // how to recognise a repeat of it, and what to answer.
 type Outcome struct {
-	Verified    bool
-	Reason      string // in words, shown to auditors
-	DedupKey    string
-	Refs        []string
+	Verified bool
+	Reason   string // in words, shown to auditors
+	DedupKey string
+	Refs     []string
+	// Subject is the reference a processor matches its record by (OY's
+	// partner_trx_id), parsed here once so the worker need not parse again.
+	Subject     string
 	ReplyStatus int
 	ReplyBody   []byte
 	// StoredReply is the reply as kept in the log when the real one holds a

@@ -70,6 +70,7 @@ type Callback struct {
 	Duplicate    bool
 	DuplicateOf  *int64
 	Refs         string // space-separated references, for display
+	Subject      string // the reference a processor matches a record by (OY partner_trx_id, …)
 	ReplyStatus  int
 	ReplyBody    string // secrets redacted
 	Status       CallbackStatus

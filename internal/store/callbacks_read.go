@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -224,7 +225,7 @@ func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID str
 // on the (status, id) index; rows are scanned by hand because the worker
 // reads thousands a second.
 func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback, error) {
-	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, status, attempts, record_type, record_id"
+	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, subject, status, attempts, record_type, record_id"
 	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? ORDER BY id LIMIT ?)
 		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? ORDER BY id LIMIT ?)
 		ORDER BY id LIMIT ?`
@@ -237,7 +238,7 @@ func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback,
 	for rows.Next() {
 		var c models.Callback
 		if err := rows.Scan(&c.ID, &c.ReceivedAt, &c.Provider, &c.Kind, &c.Method, &c.Path, &c.Query, &c.Headers, &c.Body, &c.SourceIP,
-			&c.Verified, &c.DedupKey, &c.Duplicate, &c.Refs, &c.Status, &c.Attempts, &c.RecordType, &c.RecordID); err != nil {
+			&c.Verified, &c.DedupKey, &c.Duplicate, &c.Refs, &c.Subject, &c.Status, &c.Attempts, &c.RecordType, &c.RecordID); err != nil {
 			return nil, fmt.Errorf("store: due callbacks: %w", err)
 		}
 		out = append(out, c)
@@ -261,6 +262,37 @@ type ProcessResult struct {
 	Apply func(tx *gorm.DB) (models.CallbackStatus, error)
 }
 
+// The worker's two grouped statements take the callback ids as one JSON
+// array, so their shape never changes and each is prepared once.
+const (
+	insertAttempts = `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email)
+		SELECT value, ?, ?, ?, ?, ? FROM json_each(?)`
+	updateGroup = `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at)
+		WHERE id IN (SELECT value FROM json_each(?))`
+)
+
+// prepareFinish prepares the grouped statements on the writer, outside
+// any transaction (the writer has one connection).
+func (s *Store) prepareFinish(ctx context.Context) error {
+	s.finishOnce.Do(func() {
+		s.finishStmts = map[string]*sql.Stmt{}
+		for _, q := range []string{insertAttempts, updateGroup} {
+			st, err := s.db.WriteSQL().PrepareContext(ctx, q)
+			if err != nil {
+				s.finishErr = err
+				return
+			}
+			s.finishStmts[q] = st
+		}
+	})
+	return s.finishErr
+}
+
+// finishStmt binds a prepared grouped statement to the transaction.
+func (s *Store) finishStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.finishStmts[q])
+}
+
 // FinishCallbacks records each result: applies its change, writes the
 // attempt and moves the callback to its outcome, all in one transaction;
 // a result whose Apply fails is rolled back alone and kept as failed.
@@ -268,6 +300,9 @@ type ProcessResult struct {
 // unmatched, no change) are written together with one UPDATE and one
 // multi-row INSERT, so the worker keeps pace with busy intake.
 func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) error {
+	if err := s.prepareFinish(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("store: prepare callback bookkeeping: %w", err)
+	}
 	at := now()
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		conn := tx.Statement.ConnPool
@@ -320,29 +355,21 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 				return fmt.Errorf("store: update callback %d: %w", r.CallbackID, err)
 			}
 		}
+		sqlTx, _ := conn.(*sql.Tx)
 		for _, k := range order {
-			ids := groups[k]
-			for start := 0; start < len(ids); start += 500 {
-				chunk := ids[start:min(start+500, len(ids))]
-				idArgs := make([]any, len(chunk))
-				attemptArgs := make([]any, 0, len(chunk)*6)
-				for i, id := range chunk {
-					idArgs[i] = id
-					attemptArgs = append(attemptArgs, id, at, k.outcome, k.detail, k.errText, k.actor)
-				}
-				q := "INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email) VALUES (?,?,?,?,?,?)" + strings.Repeat(",(?,?,?,?,?,?)", len(chunk)-1)
-				if _, err := conn.ExecContext(ctx, q, attemptArgs...); err != nil {
-					return fmt.Errorf("store: record callback attempts: %w", err)
-				}
-				var processed any
-				if k.outcome != models.CallbackFailed {
-					processed = at
-				}
-				args := append([]any{k.outcome, processed}, idArgs...)
-				q = "UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at) WHERE id IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
-				if _, err := conn.ExecContext(ctx, q, args...); err != nil {
-					return fmt.Errorf("store: update callbacks: %w", err)
-				}
+			ids, err := json.Marshal(groups[k])
+			if err != nil {
+				return err
+			}
+			var processed any
+			if k.outcome != models.CallbackFailed {
+				processed = at
+			}
+			if _, err := s.finishStmt(ctx, sqlTx, insertAttempts).ExecContext(ctx, at, k.outcome, k.detail, k.errText, k.actor, string(ids)); err != nil {
+				return fmt.Errorf("store: record callback attempts: %w", err)
+			}
+			if _, err := s.finishStmt(ctx, sqlTx, updateGroup).ExecContext(ctx, k.outcome, processed, string(ids)); err != nil {
+				return fmt.Errorf("store: update callbacks: %w", err)
 			}
 		}
 		return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -119,9 +120,9 @@ func (w *CallbackWriter) run() {
 }
 
 // callbackColumns are inserted per row, in this order.
-const callbackColumns = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, reply_body, status"
+const callbackColumns = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, subject, reply_status, reply_body, status"
 
-// insertChunk rows go into one multi-row INSERT (19 columns × 100 rows
+// insertChunk rows go into one multi-row INSERT (20 columns × 100 rows
 // stays far below SQLite's limit on bound parameters).
 const insertChunk = 100
 
@@ -147,7 +148,7 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 			return fmt.Errorf("store: read last callback id: %w", err)
 		}
 	}
-	existing, err := existingKeys(ctx, tx, batch)
+	existing, err := w.existingKeys(ctx, tx, batch)
 	if err != nil {
 		return err
 	}
@@ -172,15 +173,15 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 			}
 		}
 	}
-	rows := make([]any, 0, insertChunk*19)
+	rows := make([]any, 0, insertChunk*20)
 	for start := 0; start < len(batch); start += insertChunk {
 		rows = rows[:0]
 		for _, p := range batch[start:min(start+insertChunk, len(batch))] {
 			cb := p.cb
 			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
-				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.ReplyStatus, cb.ReplyBody, cb.Status)
+				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
 		}
-		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 19, rows); err != nil {
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows); err != nil {
 			return fmt.Errorf("store: insert callbacks: %w", err)
 		}
 	}
@@ -215,36 +216,46 @@ func (w *CallbackWriter) prepareShapes(ctx context.Context) {
 	w.unprepared = w.unprepared[:0]
 }
 
-// existingKeys finds which of the group's dedup keys were stored before.
-func existingKeys(ctx context.Context, tx *sql.Tx, batch []*pendingCallback) (map[string]int64, error) {
+// existingKeys finds which of the group's dedup keys were stored before,
+// with one statement whose shape never changes (the keys go in as a JSON
+// array), so it is prepared once.
+func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*pendingCallback) (map[string]int64, error) {
 	found := map[string]int64{}
-	var keys []any
+	var keys []string
 	for _, p := range batch {
 		if p.cb.Verified && p.cb.DedupKey != "" {
 			keys = append(keys, p.cb.DedupKey)
 		}
 	}
-	for start := 0; start < len(keys); start += 500 {
-		chunk := keys[start:min(start+500, len(keys))]
-		q := "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
-		rs, err := tx.QueryContext(ctx, q, chunk...)
-		if err != nil {
-			return nil, fmt.Errorf("store: look up callback keys: %w", err)
-		}
-		for rs.Next() {
-			var k string
-			var id int64
-			if err := rs.Scan(&k, &id); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			found[k] = id
-		}
-		if err := rs.Close(); err != nil {
+	if len(keys) == 0 {
+		return found, nil
+	}
+	arg, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	const q = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (SELECT value FROM json_each(?))"
+	st, ok := w.stmts[q]
+	var rs *sql.Rows
+	if ok {
+		rs, err = tx.StmtContext(ctx, st).QueryContext(ctx, string(arg))
+	} else {
+		rs, err = tx.QueryContext(ctx, q, string(arg))
+		w.unprepared = append(w.unprepared, q)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: look up callback keys: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var k string
+		var id int64
+		if err := rs.Scan(&k, &id); err != nil {
 			return nil, err
 		}
+		found[k] = id
 	}
-	return found, nil
+	return found, rs.Err()
 }
 
 // insertRows runs one multi-row INSERT per chunk of args (cols per row).

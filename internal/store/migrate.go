@@ -84,6 +84,7 @@ CREATE TABLE callbacks (
 	duplicate INTEGER NOT NULL DEFAULT 0,
 	duplicate_of INTEGER REFERENCES callbacks(id),
 	refs TEXT NOT NULL DEFAULT '',
+	subject TEXT NOT NULL DEFAULT '',
 	reply_status INTEGER NOT NULL,
 	reply_body TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL,

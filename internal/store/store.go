@@ -26,6 +26,10 @@ type Store struct {
 	refOnce sync.Once
 	refStmt *sql.Stmt
 	refErr  error
+
+	finishOnce  sync.Once
+	finishStmts map[string]*sql.Stmt
+	finishErr   error
 }
 
 // New wraps an open database.
