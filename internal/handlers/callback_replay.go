@@ -37,7 +37,10 @@ func (s *Server) replayCallback(c echo.Context) error {
 func (s *Server) replayCallbacks(c echo.Context) error {
 	form := readCallbackFilters(c.FormValue)
 	filter, errs := s.callbackFilter(form)
-	back := withQuery("/callback-log", form.values(), "", "")
+	back := "/callback-log"
+	if q := form.values().Encode(); q != "" {
+		back += "?" + q
+	}
 	if len(errs) > 0 {
 		return s.redirect(c, back, "bad", "The filters could not be read; nothing was queued.")
 	}
