@@ -49,6 +49,9 @@ type FieldProps struct {
 	Autocomplete string
 	Inputmode    string
 	Options      []Option // for selects
+	// Filter, for a long select, adds a box that narrows its options as
+	// one types (web/static/js/select-filter.js); the text is its placeholder.
+	Filter string
 }
 
 func (p FieldProps) id() string { return "f-" + p.Name }

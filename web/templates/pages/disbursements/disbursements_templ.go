@@ -459,7 +459,7 @@ func New(p NewProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = components.Field(components.FieldProps{Name: "recipient_bank", Label: "Bank or e-wallet", Value: p.Bank, Error: p.Errors["recipient_bank"], Options: p.Banks, Required: true,
-			Hint: "Type the first letters of the bank's name to jump to it."}).Render(ctx, templ_7745c5c3_Buffer)
+			Filter: "Find a bank: part of its name or its code", Hint: "E-wallets are listed too: OVO, Gopay, Dana, LinkAja."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
