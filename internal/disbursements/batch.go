@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"backoffice/internal/models"
+	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
 )
@@ -154,7 +155,7 @@ func (s *Service) sendRows(ctx context.Context, b *models.DisbursementBatch) (in
 	sent := b.SentRows
 	for _, d := range waiting {
 		audit := &models.AuditEntry{ActorID: &approver.ID, ActorEmail: approver.Email, Action: "disbursement.approve", ObjectType: "disbursement",
-			ObjectID: fmt.Sprint(d.ID), Summary: fmt.Sprintf("batch %d approved: %s to %s, ref %s", b.ID, rupiah(d.Amount), d.RecipientName, d.PartnerTrxID)}
+			ObjectID: fmt.Sprint(d.ID), Summary: fmt.Sprintf("batch %d approved: %s to %s, ref %s", b.ID, money.Format(d.Amount), d.RecipientName, d.PartnerTrxID)}
 		if _, err := s.Decide(ctx, d.ID, store.Decision{User: approver, Approve: true}, audit); err != nil && !errors.Is(err, store.ErrConflict) {
 			s.log.Error("batch approve", "batch_id", b.ID, "disbursement_id", d.ID, "err", err.Error())
 			continue
@@ -208,17 +209,9 @@ func (s *Service) RunBatches(ctx context.Context) {
 
 // SubmitBatch sends the batch's valid rows for approval as one batch.
 func (s *Service) SubmitBatch(ctx context.Context, batchID int64, maker *models.User, audit *models.AuditEntry) (int, error) {
-	v, err := s.store.Setting(ctx, SettingDualApproval, "0")
+	need, err := s.approvalRule(ctx)
 	if err != nil {
 		return 0, err
-	}
-	var limit int64
-	fmt.Sscan(v, &limit)
-	need := func(amount int64) int {
-		if limit > 0 && amount > limit {
-			return 2
-		}
-		return 1
 	}
 	return s.store.SubmitBatch(ctx, batchID, maker, need, NewPartnerTrxID, audit)
 }

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"backoffice/internal/models"
+	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
 )
@@ -83,17 +84,29 @@ func nextPoll(polls int) *time.Time {
 	return &t
 }
 
+// approvalRule reads the admin's two-approval threshold once and returns
+// how many approvals an amount needs.
+func (s *Service) approvalRule(ctx context.Context) (func(amount int64) int, error) {
+	v, err := s.store.Setting(ctx, SettingDualApproval, strconv.Itoa(DefaultDualApprovals))
+	if err != nil {
+		return nil, err
+	}
+	limit, _ := strconv.ParseInt(v, 10, 64)
+	return func(amount int64) int {
+		if limit > 0 && amount > limit {
+			return 2
+		}
+		return 1
+	}, nil
+}
+
 // ApprovalsNeeded is 2 when the amount is above the admin's threshold.
 func (s *Service) ApprovalsNeeded(ctx context.Context, amount int64) (int, error) {
-	v, err := s.store.Setting(ctx, SettingDualApproval, strconv.Itoa(DefaultDualApprovals))
+	need, err := s.approvalRule(ctx)
 	if err != nil {
 		return 0, err
 	}
-	limit, _ := strconv.ParseInt(v, 10, 64)
-	if limit > 0 && amount > limit {
-		return 2, nil
-	}
-	return 1, nil
+	return need(amount), nil
 }
 
 // LowBalanceThreshold is the admin's warning level.
@@ -131,7 +144,7 @@ func (s *Service) Inquire(ctx context.Context, user *models.User, f Parsed) (*mo
 		return nil, &InquiryError{Field: "recipient_account", Message: "OY could not be reached for the account check. Nothing was sent; try again in a moment."}
 	}
 	if bal, err := s.RefreshBalance(ctx, user.Email); err == nil && f.Amount > bal.Available {
-		return nil, &InquiryError{Field: "amount", Message: fmt.Sprintf("The OY balance available now is %s, less than this transfer. Top up the OY deposit or lower the amount.", rupiah(bal.Available))}
+		return nil, &InquiryError{Field: "amount", Message: fmt.Sprintf("The OY balance available now is %s, less than this transfer. Top up the OY deposit or lower the amount.", money.Format(bal.Available))}
 	}
 	d := &models.DisbursementDraft{Key: randomKey(), UserID: user.ID, RecipientBank: f.Bank, RecipientAccount: f.Account,
 		RecipientName: inq.RecipientName, Amount: f.Amount, Note: f.Note, Emails: strings.Join(f.Emails, ","), PartnerTrxID: NewPartnerTrxID(time.Now())}
@@ -200,17 +213,6 @@ func errMessage(err error) string {
 	return "no answer from OY"
 }
 
-func rupiah(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	return "Rp " + b.String()
-}
 
 // Poll checks every disbursement whose next status check is due.
 func (s *Service) Poll(ctx context.Context) (int, error) {
