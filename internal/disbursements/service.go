@@ -213,7 +213,6 @@ func errMessage(err error) string {
 	return "no answer from OY"
 }
 
-
 // Poll checks every disbursement whose next status check is due.
 func (s *Service) Poll(ctx context.Context) (int, error) {
 	due, err := s.store.DuePolls(ctx, 50)
