@@ -66,15 +66,7 @@ func (s *Server) createBatch(c echo.Context) error {
 }
 
 func (s *Server) loadBatch(c echo.Context) (*models.DisbursementBatch, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, echo.ErrNotFound
-	}
-	b, err := s.store.BatchByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, echo.ErrNotFound
-	}
-	return b, err
+	return loadByID(c, s.store.BatchByID)
 }
 
 func (s *Server) showBatch(c echo.Context) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,20 +15,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/models"
-	"backoffice/internal/store"
 	"backoffice/web/templates/pages/callbacks"
 )
 
 func (s *Server) loadCallback(c echo.Context) (*models.Callback, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, echo.ErrNotFound
-	}
-	cb, err := s.store.CallbackByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, echo.ErrNotFound
-	}
-	return cb, err
+	return loadByID(c, s.store.CallbackByID)
 }
 
 func (s *Server) showCallback(c echo.Context) error {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -9,7 +8,6 @@ import (
 
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
-	"backoffice/internal/store"
 	"backoffice/web/templates/components"
 	pages "backoffice/web/templates/pages/disbursements"
 )
@@ -18,15 +16,7 @@ import (
 func rupiahText(v int64) string { return components.FormatMoney(v) }
 
 func (s *Server) loadDisbursement(c echo.Context) (*models.Disbursement, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, echo.ErrNotFound
-	}
-	d, err := s.store.DisbursementByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, echo.ErrNotFound
-	}
-	return d, err
+	return loadByID(c, s.store.DisbursementByID)
 }
 
 func (s *Server) showDisbursement(c echo.Context) error {

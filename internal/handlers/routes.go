@@ -1,13 +1,17 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"backoffice/internal/models"
+	"backoffice/internal/store"
 	"backoffice/web/templates/layout"
 )
 
@@ -165,4 +169,18 @@ func allows(roles []models.Role, role models.Role) bool {
 		}
 	}
 	return false
+}
+
+// loadByID reads the :id route parameter and loads that record; a
+// malformed or unknown id is a 404.
+func loadByID[T any](c echo.Context, load func(context.Context, int64) (*T, error)) (*T, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, echo.ErrNotFound
+	}
+	v, err := load(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return v, err
 }

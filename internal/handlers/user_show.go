@@ -1,28 +1,17 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/models"
-	"backoffice/internal/store"
 	"backoffice/web/templates/pages/users"
 )
 
 // loadUser reads the :id parameter; a malformed or unknown id is a 404.
 func (s *Server) loadUser(c echo.Context) (*models.User, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, echo.ErrNotFound
-	}
-	u, err := s.store.UserByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, echo.ErrNotFound
-	}
-	return u, err
+	return loadByID(c, s.store.UserByID)
 }
 
 func (s *Server) showUser(c echo.Context) error {
