@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"backoffice/internal/app"
@@ -55,6 +56,25 @@ type result struct {
 	ok, failed int64
 	elapsed    time.Duration
 	latencies  []time.Duration
+	cpu        time.Duration // process CPU time (user + system) while measuring
+}
+
+// cpuPer is the process CPU spent per successful request, load generator
+// included (it is the same in both runs): a steadier figure than req/s on
+// a machine whose speed drifts.
+func (r result) cpuPer() time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.ok)
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (r result) perSecond() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -139,7 +159,8 @@ func run(conns int, duration, warmup time.Duration) error {
 	_ = a.DB.WriteSQL().QueryRow("PRAGMA synchronous").Scan(&sync)
 
 	report := func(name string, r result) {
-		fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%v\n", name, r.perSecond(), r.ok, r.failed, r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond))
+		fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%-9v cpu/req=%v (%.2f cores busy)\n", name, r.perSecond(), r.ok, r.failed,
+			r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds())
 	}
 	report("bare net/http (stores none)", baseline.result)
 	report("dashboard (durable)", dash.result)
@@ -245,10 +266,10 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 	}
 	time.Sleep(warmup)
 	measuring.Store(true)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	time.Sleep(duration)
 	measuring.Store(false)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	close(stop)
 	wg.Wait()
 	var all []time.Duration
@@ -256,7 +277,7 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all}, warmOK: warmOK.Load()}
+	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all, cpu: cpu}, warmOK: warmOK.Load()}
 }
 
 // roundTrip writes one request and reads one response with a Content-Length.

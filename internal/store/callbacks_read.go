@@ -225,6 +225,7 @@ func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID str
 // on the (status, id) index; rows are scanned by hand because the worker
 // reads thousands a second.
 func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback, error) {
+	ctx = quick(ctx)
 	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, subject, status, attempts, record_type, record_id"
 	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? ORDER BY id LIMIT ?)
 		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? ORDER BY id LIMIT ?)
@@ -300,7 +301,8 @@ func (s *Store) finishStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt 
 // unmatched, no change) are written together with one UPDATE and one
 // multi-row INSERT, so the worker keeps pace with busy intake.
 func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) error {
-	if err := s.prepareFinish(context.WithoutCancel(ctx)); err != nil {
+	ctx = quick(ctx) // a started bookkeeping transaction is finished, not abandoned
+	if err := s.prepareFinish(ctx); err != nil {
 		return fmt.Errorf("store: prepare callback bookkeeping: %w", err)
 	}
 	at := now()

@@ -425,7 +425,7 @@ func (s *Store) FindDisbursementRef(ctx context.Context, partnerTrxID string) (*
 		return nil, s.refErr
 	}
 	var r DisbursementRef
-	err := s.refStmt.QueryRowContext(ctx, partnerTrxID).Scan(&r.ID, &r.Status, &r.Polls)
+	err := s.refStmt.QueryRowContext(quick(ctx), partnerTrxID).Scan(&r.ID, &r.Status, &r.Polls)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

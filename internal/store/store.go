@@ -3,6 +3,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"strings"
@@ -61,3 +62,10 @@ func pageOf[T any](rows []T, limit int, id func(T) int64) Page[T] {
 	}
 	return Page[T]{Items: rows}
 }
+
+// quick drops cancellation from ctx for short statements on the hot
+// callback path. With a cancellable context the SQLite driver runs every
+// step (each row read, each exec) in a goroutine of its own so it can
+// interrupt it; for indexed statements that take microseconds that costs
+// far more than it could ever save.
+func quick(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
