@@ -91,6 +91,7 @@ func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error 
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	c.app.Server.LogCallbackSummary()
 	c.log.Info("stopped cleanly")
 	return nil
 }

@@ -187,8 +187,10 @@ func (a *App) Build(opts Options) error {
 		DokuTokens: doku.NewTokenIssuer(), AllowIPs: allow,
 	}
 	a.Worker = intake.NewWorker(a.Store, a.Log.With("component", "callback-worker"))
-	a.Writer = a.Store.NewCallbackWriter(a.Worker.Wake)
-	a.Worker.YieldTo(a.Writer.Busy)
+	if a.Writer, err = a.Store.NewCallbackWriter(a.Worker.Committed); err != nil {
+		return err
+	}
+	a.Worker.Follow(a.Writer)
 
 	// Domain workflows, and the processors that apply callbacks to them.
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))

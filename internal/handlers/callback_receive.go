@@ -1,10 +1,20 @@
 package handlers
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,54 +30,205 @@ type Callbacks struct {
 	Worker    *intake.Worker
 }
 
+// callbackPaths serves the callback URLs straight from net/http, ahead of
+// the router: they take no session, no CSRF check and no HTML, and they
+// are the one place where thousands of requests a second arrive. The route
+// table still lists them (served through the same function) so every URL
+// stays documented in one place.
+type callbackPaths struct {
+	s         *Server
+	endpoints map[string]intake.Endpoint
+	next      http.Handler
+	idPrefix  string
+	seq       atomic.Uint64
+	stats     callbackStats
+}
+
+func newCallbackPaths(s *Server, next http.Handler) *callbackPaths {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	cp := &callbackPaths{s: s, endpoints: map[string]intake.Endpoint{}, next: next, idPrefix: hex.EncodeToString(b[:]) + "-"}
+	for _, ep := range s.callbacks.Endpoints {
+		cp.endpoints[ep.Path] = ep
+	}
+	cp.stats.last.Store(s.now().UnixNano())
+	return cp
+}
+
+func (cp *callbackPaths) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ep, ok := cp.endpoints[r.URL.Path]; ok {
+		cp.serve(w, r, ep)
+		return
+	}
+	cp.next.ServeHTTP(w, r)
+}
+
+// nosniff is shared by every callback answer.
+var nosniff = []string{"nosniff"}
+
+// serve answers one callback request. Every request gets a request id
+// (in the X-Request-Id answer header and the log); a refused or failed
+// request is logged on its own line, accepted ones are counted and
+// summarised once a minute (the callback log holds each of them).
+func (cp *callbackPaths) serve(w http.ResponseWriter, r *http.Request, ep intake.Endpoint) {
+	id := cp.idPrefix + strconv.FormatUint(cp.seq.Add(1), 36)
+	h := w.Header()
+	h["X-Request-Id"] = []string{id}
+	h["X-Content-Type-Options"] = nosniff
+	start := time.Now()
+	status, cbID, reason := http.StatusInternalServerError, int64(0), ""
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			cp.s.log.Error("panic", "request_id", id, "endpoint", ep.Path, "err", fmt.Sprint(p), "stack", string(debug.Stack()))
+			writeJSON(w, http.StatusInternalServerError, []byte(`{"status":"retry","reason":"internal error, send again"}`))
+			reason = "internal error"
+		}
+		cp.stats.add(ep.Path, status)
+		if status >= 300 || reason != "" {
+			cp.s.log.Warn("callback refused", "request_id", id, "endpoint", ep.Path, "method", r.Method, "status", status,
+				"reason", reason, "callback_id", cbID, "ip", peerIP(r), "duration_ms", time.Since(start).Milliseconds())
+		}
+		cp.stats.maybeLog(cp.s.log, cp.s.now())
+	}()
+	status, cbID, reason = cp.s.receiveCallback(w, r, ep)
+}
+
 // receiveCallback stores the request before answering it: the reply goes
 // out only after the group commit holding the request has reached disk.
-// A request the dashboard could not store gets 503, so the provider retries.
-func (s *Server) receiveCallback(ep intake.Endpoint) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		received := s.now().UTC()
-		body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, intake.MaxBody))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				if err := s.store.CountRefusedCallback(r.Context(), "oversize:"+ep.Provider+"/"+ep.Kind); err != nil {
-					s.log.Error("count oversize callback", "err", err.Error())
-				}
-				s.log.Warn("callback body over the limit", "request_id", requestID(c), "endpoint", ep.Path, "limit", intake.MaxBody)
-				return c.JSONBlob(http.StatusRequestEntityTooLarge, []byte(`{"status":"refused","reason":"body too large"}`))
+// A request the dashboard could not store gets 503, so the provider
+// retries. It returns the status sent, the stored callback's id and, for
+// a refusal, the reason.
+func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep intake.Endpoint) (int, int64, string) {
+	received := s.now().UTC()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, intake.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			if err := s.store.CountRefusedCallback(r.Context(), "oversize:"+ep.Provider+"/"+ep.Kind); err != nil {
+				s.log.Error("count oversize callback", "err", err.Error())
 			}
-			return c.JSONBlob(http.StatusBadRequest, []byte(`{"status":"refused","reason":"body could not be read"}`))
+			writeJSON(w, http.StatusRequestEntityTooLarge, []byte(`{"status":"refused","reason":"body too large"}`))
+			return http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("body over the %d-byte limit", intake.MaxBody)
 		}
-		req := &intake.Request{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Query: r.URL.Query(), Header: r.Header,
-			Body: body, SourceIP: c.RealIP(), Received: received}
-		var out intake.Outcome
-		if r.Method != ep.Method {
-			out = intake.Outcome{Reason: "method " + r.Method + " is not accepted here; " + ep.Method + " is", ReplyStatus: http.StatusMethodNotAllowed,
-				ReplyBody: []byte(`{"status":"refused","reason":"method not allowed"}`), NoProcessing: true}
-		} else {
-			out = ep.Handle(req)
+		writeJSON(w, http.StatusBadRequest, []byte(`{"status":"refused","reason":"body could not be read"}`))
+		return http.StatusBadRequest, 0, "body could not be read: " + err.Error()
+	}
+	req := &intake.Request{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Query: r.URL.Query(), Header: r.Header,
+		Body: body, SourceIP: peerIP(r), Received: received}
+	var out intake.Outcome
+	if r.Method != ep.Method {
+		out = intake.Outcome{Reason: "method " + r.Method + " is not accepted here; " + ep.Method + " is", ReplyStatus: http.StatusMethodNotAllowed,
+			ReplyBody: []byte(`{"status":"refused","reason":"method not allowed"}`), NoProcessing: true}
+	} else {
+		out = ep.Handle(req)
+	}
+	cb := &models.Callback{
+		ReceivedAt: received, Provider: ep.Provider, Kind: ep.Kind, Method: r.Method, Path: r.URL.Path,
+		Query: intake.RedactQuery(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
+		Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "), Subject: out.Subject,
+		ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending,
+	}
+	if out.StoredReply != nil {
+		cb.ReplyBody = string(out.StoredReply)
+	}
+	switch {
+	case !out.Verified:
+		cb.Status = models.CallbackRejected
+	case out.NoProcessing:
+		cb.Status = models.CallbackAcknowledged
+	}
+	if err := s.callbacks.Writer.Write(r.Context(), cb, out.Refs); err != nil {
+		s.log.Error("store callback", "endpoint", ep.Path, "err", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"retry","reason":"not stored, send again"}`))
+		return http.StatusServiceUnavailable, 0, "not stored: " + err.Error()
+	}
+	w.Header()["X-Callback-Id"] = []string{itoa64(cb.ID)}
+	writeJSON(w, out.ReplyStatus, out.ReplyBody)
+	reason := ""
+	if !out.Verified {
+		reason = out.Reason
+	}
+	return out.ReplyStatus, cb.ID, reason
+}
+
+// serveCallbackRoute serves a callback URL reached through the router
+// (the table's row for it); requests normally take the direct path.
+func (s *Server) serveCallbackRoute(ep intake.Endpoint) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s.receiveCallback(c.Response(), c.Request(), ep)
+		return nil
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{echo.MIMEApplicationJSON}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// peerIP is the connection's address: allow-lists must not trust a
+// header anyone can send.
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// callbackStats counts answered callbacks per endpoint and status for the
+// once-a-minute summary line.
+type callbackStats struct {
+	mu     sync.Mutex
+	counts map[string]map[int]int64
+	last   atomic.Int64 // unix nanoseconds of the last summary
+}
+
+// summaryEvery is how often accepted callbacks are summarised in the log.
+const summaryEvery = time.Minute
+
+func (cs *callbackStats) add(path string, status int) {
+	cs.mu.Lock()
+	if cs.counts == nil {
+		cs.counts = map[string]map[int]int64{}
+	}
+	m := cs.counts[path]
+	if m == nil {
+		m = map[int]int64{}
+		cs.counts[path] = m
+	}
+	m[status]++
+	cs.mu.Unlock()
+}
+
+// maybeLog writes the summary when a minute has passed since the last one.
+func (cs *callbackStats) maybeLog(log *slog.Logger, now time.Time) {
+	last := cs.last.Load()
+	if now.UnixNano()-last < int64(summaryEvery) || !cs.last.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	cs.flush(log, time.Duration(now.UnixNano()-last))
+}
+
+// flush logs and resets the counts.
+func (cs *callbackStats) flush(log *slog.Logger, over time.Duration) {
+	cs.mu.Lock()
+	counts := cs.counts
+	cs.counts = nil
+	cs.mu.Unlock()
+	for path, m := range counts {
+		attrs := []any{"endpoint", path, "over_s", int(over.Seconds())}
+		var total int64
+		for status, n := range m {
+			attrs = append(attrs, "status_"+strconv.Itoa(status), n)
+			total += n
 		}
-		cb := &models.Callback{
-			ReceivedAt: received, Provider: ep.Provider, Kind: ep.Kind, Method: r.Method, Path: r.URL.Path,
-			Query: intake.RedactQuery(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
-			Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "), Subject: out.Subject,
-			ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending,
-		}
-		if out.StoredReply != nil {
-			cb.ReplyBody = string(out.StoredReply)
-		}
-		switch {
-		case !out.Verified:
-			cb.Status = models.CallbackRejected
-		case out.NoProcessing:
-			cb.Status = models.CallbackAcknowledged
-		}
-		if err := s.callbacks.Writer.Write(r.Context(), cb, out.Refs); err != nil {
-			s.log.Error("store callback", "request_id", requestID(c), "endpoint", ep.Path, "err", err.Error())
-			return c.JSONBlob(http.StatusServiceUnavailable, []byte(`{"status":"retry","reason":"not stored, send again"}`))
-		}
-		c.Response().Header().Set("X-Callback-Id", itoa64(cb.ID))
-		return c.Blob(out.ReplyStatus, echo.MIMEApplicationJSON, out.ReplyBody)
+		attrs = append(attrs, "total", total)
+		log.Info("callbacks answered", attrs...)
 	}
 }

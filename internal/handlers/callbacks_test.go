@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -327,5 +329,53 @@ func TestPrettyBody(t *testing.T) {
 		if _, got := prettyBody([]byte(in), "POST"); got != want {
 			t.Errorf("prettyBody(%q) format %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Callback answers carry a request id; each refusal is logged on its own
+// line with that id and the reason (never the secret), and accepted ones
+// appear in the summary line.
+func TestCallbackRequestsAreLoggedByRefusalAndSummary(t *testing.T) {
+	a := newTestApp(t)
+	for range 3 {
+		if r := a.send("POST", "/callbacks/oy/disbursement?token="+a.cfg.OY.CallbackToken, nil, oyDisbursementBody); r.Status != 200 {
+			t.Fatalf("accepted callback answered %d", r.Status)
+		}
+	}
+	req, _ := http.NewRequest("POST", a.http.URL+"/callbacks/oy/disbursement?token=guess-"+a.cfg.OY.CallbackToken[:4], strings.NewReader(oyDisbursementBody))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	rid := resp.Header.Get("X-Request-Id")
+	if resp.StatusCode != 401 || rid == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("refused callback: %d, request id %q, headers %v", resp.StatusCode, rid, resp.Header)
+	}
+	a.srv.LogCallbackSummary()
+	var refusedLine, summary map[string]any
+	for _, line := range strings.Split(a.logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		switch m["msg"] {
+		case "callback refused":
+			refusedLine = m
+		case "callbacks answered":
+			if m["endpoint"] == "/callbacks/oy/disbursement" {
+				summary = m
+			}
+		}
+	}
+	if refusedLine == nil || refusedLine["request_id"] != rid || refusedLine["status"] != float64(401) ||
+		!strings.Contains(fmt.Sprint(refusedLine["reason"]), "secret is wrong") || refusedLine["callback_id"] == float64(0) {
+		t.Errorf("refusal logged as %v", refusedLine)
+	}
+	if summary == nil || summary["status_200"] != float64(3) || summary["status_401"] != float64(1) || summary["total"] != float64(4) {
+		t.Errorf("summary logged as %v", summary)
+	}
+	if strings.Contains(a.logs.String(), a.cfg.OY.CallbackToken) {
+		t.Error("the callback token reached the log")
 	}
 }

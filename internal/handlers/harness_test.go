@@ -137,7 +137,11 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 		oy.WithRetry(retry.Policy{Attempts: 2, Base: 10 * time.Millisecond}))
 
 	worker := intake.NewWorker(st, log)
-	writer := st.NewCallbackWriter(worker.Wake)
+	writer, err := st.NewCallbackWriter(worker.Committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker.Follow(writer)
 	secrets := &intake.Secrets{OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken, FaspayUserID: cfg.Faspay.UserID,
 		FaspayPassword: cfg.Faspay.Password, DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuTokens: doku.NewTokenIssuer(),
 		DokuPublicKey: &testDokuKey().PublicKey}

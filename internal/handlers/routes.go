@@ -115,7 +115,7 @@ func (s *Server) routes() []route {
 	}
 	for _, ep := range s.callbacks.Endpoints {
 		// Every method is accepted and stored, so even a wrong one is in the log.
-		rs = append(rs, route{Method: anyMethod, Path: ep.Path, Access: external, Handler: s.receiveCallback(ep)})
+		rs = append(rs, route{Method: anyMethod, Path: ep.Path, Access: external, Handler: s.serveCallbackRoute(ep)})
 	}
 	for _, m := range s.mounts {
 		h := echo.WrapHandler(http.StripPrefix(m.Prefix, m.Handler))

@@ -67,6 +67,7 @@ type Server struct {
 	callbacks *Callbacks
 	disb      *disbursements.Service
 	echo      *echo.Echo
+	handler   *callbackPaths
 	table     []route
 }
 
@@ -113,17 +114,26 @@ func New(d Deps) (*Server, error) {
 	s.echo = e
 	s.table = s.routes()
 	s.register()
+	s.handler = newCallbackPaths(s, e)
 	return s, nil
 }
 
-// Handler is the whole dashboard as an http.Handler.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler is the whole dashboard as an http.Handler: the callback URLs
+// directly, everything else through the router.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Echo exposes the router, for tests that walk the registered routes.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
 // Shutdown stops accepting requests and waits for those in flight.
 func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ctx) }
+
+// LogCallbackSummary logs the callbacks answered since the last summary
+// (once the server has stopped, so the last minute is not lost).
+func (s *Server) LogCallbackSummary() {
+	st := &s.handler.stats
+	st.flush(s.log, time.Duration(s.now().UnixNano()-st.last.Swap(s.now().UnixNano())))
+}
 
 func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"backoffice/internal/models"
@@ -29,27 +31,63 @@ func (f ProcessorFunc) Process(ctx context.Context, cb *models.Callback) store.P
 	return f(ctx, cb)
 }
 
-// Worker applies stored callbacks in the order they arrived.
+// Worker applies stored callbacks in the order they arrived. Callbacks
+// reach it two ways: the writer hands over each group it committed (the
+// hot path: nothing is read back from the database), and the worker scans
+// the database for what the hand-over missed — at start, after a crash,
+// when a group was dropped because the worker was behind, for retries that
+// are due, and for callbacks queued again by a replay.
+//
+// Exactly once: next is the first id the worker has not taken care of.
+// A scan reads the writer's last committed id L first and looks only at
+// ids up to L, then moves next past L; handed-over callbacks below next
+// are skipped, and a group that starts above next (one was dropped) sends
+// the worker back to the database. Run is the only goroutine that moves
+// next; RunOnce is for callers that do not Run the worker.
 type Worker struct {
 	store      *store.Store
 	log        *slog.Logger
 	mu         sync.RWMutex
 	processors map[string]Processor // provider + "/" + kind
 	wake       chan struct{}
-	yield      func() bool // true while intake needs the writer
+	feed       chan []*models.Callback
+	writer     Writer
+	next       int64
+	lastScan   time.Time
 	batch      int
 	idle       time.Duration
+	fromMemory atomic.Int64 // callbacks processed as handed over
+	fromDB     atomic.Int64 // callbacks processed after a database scan
+}
+
+// Processed reports how many callbacks were processed as handed over by
+// the writer and how many were found by scanning the database.
+func (w *Worker) Processed() (handedOver, scanned int64) {
+	return w.fromMemory.Load(), w.fromDB.Load()
+}
+
+// Writer is what the worker needs of the callback writer.
+type Writer interface {
+	// Busy reports whether callbacks are waiting to be committed.
+	Busy() bool
+	// LastID is the id of the newest committed callback.
+	LastID() int64
 }
 
 // NewWorker makes a worker; register processors before Run.
 func NewWorker(st *store.Store, log *slog.Logger) *Worker {
-	return &Worker{store: st, log: log, processors: map[string]Processor{}, wake: make(chan struct{}, 1), batch: 250, idle: time.Second}
+	return &Worker{store: st, log: log, processors: map[string]Processor{}, wake: make(chan struct{}, 1),
+		feed: make(chan []*models.Callback, feedGroups), batch: 250, idle: time.Second}
 }
 
-// YieldTo makes the worker wait (briefly, never forever) while busy
-// reports that intake is committing: answering providers comes first,
-// processing the stored callbacks can follow a moment later.
-func (w *Worker) YieldTo(busy func() bool) { w.yield = busy }
+// feedGroups bounds the committed groups waiting in memory; past it a
+// group is dropped and the worker reads it from the database instead.
+const feedGroups = 256
+
+// Follow connects the worker to the callback writer whose commits it is
+// handed (through Committed): processing waits, briefly, while the writer
+// has callbacks queued, so providers get their answers first.
+func (w *Worker) Follow(wr Writer) { w.writer = wr }
 
 // Register sets the processor for one provider and kind.
 func (w *Worker) Register(provider, kind string, p Processor) {
@@ -58,7 +96,17 @@ func (w *Worker) Register(provider, kind string, p Processor) {
 	w.processors[provider+"/"+kind] = p
 }
 
-// Wake asks the worker to look for work now (called after each commit).
+// Committed hands the worker a group the writer has just committed, in id
+// order. It never blocks: when the worker is far behind the group is
+// dropped, and the worker finds those callbacks in the database.
+func (w *Worker) Committed(cbs []*models.Callback) {
+	select {
+	case w.feed <- cbs:
+	default:
+	}
+}
+
+// Wake asks the worker to look in the database now (after a replay).
 func (w *Worker) Wake() {
 	select {
 	case w.wake <- struct{}{}:
@@ -68,42 +116,148 @@ func (w *Worker) Wake() {
 
 // Run processes until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
+	w.scan(ctx)
+	t := time.NewTimer(w.idle)
+	defer t.Stop()
 	for {
-		n, err := w.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.log.Error("callback worker", "err", err.Error())
-		}
-		if n > 0 && err == nil {
-			continue
-		}
-		t := time.NewTimer(w.idle)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
+		case cbs := <-w.feed:
+			w.handOver(ctx, cbs)
 		case <-w.wake:
-			t.Stop()
+			w.scan(ctx)
 		case <-t.C:
+			w.scan(ctx)
+		}
+		if time.Since(w.lastScan) >= w.idle {
+			w.scan(ctx) // retries come due even while the hand-over keeps the worker busy
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(w.idle)
+	}
+}
+
+// handOver processes committed groups from memory: this one and any
+// others already waiting, up to one batch, in one bookkeeping transaction.
+func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
+	var todo []*models.Callback
+	for {
+		if len(cbs) > 0 {
+			if w.next == 0 || cbs[0].ID > w.next {
+				// A group was dropped (or nothing is known yet): the database has it.
+				w.finish(ctx, todo)
+				w.scan(ctx)
+				todo = nil
+			}
+			for _, cb := range cbs {
+				if cb.ID >= w.next && cb.Status == models.CallbackPending {
+					todo = append(todo, cb)
+				}
+			}
+			w.next = max(w.next, cbs[len(cbs)-1].ID+1)
+		}
+		if len(todo) >= w.batch {
+			break
+		}
+		select {
+		case cbs = <-w.feed:
+			continue
+		default:
+		}
+		break
+	}
+	w.finish(ctx, todo)
+}
+
+// finish processes callbacks and records the results.
+func (w *Worker) finish(ctx context.Context, cbs []*models.Callback) {
+	if len(cbs) == 0 {
+		return
+	}
+	results := make([]store.ProcessResult, 0, len(cbs))
+	for _, cb := range cbs {
+		results = append(results, w.process(ctx, cb, ""))
+	}
+	w.yield()
+	if err := w.store.FinishCallbacks(ctx, results); err != nil {
+		// Nothing was recorded; the callbacks are still pending in the
+		// database, and the next scan (due within a second) takes them.
+		w.log.Error("callback worker", "err", err.Error())
+		w.lastScan = time.Time{}
+		return
+	}
+	w.fromMemory.Add(int64(len(cbs)))
+}
+
+// scan processes due callbacks from the database until none are left up
+// to the newest committed when it began; later ones are handed over.
+func (w *Worker) scan(ctx context.Context) {
+	w.lastScan = time.Now()
+	upTo := w.upTo()
+	for ctx.Err() == nil {
+		n, err := w.scanOnce(ctx, upTo)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("callback worker", "err", err.Error())
+			}
+			return
+		}
+		if n == 0 {
+			return
 		}
 	}
 }
 
-// RunOnce processes one batch of due callbacks and reports how many.
-func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	due, err := w.store.DueCallbacks(ctx, w.batch)
-	if err != nil || len(due) == 0 {
+// upTo is the id a scan may look up to: the writer's last committed id.
+func (w *Worker) upTo() int64 {
+	if w.writer == nil {
+		return math.MaxInt64
+	}
+	return w.writer.LastID()
+}
+
+// RunOnce processes one batch of due callbacks from the database and
+// reports how many, for callers that do not Run the worker.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) { return w.scanOnce(ctx, w.upTo()) }
+
+func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
+	due, err := w.store.DueCallbacks(ctx, w.batch, upTo)
+	if err != nil {
 		return 0, err
+	}
+	if upTo != math.MaxInt64 {
+		// Everything up to upTo is handled by this scan or an earlier one.
+		w.next = max(w.next, upTo+1)
+	}
+	if len(due) == 0 {
+		return 0, nil
 	}
 	results := make([]store.ProcessResult, 0, len(due))
 	for i := range due {
 		results = append(results, w.process(ctx, &due[i], ""))
 	}
-	if w.yield != nil {
-		for deadline := time.Now().Add(maxYield); w.yield() && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+	w.yield()
+	if err := w.store.FinishCallbacks(ctx, results); err != nil {
+		return 0, err
 	}
-	return len(due), w.store.FinishCallbacks(ctx, results)
+	w.fromDB.Add(int64(len(due)))
+	return len(due), nil
+}
+
+// yield waits while intake has callbacks queued for the writer.
+func (w *Worker) yield() {
+	if w.writer == nil {
+		return
+	}
+	for deadline := time.Now().Add(maxYield); w.writer.Busy() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // maxYield bounds how long processing waits for intake, so a constant

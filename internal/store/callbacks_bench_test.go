@@ -14,7 +14,10 @@ import (
 // HTTP in the way: run with -benchtime and -cpu to see the store's ceiling.
 func BenchmarkCallbackWriter(b *testing.B) {
 	s := newStoreB(b)
-	w := s.NewCallbackWriter(nil)
+	w, err := s.NewCallbackWriter(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer w.Close()
 	body := []byte(`{"status":{"code":"000","message":"Success"},"amount":125000,"recipient_name":"John Doe","recipient_bank":"014","recipient_account":"1234567890","trx_id":"T-1","partner_trx_id":"P-1","timestamp":"16-10-2021 10:34:23"}`)
 	var n atomic.Int64

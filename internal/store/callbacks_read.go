@@ -220,17 +220,16 @@ func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID str
 	return out, err
 }
 
-// DueCallbacks returns callbacks waiting for processing, oldest first:
-// pending ones, and failed ones whose retry time has come. Both halves run
-// on the (status, id) index; rows are scanned by hand because the worker
-// reads thousands a second.
-func (s *Store) DueCallbacks(ctx context.Context, limit int) ([]models.Callback, error) {
+// DueCallbacks returns callbacks waiting for processing with ids up to
+// maxID, oldest first: pending ones, and failed ones whose retry time has
+// come. Both halves run on the (status, id) index.
+func (s *Store) DueCallbacks(ctx context.Context, limit int, maxID int64) ([]models.Callback, error) {
 	ctx = quick(ctx)
 	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, subject, status, attempts, record_type, record_id"
-	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? ORDER BY id LIMIT ?)
-		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? ORDER BY id LIMIT ?)
+	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND id <= ? ORDER BY id LIMIT ?)
+		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? AND id <= ? ORDER BY id LIMIT ?)
 		ORDER BY id LIMIT ?`
-	rows, err := s.db.ReadSQL().QueryContext(ctx, q, models.CallbackPending, limit, models.CallbackFailed, now(), limit, limit)
+	rows, err := s.db.ReadSQL().QueryContext(ctx, q, models.CallbackPending, maxID, limit, models.CallbackFailed, now(), maxID, limit, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due callbacks: %w", err)
 	}
@@ -379,7 +378,7 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 }
 
 // RequeueCallbacks puts every matching callback that passed verification
-// back in the processing queue, up to limit, and records the audit entry.
+// and is not a duplicate (those are never applied) back in the processing queue, up to limit, and records the audit entry.
 func (s *Store) RequeueCallbacks(ctx context.Context, f CallbackFilter, limit int, audit *models.AuditEntry) (int64, error) {
 	ok, err := s.resolveDates(ctx, &f)
 	if err != nil || !ok {
@@ -387,7 +386,7 @@ func (s *Store) RequeueCallbacks(ctx context.Context, f CallbackFilter, limit in
 	}
 	var n int64
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ids := f.apply(tx.Model(&models.Callback{}).Select("id")).Where("verified = 1").Order("id DESC").Limit(limit)
+		ids := f.apply(tx.Model(&models.Callback{}).Select("id")).Where("verified = 1 AND duplicate = 0").Order("id DESC").Limit(limit)
 		res := tx.Model(&models.Callback{}).Where("id IN (?)", ids).Updates(map[string]any{"status": models.CallbackPending, "next_try_at": nil})
 		if res.Error != nil {
 			return res.Error

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"backoffice/internal/models"
@@ -25,11 +26,12 @@ type CallbackWriter struct {
 	db         *sql.DB
 	queue      chan *pendingCallback
 	maxBatch   int
-	onCommit   func()
+	onCommit   func([]*models.Callback)
 	wg         sync.WaitGroup
 	closeMu    sync.RWMutex
 	closed     bool
-	nextID     int64 // last id given out; read from the table on first commit
+	nextID     int64        // last id given out; read from the table on first commit
+	lastID     atomic.Int64 // last id committed
 	stmts      map[string]*sql.Stmt
 	unprepared []string
 }
@@ -44,13 +46,23 @@ type pendingCallback struct {
 const MaxCallbackBatch = 1024
 
 // NewCallbackWriter starts the committer. onCommit, if set, runs after
-// every commit (to wake the processing worker).
-func (s *Store) NewCallbackWriter(onCommit func()) *CallbackWriter {
+// every commit with the callbacks it committed, in id order (the
+// processing worker takes them from there instead of reading them back);
+// it must not block, and must not change them.
+func (s *Store) NewCallbackWriter(onCommit func([]*models.Callback)) (*CallbackWriter, error) {
 	w := &CallbackWriter{db: s.db.WriteSQL(), queue: make(chan *pendingCallback, 4*MaxCallbackBatch), maxBatch: MaxCallbackBatch, onCommit: onCommit}
+	if err := w.db.QueryRow("SELECT coalesce(max(id), 0) FROM callbacks").Scan(&w.nextID); err != nil {
+		return nil, fmt.Errorf("store: read last callback id: %w", err)
+	}
+	w.lastID.Store(w.nextID)
 	w.wg.Add(1)
 	go w.run()
-	return w
+	return w, nil
 }
+
+// LastID is the id of the newest committed callback: every callback with a
+// lower or equal id is on disk.
+func (w *CallbackWriter) LastID() int64 { return w.lastID.Load() }
 
 // Write stores one callback and returns once it is committed. It sets the
 // callback's ID, and marks it a duplicate when a verified callback with the
@@ -110,11 +122,18 @@ func (w *CallbackWriter) run() {
 			}
 		}
 		err := w.commit(batch)
+		var committed []*models.Callback
+		if err == nil && w.onCommit != nil {
+			committed = make([]*models.Callback, len(batch))
+			for i, p := range batch {
+				committed[i] = p.cb
+			}
+		}
 		for _, p := range batch {
 			p.done <- err
 		}
-		if err == nil && w.onCommit != nil {
-			w.onCommit()
+		if committed != nil {
+			w.onCommit(committed)
 		}
 	}
 }
@@ -143,11 +162,6 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 			}
 		}
 	}()
-	if w.nextID == 0 {
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM callbacks").Scan(&w.nextID); err != nil {
-			return fmt.Errorf("store: read last callback id: %w", err)
-		}
-	}
 	existing, err := w.existingKeys(ctx, tx, batch)
 	if err != nil {
 		return err
@@ -195,6 +209,7 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 		return fmt.Errorf("store: commit callback batch: %w", err)
 	}
 	w.nextID = id
+	w.lastID.Store(id)
 	w.prepareShapes(ctx)
 	return nil
 }
