@@ -40,7 +40,8 @@ func main() {
 	conns := flag.Int("conns", 128, "concurrent keep-alive connections")
 	duration := flag.Duration("duration", 5*time.Second, "how long each run sends")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard run to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file")
+	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
 	flag.Parse()
 	profile = *cpuprofile
 	if err := run(*conns, *duration, *warmup); err != nil {
@@ -50,7 +51,10 @@ func main() {
 	}
 }
 
-var profile string
+var (
+	profile string
+	rounds  int
+)
 
 type result struct {
 	ok, failed int64
@@ -134,7 +138,7 @@ func run(conns int, duration, warmup time.Duration) error {
 		_ = a.Close()
 	}()
 
-	fmt.Printf("bench-callbacks: %d connections, %v per run (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, warmup, runtimeProcs())
+	fmt.Printf("bench-callbacks: %d connections, %v per run in %d alternating rounds (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, rounds, warmup, runtimeProcs())
 	url := "http://" + addr + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken
 
 	var seq atomic.Int64
@@ -142,14 +146,26 @@ func run(conns int, duration, warmup time.Duration) error {
 		n := seq.Add(1)
 		return []byte(fmt.Sprintf(`{"status":{"code":"000","message":"Success"},"amount":125000,"recipient_name":"John Doe","recipient_bank":"014","recipient_account":"1234567890","trx_id":"T-%d","partner_trx_id":"P-%d","timestamp":"16-10-2021 10:34:23"}`, n, n))
 	}
-	baseline := load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, warmup, duration, body)
-	if profile != "" {
-		if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
-			defer pprof.StopCPUProfile()
+	// The two runs alternate in rounds, so a change in the machine's speed
+	// (it is shared) moves both sides of the ratio alike.
+	var baseline, dash loadResult
+	slice := duration / time.Duration(rounds)
+	for i := range rounds {
+		w := warmup
+		if i > 0 {
+			w = warmup / 4
 		}
+		baseline.add(load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, w, slice, body))
+		if profile != "" && i == 0 {
+			if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+		dash.add(load(url, conns, w, slice, body))
+		pprof.StopCPUProfile()
 	}
-	dash := load(url, conns, warmup, duration, body)
-	pprof.StopCPUProfile()
+	slices.Sort(baseline.latencies)
+	slices.Sort(dash.latencies)
 
 	var stored int64
 	if err := a.DB.ReadSQL().QueryRow("SELECT count(*) FROM callbacks WHERE verified = 1").Scan(&stored); err != nil {
@@ -191,9 +207,19 @@ func serve(h http.Handler) (*bareServer, error) {
 }
 
 // loadResult adds the warm-up's successes, which are stored too.
-type loadResult = struct {
+type loadResult struct {
 	result
 	warmOK int64
+}
+
+// add sums another round into r (latencies are sorted by the caller).
+func (r *loadResult) add(o loadResult) {
+	r.ok += o.ok
+	r.failed += o.failed
+	r.elapsed += o.elapsed
+	r.cpu += o.cpu
+	r.latencies = append(r.latencies, o.latencies...)
+	r.warmOK += o.warmOK
 }
 
 // load keeps conns HTTP/1.1 keep-alive connections busy, one request in

@@ -72,6 +72,9 @@ type Writer interface {
 	Busy() bool
 	// LastID is the id of the newest committed callback.
 	LastID() int64
+	// Record writes the bookkeeping of results that change no record in
+	// the writer's next group commit.
+	Record(ctx context.Context, results []store.ProcessResult) error
 }
 
 // NewWorker makes a worker; register processors before Run.
@@ -143,10 +146,19 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// handOver processes committed groups from memory: this one and any
-// others already waiting, up to one batch, in one bookkeeping transaction.
+// gather is how long the worker collects handed-over groups before it
+// processes them: every bookkeeping transaction is a disk flush taken from
+// intake's single writer, so under load fewer, larger ones leave intake
+// more of it, while a lone callback waits no longer than this.
+const gather = 25 * time.Millisecond
+
+// handOver processes committed groups from memory: this one and those
+// that follow within gather, up to one batch, in one bookkeeping
+// transaction.
 func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 	var todo []*models.Callback
+	timeout := time.NewTimer(gather)
+	defer timeout.Stop()
 	for {
 		if len(cbs) > 0 {
 			if w.next == 0 || cbs[0].ID > w.next {
@@ -168,7 +180,8 @@ func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 		select {
 		case cbs = <-w.feed:
 			continue
-		default:
+		case <-timeout.C:
+		case <-ctx.Done():
 		}
 		break
 	}
@@ -184,10 +197,9 @@ func (w *Worker) finish(ctx context.Context, cbs []*models.Callback) {
 	for _, cb := range cbs {
 		results = append(results, w.process(ctx, cb, ""))
 	}
-	w.yield()
-	if err := w.store.FinishCallbacks(ctx, results); err != nil {
-		// Nothing was recorded; the callbacks are still pending in the
-		// database, and the next scan (due within a second) takes them.
+	if err := w.record(ctx, results); err != nil {
+		// What was not recorded is still pending in the database, and the
+		// next scan (due within a second) takes it.
 		w.log.Error("callback worker", "err", err.Error())
 		w.lastScan = time.Time{}
 		return
@@ -242,12 +254,35 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 	for i := range due {
 		results = append(results, w.process(ctx, &due[i], ""))
 	}
-	w.yield()
-	if err := w.store.FinishCallbacks(ctx, results); err != nil {
+	if err := w.record(ctx, results); err != nil {
 		return 0, err
 	}
 	w.fromDB.Add(int64(len(due)))
 	return len(due), nil
+}
+
+// record writes the results: those that change no record in the writer's
+// next group commit, the others (record changes, retries) in a transaction
+// of their own once intake's queue is empty.
+func (w *Worker) record(ctx context.Context, results []store.ProcessResult) error {
+	if w.writer == nil {
+		return w.store.FinishCallbacks(ctx, results)
+	}
+	var simple, other []store.ProcessResult
+	for _, r := range results {
+		if r.Simple() {
+			simple = append(simple, r)
+		} else {
+			other = append(other, r)
+		}
+	}
+	if len(other) > 0 {
+		w.yield()
+		if err := w.store.FinishCallbacks(ctx, other); err != nil {
+			return err
+		}
+	}
+	return w.writer.Record(ctx, simple)
 }
 
 // yield waits while intake has callbacks queued for the writer.

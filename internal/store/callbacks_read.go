@@ -307,20 +307,11 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 	at := now()
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		conn := tx.Statement.ConnPool
-		type groupKey struct {
-			outcome                models.CallbackStatus
-			detail, errText, actor string
-		}
-		groups := map[groupKey][]int64{}
-		var order []groupKey
+		var simple []ProcessResult
 		for i := range results {
 			r := &results[i]
-			if r.Apply == nil && r.RecordID == "" && r.NextTryAt == nil {
-				k := groupKey{r.Outcome, r.Detail, r.Error, r.ActorEmail}
-				if _, ok := groups[k]; !ok {
-					order = append(order, k)
-				}
-				groups[k] = append(groups[k], r.CallbackID)
+			if r.Simple() {
+				simple = append(simple, *r)
 				continue
 			}
 			if r.Apply != nil {
@@ -357,24 +348,52 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 			}
 		}
 		sqlTx, _ := conn.(*sql.Tx)
-		for _, k := range order {
-			ids, err := json.Marshal(groups[k])
-			if err != nil {
-				return err
-			}
-			var processed any
-			if k.outcome != models.CallbackFailed {
-				processed = at
-			}
-			if _, err := s.finishStmt(ctx, sqlTx, insertAttempts).ExecContext(ctx, at, k.outcome, k.detail, k.errText, k.actor, string(ids)); err != nil {
-				return fmt.Errorf("store: record callback attempts: %w", err)
-			}
-			if _, err := s.finishStmt(ctx, sqlTx, updateGroup).ExecContext(ctx, k.outcome, processed, string(ids)); err != nil {
-				return fmt.Errorf("store: update callbacks: %w", err)
-			}
-		}
-		return nil
+		return s.recordSimple(ctx, sqlTx, simple, at)
 	})
+}
+
+// Simple reports whether a result changes no record and needs no retry
+// (the common outcomes: unmatched, no change). The bookkeeping of such
+// results is written in groups, with one UPDATE and one multi-row INSERT
+// per outcome, and the callback writer can write it in its own group
+// commit.
+func (r *ProcessResult) Simple() bool {
+	return r.Apply == nil && r.RecordID == "" && r.NextTryAt == nil
+}
+
+// recordSimple writes the attempts and new statuses of simple results,
+// grouped by outcome, inside tx.
+func (s *Store) recordSimple(ctx context.Context, tx *sql.Tx, results []ProcessResult, at time.Time) error {
+	type groupKey struct {
+		outcome                models.CallbackStatus
+		detail, errText, actor string
+	}
+	groups := map[groupKey][]int64{}
+	var order []groupKey
+	for _, r := range results {
+		k := groupKey{r.Outcome, r.Detail, r.Error, r.ActorEmail}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], r.CallbackID)
+	}
+	for _, k := range order {
+		ids, err := json.Marshal(groups[k])
+		if err != nil {
+			return err
+		}
+		var processed any
+		if k.outcome != models.CallbackFailed {
+			processed = at
+		}
+		if _, err := s.finishStmt(ctx, tx, insertAttempts).ExecContext(ctx, at, k.outcome, k.detail, k.errText, k.actor, string(ids)); err != nil {
+			return fmt.Errorf("store: record callback attempts: %w", err)
+		}
+		if _, err := s.finishStmt(ctx, tx, updateGroup).ExecContext(ctx, k.outcome, processed, string(ids)); err != nil {
+			return fmt.Errorf("store: update callbacks: %w", err)
+		}
+	}
+	return nil
 }
 
 // RequeueCallbacks puts every matching callback that passed verification
