@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -89,7 +88,7 @@ func (cp *callbackPaths) serve(w http.ResponseWriter, r *http.Request, ep intake
 		cp.stats.add(ep.Path, status)
 		if status >= 300 || reason != "" {
 			cp.s.log.Warn("callback refused", "request_id", id, "endpoint", ep.Path, "method", r.Method, "status", status,
-				"reason", reason, "callback_id", cbID, "ip", peerIP(r), "duration_ms", time.Since(start).Milliseconds())
+				"reason", reason, "callback_id", cbID, "ip", cp.s.echo.IPExtractor(r), "duration_ms", time.Since(start).Milliseconds())
 		}
 		cp.stats.maybeLog(cp.s.log, cp.s.now())
 	}()
@@ -117,7 +116,7 @@ func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep inta
 		return http.StatusBadRequest, 0, "body could not be read: " + err.Error()
 	}
 	req := &intake.Request{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Query: r.URL.Query(), Header: r.Header,
-		Body: body, SourceIP: peerIP(r), Received: received}
+		Body: body, SourceIP: s.echo.IPExtractor(r), Received: received}
 	var out intake.Outcome
 	if r.Method != ep.Method {
 		out = intake.Outcome{Reason: "method " + r.Method + " is not accepted here; " + ep.Method + " is", ReplyStatus: http.StatusMethodNotAllowed,
@@ -169,16 +168,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// peerIP is the connection's address: allow-lists must not trust a
-// header anyone can send.
-func peerIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // callbackStats counts answered callbacks per endpoint and status for the

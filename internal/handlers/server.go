@@ -131,8 +131,8 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ct
 // LogCallbackSummary logs the callbacks answered since the last summary
 // (once the server has stopped, so the last minute is not lost).
 func (s *Server) LogCallbackSummary() {
-	st := &s.handler.stats
-	st.flush(s.log, time.Duration(s.now().UnixNano()-st.last.Swap(s.now().UnixNano())))
+	st, now := &s.handler.stats, s.now().UnixNano()
+	st.flush(s.log, time.Duration(now-st.last.Swap(now)))
 }
 
 func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {

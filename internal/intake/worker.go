@@ -136,18 +136,12 @@ func (w *Worker) Run(ctx context.Context) {
 		if time.Since(w.lastScan) >= w.idle {
 			w.scan(ctx) // retries come due even while the hand-over keeps the worker busy
 		}
-		if !t.Stop() {
-			select {
-			case <-t.C:
-			default:
-			}
-		}
 		t.Reset(w.idle)
 	}
 }
 
 // gather is how long the worker collects handed-over groups before it
-// processes them: every bookkeeping transaction is a disk flush taken from
+// processes them: each processed group's bookkeeping is one more entry in
 // intake's single writer, so under load fewer, larger ones leave intake
 // more of it, while a lone callback waits no longer than this.
 const gather = 25 * time.Millisecond
@@ -193,11 +187,7 @@ func (w *Worker) finish(ctx context.Context, cbs []*models.Callback) {
 	if len(cbs) == 0 {
 		return
 	}
-	results := make([]store.ProcessResult, 0, len(cbs))
-	for _, cb := range cbs {
-		results = append(results, w.process(ctx, cb, ""))
-	}
-	if err := w.record(ctx, results); err != nil {
+	if err := w.apply(ctx, cbs); err != nil {
 		// What was not recorded is still pending in the database, and the
 		// next scan (due within a second) takes it.
 		w.log.Error("callback worker", "err", err.Error())
@@ -250,15 +240,24 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 	if len(due) == 0 {
 		return 0, nil
 	}
-	results := make([]store.ProcessResult, 0, len(due))
+	cbs := make([]*models.Callback, len(due))
 	for i := range due {
-		results = append(results, w.process(ctx, &due[i], ""))
+		cbs[i] = &due[i]
 	}
-	if err := w.record(ctx, results); err != nil {
+	if err := w.apply(ctx, cbs); err != nil {
 		return 0, err
 	}
 	w.fromDB.Add(int64(len(due)))
 	return len(due), nil
+}
+
+// apply processes callbacks in order and records the results.
+func (w *Worker) apply(ctx context.Context, cbs []*models.Callback) error {
+	results := make([]store.ProcessResult, 0, len(cbs))
+	for _, cb := range cbs {
+		results = append(results, w.process(ctx, cb, ""))
+	}
+	return w.record(ctx, results)
 }
 
 // record writes the results: those that change no record in the writer's

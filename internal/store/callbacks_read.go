@@ -397,7 +397,8 @@ func (s *Store) recordSimple(ctx context.Context, tx *sql.Tx, results []ProcessR
 }
 
 // RequeueCallbacks puts every matching callback that passed verification
-// and is not a duplicate (those are never applied) back in the processing queue, up to limit, and records the audit entry.
+// and is not a duplicate (those are never applied) back in the processing
+// queue, up to limit, and records the audit entry.
 func (s *Store) RequeueCallbacks(ctx context.Context, f CallbackFilter, limit int, audit *models.AuditEntry) (int64, error) {
 	ok, err := s.resolveDates(ctx, &f)
 	if err != nil || !ok {

@@ -31,7 +31,7 @@ type CallbackWriter struct {
 	wg         sync.WaitGroup
 	closeMu    sync.RWMutex
 	closed     bool
-	nextID     int64        // last id given out; read from the table on first commit
+	nextID     int64        // last id given out; read from the table at start
 	lastID     atomic.Int64 // last id committed
 	stmts      map[string]*sql.Stmt
 	unprepared []string
@@ -159,14 +159,11 @@ func (w *CallbackWriter) run() {
 					committed = append(committed, p.cb)
 				}
 			}
-			if len(committed) == 0 {
-				committed = nil
-			}
 		}
 		for _, p := range batch {
 			p.done <- err
 		}
-		if committed != nil {
+		if len(committed) > 0 {
 			w.onCommit(committed)
 		}
 	}
