@@ -61,13 +61,17 @@ func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error 
 			return err
 		}
 	}
-	if err := c.app.Build(app.Options{}); err != nil {
-		return err
-	}
+	// Listen before the background jobs start: the built-in sandboxes live
+	// on this address, and the first balance check would otherwise find no
+	// one listening.
 	cfg := c.app.Config
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if err := c.app.Build(app.Options{}); err != nil {
+		ln.Close()
+		return err
 	}
 	hs := &http.Server{
 		Handler:           c.app.Server.Handler(),
