@@ -105,6 +105,14 @@ func (r *workerRig) send(t *testing.T, from, n int) []*models.Callback {
 }
 
 // waitIdle waits until nothing is pending in the database.
+// start runs the worker until the returned stop is called; stop waits for it to return.
+func (r *workerRig) start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.worker.Run(ctx) }()
+	return func() { cancel(); <-done }
+}
+
 func (r *workerRig) waitIdle(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -153,13 +161,10 @@ func TestWorkerProcessesEveryCommittedCallbackOnce(t *testing.T) {
 	r := newWorkerRig(t, feedGroups, 0)
 	// Some callbacks are stored before the worker runs: its first scan takes them.
 	before := r.send(t, 0, 300)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.worker.Run(ctx) }()
+	stop := r.start()
 	after := r.send(t, 300, 3000)
 	r.waitIdle(t)
-	cancel()
-	<-done
+	stop()
 	r.checkOnce(t, append(before, after...), 1)
 	if mem, scanned := r.worker.Processed(); mem == 0 || scanned == 0 {
 		t.Errorf("handed over %d, scanned %d: both paths should have run", mem, scanned)
@@ -171,13 +176,10 @@ func TestWorkerProcessesEveryCommittedCallbackOnce(t *testing.T) {
 // each callback once.
 func TestWorkerFallsBackToTheDatabaseWhenGroupsAreDropped(t *testing.T) {
 	r := newWorkerRig(t, 1, 200*time.Microsecond)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.worker.Run(ctx) }()
+	stop := r.start()
 	cbs := r.send(t, 0, 2000)
 	r.waitIdle(t)
-	cancel()
-	<-done
+	stop()
 	r.checkOnce(t, cbs, 1)
 	if _, scanned := r.worker.Processed(); scanned == 0 {
 		t.Error("no group was dropped: the test did not reach the database path")
@@ -188,10 +190,7 @@ func TestWorkerFallsBackToTheDatabaseWhenGroupsAreDropped(t *testing.T) {
 // database (they are below its hand-over position) and processes them once more.
 func TestWorkerTakesRequeuedCallbacksFromTheDatabase(t *testing.T) {
 	r := newWorkerRig(t, feedGroups, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.worker.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer r.start()()
 	cbs := r.send(t, 1, 200)
 	r.waitIdle(t)
 	n, err := r.store.RequeueCallbacks(context.Background(), store.CallbackFilter{Provider: "oy"}, 1000,
