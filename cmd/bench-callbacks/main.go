@@ -61,6 +61,7 @@ type result struct {
 	elapsed    time.Duration
 	latencies  []time.Duration
 	cpu        time.Duration // process CPU time (user + system) while measuring
+	written    int64         // bytes the process sent to storage while measuring; -1 if unknown
 }
 
 // cpuPer is the process CPU spent per successful request, load generator
@@ -71,6 +72,34 @@ func (r result) cpuPer() time.Duration {
 		return 0
 	}
 	return r.cpu / time.Duration(r.ok)
+}
+
+// writtenPer is the bytes sent to storage per successful request (WAL
+// frames, checkpoints, the log file), or "n/a" where the kernel does not
+// say: on a disk that throttles, this is what bounds durable throughput.
+func (r result) writtenPer() string {
+	if r.written < 0 || r.ok == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1fKB", float64(r.written)/float64(r.ok)/1000)
+}
+
+// diskWritten reads write_bytes from /proc/self/io: bytes this process
+// caused to be written to storage, counted when pages are dirtied (so
+// nothing waits for writeback). -1 where it is not available.
+func diskWritten() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 func processCPU() time.Duration {
@@ -139,6 +168,7 @@ func run(conns int, duration, warmup time.Duration) error {
 	}()
 
 	fmt.Printf("bench-callbacks: %d connections, %v per run in %d alternating rounds (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, rounds, warmup, runtimeProcs())
+	fmt.Printf("database: %s (set TMPDIR to put it elsewhere)\n", cfg.DatabaseURL)
 	url := "http://" + addr + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken
 
 	var seq atomic.Int64
@@ -175,8 +205,8 @@ func run(conns int, duration, warmup time.Duration) error {
 	_ = a.DB.WriteSQL().QueryRow("PRAGMA synchronous").Scan(&sync)
 
 	report := func(name string, r result) {
-		fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%-9v cpu/req=%v (%.2f cores busy)\n", name, r.perSecond(), r.ok, r.failed,
-			r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds())
+		fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%-9v cpu/req=%v (%.2f cores busy) disk/req=%s\n", name, r.perSecond(), r.ok, r.failed,
+			r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(), r.writtenPer())
 	}
 	report("bare net/http (stores none)", baseline.result)
 	report("dashboard (durable)", dash.result)
@@ -218,6 +248,11 @@ func (r *loadResult) add(o loadResult) {
 	r.failed += o.failed
 	r.elapsed += o.elapsed
 	r.cpu += o.cpu
+	if r.written >= 0 && o.written >= 0 {
+		r.written += o.written
+	} else {
+		r.written = -1
+	}
 	r.latencies = append(r.latencies, o.latencies...)
 	r.warmOK += o.warmOK
 }
@@ -292,10 +327,15 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 	}
 	time.Sleep(warmup)
 	measuring.Store(true)
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0, written0 := time.Now(), processCPU(), diskWritten()
 	time.Sleep(duration)
 	measuring.Store(false)
-	elapsed, cpu := time.Since(start), processCPU()-cpu0
+	elapsed, cpu, written := time.Since(start), processCPU()-cpu0, diskWritten()
+	if written >= 0 && written0 >= 0 {
+		written -= written0
+	} else {
+		written = -1
+	}
 	close(stop)
 	wg.Wait()
 	var all []time.Duration
@@ -303,7 +343,7 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all, cpu: cpu}, warmOK: warmOK.Load()}
+	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all, cpu: cpu, written: written}, warmOK: warmOK.Load()}
 }
 
 // roundTrip writes one request and reads one response with a Content-Length.
