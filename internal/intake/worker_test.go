@@ -104,7 +104,6 @@ func (r *workerRig) send(t *testing.T, from, n int) []*models.Callback {
 	return out
 }
 
-// waitIdle waits until nothing is pending in the database.
 // start runs the worker until the returned stop is called; stop waits for it to return.
 func (r *workerRig) start() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -113,6 +112,7 @@ func (r *workerRig) start() (stop func()) {
 	return func() { cancel(); <-done }
 }
 
+// waitIdle waits until nothing is pending in the database.
 func (r *workerRig) waitIdle(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
