@@ -3,8 +3,10 @@
 // disbursement callbacks over many keep-alive connections, and prints
 // callbacks per second stored durably with p50/p99 answer times — then the
 // same load against a bare net/http handler that stores nothing, and the
-// ratio between the two. Every callback answered 200 is checked to be in
-// the database afterwards.
+// ratio between the two. A third side, the floor (floor.go), only appends
+// each body to SQLite durably: the most any durable SQLite intake could do
+// on the same machine in the same run. Every callback answered 200 is
+// checked to be in the database afterwards.
 //
 //	go run ./cmd/bench-callbacks -conns 128 -duration 5s
 package main
@@ -42,6 +44,7 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file")
 	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
+	flag.BoolVar(&withFloor, "floor", true, "also run the floor: a handler that only appends the body to SQLite durably (an upper bound for any durable intake)")
 	flag.Parse()
 	profile = *cpuprofile
 	if err := run(*conns, *duration, *warmup); err != nil {
@@ -52,8 +55,9 @@ func main() {
 }
 
 var (
-	profile string
-	rounds  int
+	profile   string
+	rounds    int
+	withFloor bool
 )
 
 type result struct {
@@ -137,6 +141,22 @@ func run(conns int, duration, warmup time.Duration) error {
 	}
 	defer bare.Close()
 
+	var floor *floorStore
+	var floorSrv *bareServer
+	if withFloor {
+		if floor, err = openFloor(filepath.Join(dir, "floor.db")); err != nil {
+			return err
+		}
+		if floorSrv, err = serve(floor); err != nil {
+			floor.Close()
+			return err
+		}
+		defer func() {
+			floorSrv.Close()
+			floor.Close()
+		}()
+	}
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -178,7 +198,7 @@ func run(conns int, duration, warmup time.Duration) error {
 	}
 	// The two runs alternate in rounds, so a change in the machine's speed
 	// (it is shared) moves both sides of the ratio alike.
-	var baseline, dash loadResult
+	var baseline, floorRun, dash loadResult
 	slice := duration / time.Duration(rounds)
 	for i := range rounds {
 		w := warmup
@@ -186,6 +206,9 @@ func run(conns int, duration, warmup time.Duration) error {
 			w = warmup / 4
 		}
 		baseline.add(load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, w, slice, body))
+		if floor != nil {
+			floorRun.add(load("http://"+floorSrv.Addr+"/callbacks/oy/disbursement", conns, w, slice, body))
+		}
 		if profile != "" && i == 0 {
 			if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
@@ -196,6 +219,7 @@ func run(conns int, duration, warmup time.Duration) error {
 	}
 	slices.Sort(baseline.latencies)
 	slices.Sort(dash.latencies)
+	slices.Sort(floorRun.latencies)
 
 	var stored int64
 	if err := a.DB.ReadSQL().QueryRow("SELECT count(*) FROM callbacks WHERE verified = 1").Scan(&stored); err != nil {
@@ -209,9 +233,23 @@ func run(conns int, duration, warmup time.Duration) error {
 			r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(), r.writtenPer())
 	}
 	report("bare net/http (stores none)", baseline.result)
+	if floor != nil {
+		report("floor (durable append only)", floorRun.result)
+	}
 	report("dashboard (durable)", dash.result)
 	fmt.Printf("durable callbacks per second: %.0f (synchronous=%s: 2 means FULL)\n", dash.perSecond(), sync)
 	fmt.Printf("ratio dashboard / bare: %.2f\n", dash.perSecond()/baseline.perSecond())
+	if floor != nil {
+		fmt.Printf("ratio floor / bare: %.2f (no durable SQLite intake on this machine can pass this); dashboard / floor: %.2f\n",
+			floorRun.perSecond()/baseline.perSecond(), dash.perSecond()/floorRun.perSecond())
+		n, err := floor.stored(context.Background())
+		if err != nil {
+			return err
+		}
+		if n < floorRun.ok+floorRun.warmOK {
+			return fmt.Errorf("floor: %d answered 200 but only %d rows stored", floorRun.ok+floorRun.warmOK, n)
+		}
+	}
 	fmt.Printf("answered 200 (warm-up included): %d, stored verified rows: %d\n", dash.ok+dash.warmOK, stored)
 	if stored < dash.ok+dash.warmOK {
 		return errors.New("some callbacks answered 200 are missing from the database")
