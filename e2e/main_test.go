@@ -237,6 +237,7 @@ func serverEnv(addr, dataDir string) []string {
 		"DASHBOARD_DATA_DIR="+dataDir,
 		"DATABASE_URL="+filepath.Join(dataDir, "dashboard.db"),
 		"DASHBOARD_BASE_URL=http://"+addr,
+		"OY_CALLBACK_TOKEN="+oyCallbackToken,
 	)
 }
 

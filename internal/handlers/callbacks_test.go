@@ -177,6 +177,9 @@ func TestFaspayNotificationIsVerifiedAndAnsweredAsDocumented(t *testing.T) {
 	forged := strings.Replace(body, `"payment_status_code":"2"`, `"payment_status_code":"3"`, 1)
 	if r := a.send("POST", "/callbacks/faspay/payment-notification", nil, forged); r.Status != 401 || a.callback(r.ID).Verified {
 		t.Fatalf("forged status accepted: %d", r.Status)
+	} else if refs := a.callback(r.ID).Refs; !strings.Contains(refs, "BILL-1") {
+		// A clerk searching the bill number also finds the forged notification.
+		t.Fatalf("forged notification stored with refs %q, want its bill_no", refs)
 	}
 }
 
@@ -220,6 +223,9 @@ func TestDokuTokenThenNotification(t *testing.T) {
 	stale := notify(time.Now().Add(-time.Hour))
 	if stale.Status != 401 || !strings.Contains(a.callback(stale.ID).VerifyReason, "X-TIMESTAMP") {
 		t.Fatalf("replayed old timestamp: %d %q", stale.Status, a.callback(stale.ID).VerifyReason)
+	}
+	if refs := a.callback(stale.ID).Refs; !strings.Contains(refs, "INV-1") {
+		t.Fatalf("refused notification stored with refs %q, want its partner reference", refs)
 	}
 }
 

@@ -116,10 +116,10 @@ func (s *Secrets) ayopop(r *Request) Outcome {
 // signs nothing here; only the allow-list protects it, and the link is
 // confirmed with a balance inquiry before the account is shown as linked.
 func (s *Secrets) faspayLinkage(r *Request) Outcome {
-	if !s.ipAllowed("faspay", r.SourceIP) {
-		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list")
-	}
 	cb, err := faspay.ParseActivationCallback(r.Query)
+	if !s.ipAllowed("faspay", r.SourceIP) {
+		return withRefs(refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list"), cb, err)
+	}
 	if err != nil {
 		return refused(http.StatusBadRequest, "the query could not be read: "+err.Error())
 	}
@@ -128,15 +128,15 @@ func (s *Secrets) faspayLinkage(r *Request) Outcome {
 }
 
 func (s *Secrets) faspayPayment(r *Request) Outcome {
-	if !s.ipAllowed("faspay", r.SourceIP) {
-		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list")
-	}
 	n, err := faspay.ParsePaymentNotification(r.Header.Get("Content-Type"), r.Body)
+	if !s.ipAllowed("faspay", r.SourceIP) {
+		return withRefs(refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list"), n, err)
+	}
 	if err != nil {
 		return malformedBody(err)
 	}
 	if err := faspay.VerifyPaymentNotification(n, s.FaspayUserID, s.FaspayPassword); err != nil {
-		return Outcome{Reason: "signature check failed: " + err.Error(), ReplyStatus: http.StatusUnauthorized,
+		return Outcome{Reason: "signature check failed: " + err.Error(), ReplyStatus: http.StatusUnauthorized, Refs: n.References(),
 			ReplyBody: mustJSON(map[string]string{"response": "Payment Notification", "response_code": "01", "response_desc": "Invalid signature"})}
 	}
 	reply := faspay.NewNotificationReply(n, r.Received).JSON()
@@ -165,19 +165,20 @@ func (s *Secrets) dokuToken(r *Request) Outcome {
 }
 
 func (s *Secrets) dokuNotify(r *Request) Outcome {
+	// Parsed first only so a refused notification keeps its references.
+	n, err := doku.ParseNotification(r.Header, r.Body)
 	if !s.ipAllowed("doku", r.SourceIP) {
 		rep := doku.NotificationErrorReply(doku.ErrInvalidToken)
-		return Outcome{Reason: "source IP " + r.SourceIP + " is not on the doku allow-list", ReplyStatus: http.StatusForbidden, ReplyBody: rep.Body}
+		return withRefs(Outcome{Reason: "source IP " + r.SourceIP + " is not on the doku allow-list", ReplyStatus: http.StatusForbidden, ReplyBody: rep.Body}, n, err)
 	}
 	verifier := s.DokuNotifyVerify
 	if verifier == nil {
 		verifier = doku.HMACVerifier{Secret: s.DokuSecretKey}
 	}
-	if err := doku.VerifyNotification(r.Header, r.Method, r.URI, r.Body, s.DokuTokens, verifier, r.Received); err != nil {
-		rep := doku.NotificationErrorReply(err)
-		return Outcome{Reason: "notification refused: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}
+	if verr := doku.VerifyNotification(r.Header, r.Method, r.URI, r.Body, s.DokuTokens, verifier, r.Received); verr != nil {
+		rep := doku.NotificationErrorReply(verr)
+		return withRefs(Outcome{Reason: "notification refused: " + verr.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}, n, err)
 	}
-	n, err := doku.ParseNotification(r.Header, r.Body)
 	if err != nil {
 		rep := doku.NotificationErrorReply(err)
 		return Outcome{Reason: "the body could not be read: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}
