@@ -36,8 +36,11 @@ func (a *testApp) send(method, path string, header http.Header, body string) sen
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	if req.Header.Get("Content-Type") == "" && body != "" {
+	// JSON unless the caller chose a type; a chosen "" sends none at all.
+	if ct, chosen := header["Content-Type"]; !chosen && body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	} else if chosen && len(ct) == 1 && ct[0] == "" {
+		req.Header.Del("Content-Type")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -143,6 +146,33 @@ func TestBadCallbacksAreStoredWithTheirReasonAndRefused(t *testing.T) {
 	page, _ := a.store.ListCallbacks(context.Background(), store.CallbackFilter{Status: models.CallbackPending}, 50)
 	if len(page.Items) != 0 {
 		t.Fatal("a refused callback was queued for processing")
+	}
+}
+
+// A genuine, readable callback sent with a Content-Type other than the
+// documented one is accepted (refusing it would lose a real change of
+// state), and its verification reason tells the auditor about it.
+func TestUnexpectedContentTypeIsAcceptedAndNoted(t *testing.T) {
+	a := newTestApp(t)
+	tok := "?token=" + a.cfg.OY.CallbackToken
+	for ctype, note := range map[string]string{
+		"text/plain":                      `sent as "text/plain", not as documented (application/json)`,
+		"":                                "sent without a Content-Type",
+		"application/json; charset=utf-8": "",
+		"application/json":                "",
+	} {
+		r := a.send("POST", "/callbacks/oy/disbursement"+tok, http.Header{"Content-Type": {ctype}}, oyDisbursementBody)
+		cb := a.callback(r.ID)
+		if r.Status != 200 || !cb.Verified {
+			t.Errorf("%q: %d verified=%v %q", ctype, r.Status, cb.Verified, cb.VerifyReason)
+			continue
+		}
+		if note == "" && strings.Contains(cb.VerifyReason, "note:") {
+			t.Errorf("%q: the documented type is noted as unusual: %q", ctype, cb.VerifyReason)
+		}
+		if note != "" && !strings.Contains(cb.VerifyReason, note) {
+			t.Errorf("%q: reason %q does not say %q", ctype, cb.VerifyReason, note)
+		}
 	}
 }
 

@@ -13,16 +13,22 @@ import (
 // Endpoints lists every callback URL of PRODUCT.md with its handling.
 func Endpoints(s *Secrets) []Endpoint {
 	return []Endpoint{
-		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", handle: s.oyDisbursement},
-		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", handle: s.oyVA},
-		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", handle: s.oyCheckout},
+		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, handle: s.oyDisbursement},
+		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, handle: s.oyVA},
+		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, handle: s.oyCheckout},
 		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", handle: s.faspayLinkage},
-		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", handle: s.faspayPayment},
-		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", handle: s.dokuToken},
-		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", handle: s.dokuNotify},
-		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", handle: s.ayopop},
+		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", Media: faspayMedia, handle: s.faspayPayment},
+		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", Media: jsonMedia, handle: s.dokuToken},
+		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", Media: jsonMedia, handle: s.dokuNotify},
+		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", Media: jsonMedia, handle: s.ayopop},
 	}
 }
+
+// The body types the providers document for their callbacks.
+var (
+	jsonMedia   = []string{"application/json"}
+	faspayMedia = []string{"application/json", "application/xml", "text/xml"}
+)
 
 // ackJSON is the 200 answer OY and Ayopop expect.
 var ackJSON = mustJSON(map[string]string{"status": "received"})

@@ -10,11 +10,14 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,11 +65,39 @@ type Endpoint struct {
 	Method   string
 	Path     string
 	Label    string
-	handle   func(r *Request) Outcome
+	// Media are the body types the provider documents ("" for a GET).
+	Media  []string
+	handle func(r *Request) Outcome
 }
 
-// Handle decides the outcome of one request to this endpoint.
-func (e Endpoint) Handle(r *Request) Outcome { return e.handle(r) }
+// Handle decides the outcome of one request to this endpoint. A genuine,
+// readable callback sent with another Content-Type than the provider
+// documents is still accepted (refusing it would lose a real change of
+// state), but its verification reason says so.
+func (e Endpoint) Handle(r *Request) Outcome {
+	out := e.handle(r)
+	if out.Verified {
+		if note := e.mediaNote(r.Header.Get("Content-Type")); note != "" {
+			out.Reason += "; " + note
+		}
+	}
+	return out
+}
+
+// mediaNote is "" when ct is one of the endpoint's documented types.
+func (e Endpoint) mediaNote(ct string) string {
+	if len(e.Media) == 0 || ct == e.Media[0] {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && slices.Contains(e.Media, mt) {
+		return ""
+	}
+	if ct == "" {
+		return "note: sent without a Content-Type (documented: " + strings.Join(e.Media, " or ") + ")"
+	}
+	return "note: sent as " + strconv.Quote(ct) + ", not as documented (" + strings.Join(e.Media, " or ") + ")"
+}
 
 // Secrets is what intake checks callbacks against.
 type Secrets struct {
