@@ -101,8 +101,11 @@ func (cp *callbackPaths) serve(w http.ResponseWriter, r *http.Request, ep intake
 // retries. It returns the status sent, the stored callback's id and, for
 // a refusal, the reason.
 func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep intake.Endpoint) (int, int64, string) {
-	received := s.now().UTC()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, intake.MaxBody))
+	// Received means the whole request is in hand: a body that trickles in
+	// for a minute is stamped when it ends, so received_at stays in step with
+	// the order callbacks are stored in (the log's date filters rely on it).
+	received := s.now().UTC()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -173,6 +175,41 @@ func TestUnexpectedContentTypeIsAcceptedAndNoted(t *testing.T) {
 		if note != "" && !strings.Contains(cb.VerifyReason, note) {
 			t.Errorf("%q: reason %q does not say %q", ctype, cb.VerifyReason, note)
 		}
+	}
+}
+
+// A callback is received when its whole body has arrived: one whose body
+// trickles in is stamped at the end, in step with the order of storage.
+func TestSlowBodyIsStampedWhenItEnds(t *testing.T) {
+	a := newTestApp(t)
+	c, err := net.Dial("tcp", strings.TrimPrefix(a.http.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := oyDisbursementBody
+	head := "POST /callbacks/oy/disbursement?token=" + a.cfg.OY.CallbackToken + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(c, head+body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the handler is now reading the body
+	started := a.clock.Now()
+	a.clock.Advance(time.Hour)
+	if _, err := io.WriteString(c, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id, _ := strconv.ParseInt(resp.Header.Get("X-Callback-Id"), 10, 64)
+	if resp.StatusCode != 200 || id == 0 {
+		t.Fatalf("slow body answered %d, id %d", resp.StatusCode, id)
+	}
+	if got := a.callback(id).ReceivedAt; !got.Equal(started.Add(time.Hour)) {
+		t.Fatalf("received_at %v, want the time the body ended (%v), not when the headers came (%v)", got, started.Add(time.Hour), started)
 	}
 }
 
