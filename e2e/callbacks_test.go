@@ -172,6 +172,7 @@ func TestCallbackLogExplainsEachRequest(t *testing.T) {
 	if by := a.visibleTexts(`[data-testid=attempts] tbody tr td:last-child`); !slices.ContainsFunc(by, func(s string) bool { return strings.Contains(s, admin.Email) }) {
 		t.Errorf("no attempt is credited to %s's replay: %q", admin.Email, by)
 	}
+	a.screenshot("21-callback-detail-replayed")
 	a.open("/audit-log")
 	if audit := a.text(`main`); !strings.Contains(audit, "processed oy disbursement callback again") {
 		t.Errorf("the audit log does not record the replay:\n%s", indent(audit))
