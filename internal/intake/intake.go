@@ -65,7 +65,7 @@ type Endpoint struct {
 	Method   string
 	Path     string
 	Label    string
-	// Media are the body types the provider documents ("" for a GET).
+	// Media are the body types the provider documents; none for a GET.
 	Media  []string
 	handle func(r *Request) Outcome
 }
@@ -93,10 +93,11 @@ func (e Endpoint) mediaNote(ct string) string {
 	if err == nil && slices.Contains(e.Media, mt) {
 		return ""
 	}
+	documented := strings.Join(e.Media, " or ")
 	if ct == "" {
-		return "note: sent without a Content-Type (documented: " + strings.Join(e.Media, " or ") + ")"
+		return "note: sent without a Content-Type (documented: " + documented + ")"
 	}
-	return "note: sent as " + strconv.Quote(ct) + ", not as documented (" + strings.Join(e.Media, " or ") + ")"
+	return "note: sent as " + strconv.Quote(ct) + ", not as documented (" + documented + ")"
 }
 
 // Secrets is what intake checks callbacks against.
