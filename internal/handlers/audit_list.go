@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/wib"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -88,7 +89,7 @@ func (s *Server) exportAuditLog(c echo.Context, f store.AuditFilter) error {
 	header := []string{"id", "time_wib", "time_utc", "actor_email", "action", "object_type", "object_id", "summary", "ip", "request_id"}
 	return s.streamCSV(c, "audit-log", header, func(write func(...string) error) error {
 		return s.store.EachAudit(ctx, f, func(e models.AuditEntry) error {
-			return write(strconv.FormatInt(e.ID, 10), components.FormatTime(e.At), e.At.UTC().Format(time.RFC3339),
+			return write(strconv.FormatInt(e.ID, 10), wib.Format(e.At), e.At.UTC().Format(time.RFC3339),
 				e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, e.Summary, e.IP, e.RequestID)
 		})
 	})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/wib"
 	"net/http"
 	"net/url"
 	"slices"
@@ -172,7 +173,7 @@ func (s *Server) exportCallbackLog(c echo.Context, f store.CallbackFilter) error
 			if cb.DuplicateOf != nil {
 				dup = strconv.FormatInt(*cb.DuplicateOf, 10)
 			}
-			return write(strconv.FormatInt(cb.ID, 10), components.FormatTime(cb.ReceivedAt), cb.ReceivedAt.UTC().Format(time.RFC3339Nano),
+			return write(strconv.FormatInt(cb.ID, 10), wib.Format(cb.ReceivedAt), cb.ReceivedAt.UTC().Format(time.RFC3339Nano),
 				cb.Provider, cb.Kind, cb.Method, cb.Path, cb.SourceIP, strconv.FormatBool(cb.Verified), cb.VerifyReason,
 				dup, cb.Refs, string(cb.Status), strconv.Itoa(cb.Attempts), cb.RecordType, cb.RecordID, strconv.Itoa(cb.ReplyStatus))
 		})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/wib"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -9,8 +10,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"backoffice/web/templates/components"
 )
 
 // streamCSV writes a CSV download row by row as rows arrive, so an export
@@ -18,7 +17,7 @@ import (
 func (s *Server) streamCSV(c echo.Context, name string, header []string, rows func(write func(...string) error) error) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"-"+time.Now().In(components.WIB).Format("20060102-1504")+`.csv"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"-"+time.Now().In(wib.Zone).Format("20060102-1504")+`.csv"`)
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
@@ -56,24 +55,18 @@ func csvSafe(v string) string {
 	return v
 }
 
-// parseDateWIB reads a YYYY-MM-DD date as the start of that day in WIB.
-func parseDateWIB(v string) (time.Time, bool) {
-	t, err := time.ParseInLocation("2006-01-02", v, components.WIB)
-	return t, err == nil
-}
-
 // parseDateRange reads the from/to filter dates (WIB, "to" inclusive) into
 // [from, to) instants, writing a sentence beside each bad field.
 func parseDateRange(from, to string, errs map[string]string) (start, end time.Time) {
 	if from != "" {
-		if t, ok := parseDateWIB(from); ok {
+		if t, ok := wib.ParseDate(from); ok {
 			start = t
 		} else {
 			errs["from"] = "Use a date like 2026-11-21."
 		}
 	}
 	if to != "" {
-		if t, ok := parseDateWIB(to); ok {
+		if t, ok := wib.ParseDate(to); ok {
 			end = t.AddDate(0, 0, 1)
 		} else {
 			errs["to"] = "Use a date like 2026-11-21."

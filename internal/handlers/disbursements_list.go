@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/wib"
 	"net/http"
 	"net/url"
 	"slices"
@@ -148,9 +149,9 @@ func (s *Server) exportDisbursements(c echo.Context, f store.DisbursementFilter)
 		return s.store.EachDisbursement(ctx, f, func(d models.Disbursement) error {
 			final := ""
 			if d.FinalAt != nil {
-				final = components.FormatTime(*d.FinalAt)
+				final = wib.Format(*d.FinalAt)
 			}
-			return write(strconv.FormatInt(d.ID, 10), components.FormatTime(d.CreatedAt), d.PartnerTrxID, d.RecipientName, d.RecipientBank,
+			return write(strconv.FormatInt(d.ID, 10), wib.Format(d.CreatedAt), d.PartnerTrxID, d.RecipientName, d.RecipientBank,
 				names[d.RecipientBank], d.RecipientAccount, strconv.FormatInt(d.Amount, 10), d.Status.Label(), d.OYCode, d.TrxID, d.MakerEmail, d.Note, final)
 		})
 	})

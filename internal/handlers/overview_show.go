@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/wib"
 	"net/http"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"backoffice/internal/config"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
-	"backoffice/web/templates/components"
 	"backoffice/web/templates/pages/overview"
 )
 
@@ -48,8 +48,8 @@ func (s *Server) showOverview(c echo.Context) error {
 	if p.CheckingCount, _, err = s.store.DisbursementTotals(ctx, store.DisbursementFilter{Status: models.DisbUnknown}); err != nil {
 		return err
 	}
-	now := s.now().In(components.WIB)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, components.WIB)
+	now := s.now().In(wib.Zone)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib.Zone)
 	todayF := store.DisbursementFilter{From: today}
 	if p.TodayCount, p.TodaySum, err = s.store.DisbursementTotals(ctx, todayF); err != nil {
 		return err

@@ -3,30 +3,8 @@
 package components
 
 import (
-	"time"
-
 	"backoffice/internal/money"
 )
-
-// WIB is Western Indonesia Time. Indonesia keeps no daylight saving, so a
-// fixed zone is exact and needs no tz database on the server.
-var WIB = time.FixedZone("WIB", 7*60*60)
-
-// FormatTime prints a stored UTC time in WIB with the zone written.
-func FormatTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(WIB).Format("02 Jan 2006 15:04:05") + " WIB"
-}
-
-// FormatDate prints the WIB calendar date.
-func FormatDate(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(WIB).Format("02 Jan 2006")
-}
 
 // FormatMoney prints rupiah as "Rp 1.967.700".
 func FormatMoney(v int64) string { return money.Format(v) }
