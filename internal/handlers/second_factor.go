@@ -217,12 +217,12 @@ func (s *Server) enrolSecondFactor(c echo.Context) error {
 	delete(st.cookie.Values, keyPendingTOTP)
 	st.dirty = true
 	u.TOTPSecret = sealed
+	st.user, st.pending = u, nil
 	if required {
 		if err := s.store.Audit(c.Request().Context(), s.auditEntry(c, "login.ok", "user", fmt.Sprint(u.ID), "signed in and set up a second factor")); err != nil {
 			return err
 		}
 	}
-	st.user, st.pending = u, nil
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "Save your recovery codes", accountpages.Recovery(accountpages.RecoveryProps{Codes: codes, Next: next}))
 }
