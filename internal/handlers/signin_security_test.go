@@ -311,6 +311,14 @@ func TestSecondFactorEnrolmentAndSignIn(t *testing.T) {
 	if p := b.get("/disbursements"); p.Status != http.StatusOK {
 		t.Fatalf("after enrolment: %d", p.Status)
 	}
+	var signedIn bool
+	a.store.EachAudit(context.Background(), store.AuditFilter{Action: "login.ok", Actor: "nadia@example.co.id"}, func(models.AuditEntry) error {
+		signedIn = true
+		return nil
+	})
+	if !signedIn {
+		t.Fatal("the sign-in completed by enrolment is not in the audit log under the person's email")
+	}
 	u, _ := a.store.UserByEmail(context.Background(), "nadia@example.co.id")
 	if u.TOTPSecret == "" || strings.Contains(u.TOTPSecret, secret) {
 		t.Fatal("the secret is not stored, or stored in the clear")
@@ -421,5 +429,27 @@ func TestOwnPasswordChange(t *testing.T) {
 	}
 	if p := a.browser().login("auditor@example.com", "a brand new password"); p.Status != http.StatusSeeOther {
 		t.Fatalf("new password refused: %d", p.Status)
+	}
+}
+
+// Approving money is guarded the same way.
+func TestStepUpBeforeApprovingADisbursement(t *testing.T) {
+	a := newTestApp(t)
+	fin := a.signedIn(models.RoleFinance)
+	admin := a.signedIn(models.RoleAdmin)
+	id := a.makeDisbursement(fin, "014", "0123456789", 25_000)
+	a.clock.Advance(StepUpAge + time.Second)
+	path := "/disbursements/" + itoa(id) + "/approve"
+	if p := admin.post(path, nil); p.Status != http.StatusUnauthorized || testid(t, p, "step-up-form").Length() != 1 {
+		t.Fatalf("approval without a fresh code: %d", p.Status)
+	}
+	if d := a.disbursement(id); d.Status != models.DisbWaitingApproval {
+		t.Fatalf("approved without the code: %s", d.Status)
+	}
+	if p := admin.post(path, url.Values{"otp": {a.otp(models.RoleAdmin)}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("approval with the code: %d %s", p.Status, p.Body)
+	}
+	if d := a.disbursement(id); d.Status == models.DisbWaitingApproval {
+		t.Fatal("the approval with the code did not go through")
 	}
 }
