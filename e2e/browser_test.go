@@ -19,6 +19,7 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/pquerna/otp/totp"
 )
 
 // stepTimeout bounds one step (a wait, a click and its page load), so a
@@ -288,6 +289,7 @@ func (p *tab) signIn(a account) {
 	if resp.Status != 200 {
 		p.fatal("signing in as %s answered %d, want 200 (after the redirect)", a.Email, resp.Status)
 	}
+	p.passSecondFactor(a)
 	p.waitVisible(`[data-testid=page-overview]`)
 	if got := p.location().Path; got != "/" {
 		p.fatal("after signing in the browser is at %s, want /", got)
@@ -301,4 +303,68 @@ func (p *tab) openAndSignIn(a account) {
 	p.t.Helper()
 	p.open("/")
 	p.signIn(a)
+}
+
+// passSecondFactor answers the second step of signing in when the page asks
+// for it: the code page (from the secret kept at enrolment) or, at a first
+// sign-in, enrolment itself, reading the secret from the otpauth:// URI
+// shown beside the QR code, as someone who cannot scan would.
+func (p *tab) passSecondFactor(a account) {
+	p.t.Helper()
+	switch p.location().Path {
+	case "/login/otp":
+		p.waitVisible(`[data-testid=page-otp]`)
+		p.typeInto(`[data-testid=field-otp] input`, currentCode(p, a.Email))
+		if resp := p.click(`[data-testid=otp-submit]`); resp.Status != 200 {
+			p.fatal("the code of %s answered %d, want 200 (after the redirect)", a.Email, resp.Status)
+		}
+	case "/account/two-factor":
+		p.waitVisible(`[data-testid=page-2fa-enrol]`)
+		if w := get(p, "QR code width", chromedp.Evaluate[int](`document.querySelector('[data-testid=otp-qr]').naturalWidth`)); w < 100 {
+			p.fatal("the QR code image is %d px wide; it did not load", w)
+		}
+		uri, err := url.Parse(p.text(`[data-testid=otp-uri]`))
+		if err != nil || uri.Scheme != "otpauth" || uri.Query().Get("secret") == "" {
+			p.fatal("the enrolment page shows no otpauth:// URI with a secret: %v", err)
+		}
+		rememberSecret(a.Email, uri.Query().Get("secret"))
+		if a.Role == "admin" {
+			p.screenshot("07-2fa-enrol")
+		}
+		p.typeInto(`[data-testid=field-otp] input`, currentCode(p, a.Email))
+		if resp := p.click(`[data-testid=otp-enrol-submit]`); resp.Status != 200 {
+			p.fatal("enrolling %s answered %d, want 200", a.Email, resp.Status)
+		}
+		p.waitVisible(`[data-testid=page-2fa-recovery]`)
+		if n := p.count(`[data-testid=recovery-code]`); n != 10 {
+			p.fatal("%d recovery codes shown, want 10", n)
+		}
+		p.click(`[data-testid=recovery-continue]`)
+	}
+}
+
+var (
+	secretsMu sync.Mutex
+	secrets   = map[string]string{} // TOTP secret by email, from enrolment
+)
+
+func rememberSecret(email, secret string) {
+	secretsMu.Lock()
+	defer secretsMu.Unlock()
+	secrets[email] = secret
+}
+
+func currentCode(p *tab, email string) string {
+	p.t.Helper()
+	secretsMu.Lock()
+	secret := secrets[email]
+	secretsMu.Unlock()
+	if secret == "" {
+		p.fatal("no TOTP secret known for %s: it enrolled outside these tests", email)
+	}
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		p.fatal("TOTP code: %v", err)
+	}
+	return code
 }

@@ -151,7 +151,7 @@ func TestAdminAddsStaffMember(t *testing.T) {
 	p.click(`[data-testid=add-user]`)
 	p.waitVisible(`[data-testid=page-user-new]`)
 
-	newbie := account{"nadia.new@example.com", "Nadia Newcomer", "finance", "Finance", "nadia-first-password-1"}
+	newbie := account{"nadia.new@example.com", "Nadia Newcomer", "finance", "Finance", "kopi-susu-gula-aren-1"}
 	const (
 		name     = `[data-testid=field-name] input`
 		email    = `[data-testid=field-email] input`
@@ -161,7 +161,7 @@ func TestAdminAddsStaffMember(t *testing.T) {
 	p.typeInto(name, newbie.Name)
 	p.typeInto(email, "not-an-email")
 	p.choose(role, "Finance", "finance")
-	p.typeInto(password, "short")
+	p.typeInto(password, "sh0rt-kp")
 	resp := p.click(`[data-testid=user-create]`)
 	if resp.Status != 422 {
 		t.Errorf("the invalid form answers %d, want 422", resp.Status)

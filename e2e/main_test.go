@@ -37,9 +37,10 @@ type account struct {
 
 // The accounts TestMain creates with `dashboard user add`, one per role.
 var (
-	admin   = account{"ada.admin@example.com", "Ada Admin", "admin", "Admin", "admin-e2e-password-1"}
-	finance = account{"fina.finance@example.com", "Fina Finance", "finance", "Finance", "finance-e2e-password-1"}
-	auditor = account{"audra.auditor@example.com", "Audra Auditor", "auditor", "Auditor", "auditor-e2e-password-1"}
+	// Passwords may not contain the person's name or email, nor be common.
+	admin   = account{"ada.admin@example.com", "Ada Admin", "admin", "Admin", "e2e-kopi-tubruk-pagi-1"}
+	finance = account{"fina.finance@example.com", "Fina Finance", "finance", "Finance", "e2e-nasi-goreng-siang-2"}
+	auditor = account{"audra.auditor@example.com", "Audra Auditor", "auditor", "Auditor", "e2e-sate-ayam-malam-3"}
 	roles   = []account{admin, finance, auditor}
 )
 

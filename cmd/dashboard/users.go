@@ -38,7 +38,7 @@ func (a *cli) addUser(ctx context.Context, args []string, stdin io.Reader, stdou
 		return fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if msg := auth.CheckPasswordRules(pw); msg != "" {
+	if msg := auth.CheckPasswordRules(pw, *email, *name); msg != "" {
 		return fmt.Errorf("password refused: %s", msg)
 	}
 	hash, err := auth.HashPassword(pw)

@@ -37,7 +37,7 @@ func TestPasswordRules(t *testing.T) {
 		strings.Repeat("a", 129):   false,
 		"kata sandi yang panjang!": true,
 	} {
-		if got := CheckPasswordRules(pw) == ""; got != ok {
+		if got := CheckPasswordRules(pw, "siti@example.co.id", "Siti Rahma") == ""; got != ok {
 			t.Errorf("CheckPasswordRules(%q) ok=%v, want %v", pw, got, ok)
 		}
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"backoffice/internal/auth"
 	"encoding/csv"
 	"net/http"
 	"strings"
@@ -55,7 +56,7 @@ func TestAuditLogPagesWithACursor(t *testing.T) {
 	a := newTestApp(t)
 	for range 60 {
 		a.browser().login("nobody@example.com", "wrong password here")
-		a.clock.Advance(throttleWindow) // keep the IP under the throttle
+		a.clock.Advance(auth.ThrottleWindow) // keep the IP under the throttle
 	}
 	b := a.signedIn(models.RoleAdmin)
 	first := b.get("/audit-log?action=login.failed")

@@ -56,41 +56,6 @@ func TestWrongPasswordAndUnknownEmailGetTheSameGenericMessage(t *testing.T) {
 	}
 }
 
-func TestFailedSignInsAreThrottledPerAccount(t *testing.T) {
-	a := newTestApp(t)
-	b := a.browser()
-	for range maxFailsPerEmail {
-		b.login("finance@example.com", "wrong password here")
-	}
-	p := b.login("finance@example.com", testPassword) // right password, but locked
-	if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Body, "Too many failed sign-ins") {
-		t.Fatalf("status %d body %s", p.Status, p.Body)
-	}
-	if count(auditActions(t, a), "login.throttled") != 1 {
-		t.Fatal("throttled sign-in not audited")
-	}
-	// Another account from the same IP is not locked by these five.
-	if p := a.browser().login("admin@example.com", testPassword); p.Status != http.StatusSeeOther {
-		t.Fatalf("other account refused: %d", p.Status)
-	}
-	// After the window passes the account may try again.
-	a.clock.Advance(throttleWindow + time.Minute)
-	if p := b.login("finance@example.com", testPassword); p.Status != http.StatusSeeOther {
-		t.Fatalf("after the window: %d %s", p.Status, p.Body)
-	}
-}
-
-func TestFailedSignInsAreThrottledPerIP(t *testing.T) {
-	a := newTestApp(t)
-	b := a.browser()
-	for i := range maxFailsPerIP {
-		b.login("guess"+strings.Repeat("x", i)+"@example.com", "wrong password here")
-	}
-	if p := b.login("admin@example.com", testPassword); p.Status != http.StatusTooManyRequests {
-		t.Fatalf("IP not throttled: %d", p.Status)
-	}
-}
-
 func TestMalformedLoginInput(t *testing.T) {
 	a := newTestApp(t)
 	b := a.browser()
@@ -186,7 +151,7 @@ func TestLoginStartsANewSessionAndLogoutRevokesIt(t *testing.T) {
 	b := a.browser()
 	b.get("/login")
 	before := b.csrf
-	b.login("admin@example.com", testPassword)
+	b.login("auditor@example.com", testPassword)
 	b.get("/")
 	if b.csrf == before {
 		t.Fatal("CSRF token not rotated at sign-in")
@@ -280,6 +245,12 @@ func TestSafeNextStaysOnSite(t *testing.T) {
 		"https://evil":       "/",
 		"/\\evil":            "/",
 		"":                   "/",
+		"/\t/evil.example":   "/",
+		"/\n/evil.example":   "/",
+		"/\x00/evil":         "/",
+		"/%09/x":             "/%09/x",
+		"http:/evil.example": "/",
+		"/a?next=//evil":     "/a?next=//evil",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -258,9 +258,8 @@ func TestTwoApproversRacingSendOneRemit(t *testing.T) {
 	}
 	maker := a.signedIn(models.RoleFinance)
 	admin := a.signedIn(models.RoleAdmin)
-	fin2 := a.browser()
-	fin2.login("finance2@example.com", testPassword)
-	fin2.get("/")
+	a.enrolTOTP(other)
+	fin2 := a.signedInAs(other.Email)
 	for round := range 5 {
 		id := a.makeDisbursement(maker, "014", "0123456789", int64(20_000+round))
 		var wg sync.WaitGroup
@@ -366,9 +365,8 @@ func TestTwoApprovalsAboveTheThreshold(t *testing.T) {
 	if p := admin.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusConflict {
 		t.Fatalf("same approver twice: %d", p.Status)
 	}
-	fin2 := a.browser()
-	fin2.login("finance2@example.com", testPassword)
-	fin2.get("/")
+	a.enrolTOTP(other)
+	fin2 := a.signedInAs(other.Email)
 	fin2.post("/disbursements/"+itoa(id)+"/approve", nil)
 	a.settle(id, models.DisbSuccess, 10*time.Second)
 }

@@ -30,6 +30,8 @@ import (
 	oysb "backoffice/internal/providers/oy/sandbox"
 	"backoffice/internal/providers/retry"
 	"backoffice/internal/store"
+
+	"github.com/pquerna/otp/totp"
 )
 
 const testPassword = "correct horse battery staple"
@@ -60,6 +62,9 @@ type testApp struct {
 	clock  *fakeClock
 	logs   *syncBuffer
 	users  map[models.Role]*models.User
+	// totp holds the second-factor secret of each enrolled user by email
+	// (the seeded admin and finance, who must have one).
+	totp   map[string]string
 	cfg    *config.Config
 	dbPath string
 }
@@ -155,7 +160,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handlerMu.Lock()
 	handler = srv.Handler()
 	handlerMu.Unlock()
-	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, cfg: cfg, dbPath: dbPath,
+	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, totp: map[string]string{}, cfg: cfg, dbPath: dbPath,
 		oy: oySandbox, oyHTTP: oyServer, disb: disb}
 	jobs, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
@@ -176,9 +181,47 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 				t.Fatal(err)
 			}
 			a.users[r] = u
+			if u.NeedsSecondFactor() {
+				a.enrolTOTP(u)
+			}
 		}
 	}
 	return a
+}
+
+// enrolTOTP gives a seeded user an authenticator secret, as if they had
+// enrolled, and keeps it so the tests can compute codes.
+func (a *testApp) enrolTOTP(u *models.User) {
+	a.t.Helper()
+	e, err := auth.NewEnrolment(u.Email)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	sealed, err := auth.SealSecret(a.srv.secretKey(), e.Secret)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.store.EnableSecondFactor(context.Background(), u.ID, sealed, nil, nil); err != nil {
+		a.t.Fatal(err)
+	}
+	u.TOTPSecret = sealed
+	a.totp[u.Email] = e.Secret
+}
+
+// otp is the current code of a seeded user's authenticator, by the
+// server's clock.
+func (a *testApp) otp(r models.Role) string {
+	a.t.Helper()
+	return a.otpOf(string(r) + "@example.com")
+}
+
+func (a *testApp) otpOf(email string) string {
+	a.t.Helper()
+	code, err := totp.GenerateCode(a.totp[email], a.clock.Now())
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return code
 }
 
 // browser is an HTTP client with its own cookie jar, like one browser tab.
@@ -244,9 +287,24 @@ func (b *browser) login(email, password string) page {
 
 func (a *testApp) signedIn(r models.Role) *browser {
 	a.t.Helper()
+	return a.signedInAs(string(r) + "@example.com")
+}
+
+// signedInAs signs in with testPassword and, for an enrolled user, the
+// current code.
+func (a *testApp) signedInAs(email string) *browser {
+	a.t.Helper()
 	b := a.browser()
-	if p := b.login(string(r)+"@example.com", testPassword); p.Status != http.StatusSeeOther || p.Location != "/" {
-		a.t.Fatalf("login as %s: status %d location %q body %s", r, p.Status, p.Location, p.Body)
+	p := b.login(email, testPassword)
+	if a.totp[email] != "" {
+		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/login/otp") {
+			a.t.Fatalf("login as %s: status %d location %q, want the code page", email, p.Status, p.Location)
+		}
+		b.get(p.Location)
+		p = b.post("/login/otp", url.Values{"otp": {a.otpOf(email)}, "next": {"/"}})
+	}
+	if p.Status != http.StatusSeeOther || p.Location != "/" {
+		a.t.Fatalf("login as %s: status %d location %q body %s", email, p.Status, p.Location, p.Body)
 	}
 	b.get("/") // picks up the post-login CSRF token
 	return b

@@ -101,7 +101,7 @@ func New(d Deps) (*Server, error) {
 	// The peer address, not X-Forwarded-For: allow-lists and sign-in
 	// throttling must not trust a header anyone can send.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(assignRequestID)
 	e.Use(s.logRequests)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisablePrintStack: true,

@@ -33,6 +33,9 @@ type reqState struct {
 	user    *models.User
 	session *models.Session
 	expired bool
+	// pending is the user of a session that still owes a second factor:
+	// signed in with a password only, so user stays nil.
+	pending *models.User
 }
 
 func state(c echo.Context) *reqState {
@@ -138,7 +141,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		default:
-			st.user, st.session = user, sess
+			st.session = sess
+			if user.NeedsSecondFactor() && sess.SecondFactorAt == nil {
+				st.pending = user
+			} else {
+				st.user = user
+			}
 			if now.Sub(sess.LastSeenAt) > touchEvery {
 				if err := s.store.TouchSession(r.Context(), sess.ID, now); err != nil {
 					return err
@@ -179,7 +187,10 @@ func (s *Server) startSession(c echo.Context, u *models.User) error {
 	st.csrf = randomToken()
 	fresh.Values[keyCSRF] = st.csrf
 	st.cookie, st.dirty = fresh, true
-	st.user, st.session = u, sess
+	st.user, st.pending, st.session = u, nil, sess
+	if u.NeedsSecondFactor() {
+		st.user, st.pending = nil, u
+	}
 	return nil
 }
 
@@ -196,7 +207,7 @@ func (s *Server) endSession(c echo.Context) error {
 	st.csrf = randomToken()
 	st.cookie.Values[keyCSRF] = st.csrf
 	st.dirty = true
-	st.user, st.session = nil, nil
+	st.user, st.pending, st.session = nil, nil, nil
 	return nil
 }
 
@@ -206,6 +217,16 @@ func (s *Server) requireRoles(allowed []models.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			st := state(c)
+			if st.user == nil && st.pending != nil {
+				if c.Path() == "/logout" {
+					return next(c) // one may always walk away
+				}
+				to := secondFactorPath(st.pending)
+				if c.Request().Method == http.MethodGet && c.Request().URL.Path != "/" {
+					to += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+				}
+				return c.Redirect(http.StatusSeeOther, to)
+			}
 			if st.user == nil {
 				msg := "Please sign in to continue."
 				if st.expired {

@@ -45,7 +45,7 @@ func (f newUserForm) Validate() map[string]string {
 	if !models.Role(f.Role).Valid() {
 		errs["role"] = "Choose Admin, Finance or Auditor."
 	}
-	if msg := auth.CheckPasswordRules(f.Password); msg != "" {
+	if msg := auth.CheckPasswordRules(f.Password, f.Email, f.Name); msg != "" {
 		errs["password"] = msg
 	}
 	return errs

@@ -29,5 +29,10 @@ func (s *Server) renderUser(c echo.Context, status int, p users.DetailProps) err
 	if p.RoleValue == "" {
 		p.RoleValue = string(p.User.Role)
 	}
+	n, err := s.store.CountLoginAttempts(c.Request().Context(), p.User.Email, s.now())
+	if err != nil {
+		return err
+	}
+	p.FailedSignIns = n
 	return s.render(c, status, p.User.Name, users.Detail(p))
 }

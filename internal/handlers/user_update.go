@@ -58,15 +58,19 @@ func (s *Server) resetUserPassword(c echo.Context) error {
 		return err
 	}
 	pw := c.FormValue("password")
-	if msg := auth.CheckPasswordRules(pw); msg != "" {
+	if msg := auth.CheckPasswordRules(pw, u.Email, u.Name); msg != "" {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, PasswordErr: msg})
 	}
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
 		return err
 	}
-	entry := s.auditEntry(c, "user.password_reset", "user", fmt.Sprint(u.ID), u.Email+": password reset; sessions ended")
+	entry := s.auditEntry(c, "user.password_reset", "user", fmt.Sprint(u.ID), u.Email+": password reset; sessions ended; failed sign-ins cleared")
 	if err := s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{PasswordHash: &hash}, entry); err != nil {
+		return err
+	}
+	// The message promises a fresh start: the lockout goes with the old password.
+	if err := s.store.ClearLoginAttempts(c.Request().Context(), u.Email); err != nil {
 		return err
 	}
 	if state(c).user.ID == u.ID {
@@ -108,3 +112,44 @@ func (s *Server) setUserDisabled(c echo.Context, disable bool) error {
 }
 
 func userPath(u *models.User) string { return fmt.Sprintf("/users/%d", u.ID) }
+
+// unlockUser clears the failed sign-ins counted against an account, from
+// every address, including its second-factor code failures.
+func (s *Server) unlockUser(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.store.ClearLoginAttempts(ctx, u.Email, "otp:"+fmt.Sprint(u.ID)); err != nil {
+		return err
+	}
+	if err := s.store.Audit(ctx, s.auditEntry(c, "user.unlock", "user", fmt.Sprint(u.ID), u.Email+": failed sign-ins cleared")); err != nil {
+		return err
+	}
+	return s.redirect(c, userPath(u), "ok", "Failed sign-ins of "+u.Name+" were cleared; they can sign in again.")
+}
+
+// resetUserSecondFactor removes another person's authenticator app; only
+// another admin may do it, never the person themselves.
+func (s *Server) resetUserSecondFactor(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	if state(c).user.ID == u.ID {
+		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, SecurityError: "You cannot reset your own second factor. Ask another admin."})
+	}
+	if !u.HasSecondFactor() {
+		return s.redirect(c, userPath(u), "info", u.Name+" has no second factor set up; nothing changed.")
+	}
+	ctx := c.Request().Context()
+	entry := s.auditEntry(c, "user.2fa_reset", "user", fmt.Sprint(u.ID), u.Email+": second factor and recovery codes removed; sessions ended")
+	if err := s.store.ResetSecondFactor(ctx, u.ID, entry); err != nil {
+		return err
+	}
+	if err := s.store.ClearLoginAttempts(ctx, "otp:"+fmt.Sprint(u.ID)); err != nil {
+		return err
+	}
+	return s.redirect(c, userPath(u), "ok", "The second factor of "+u.Name+" was reset; they set up a new app at their next sign-in.")
+}

@@ -49,6 +49,29 @@ type User struct {
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	// TOTPSecret is the second-factor secret sealed with the server's key
+	// (auth.SealSecret), "" until enrolled. It is never shown again.
+	TOTPSecret    string     `gorm:"column:totp_secret"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+}
+
+// HasSecondFactor reports whether the user has enrolled a TOTP app.
+func (u *User) HasSecondFactor() bool { return u.TOTPSecret != "" }
+
+// NeedsSecondFactor reports whether signing in asks for a code: always for
+// admins and for finance (who approve money), and for anyone enrolled.
+func (u *User) NeedsSecondFactor() bool {
+	return u.Role == RoleAdmin || u.Role == RoleFinance || u.HasSecondFactor()
+}
+
+// RecoveryCode is one single-use code for a lost authenticator; only its
+// hash is stored.
+type RecoveryCode struct {
+	ID        int64
+	UserID    int64
+	CodeHash  string
+	UsedAt    *time.Time
+	CreatedAt time.Time
 }
 
 // Session is a signed-in browser. The cookie holds the token; the database
@@ -62,6 +85,9 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // absolute expiry
+	// SecondFactorAt is when this session last passed a TOTP or recovery
+	// code check; nil while a required second factor is still owed.
+	SecondFactorAt *time.Time
 }
 
 // AuditEntry is one change a staff member made, or a sign-in event. Entries

@@ -241,6 +241,30 @@ CREATE TABLE batch_rows (
 );
 CREATE INDEX batch_rows_batch ON batch_rows(batch_id, checked, id);
 `},
+	{30, "sign-in attempts counted before the password check", `
+CREATE TABLE login_attempts (
+	id INTEGER PRIMARY KEY,
+	account TEXT NOT NULL,
+	ip TEXT NOT NULL,
+	at DATETIME NOT NULL
+);
+CREATE INDEX login_attempts_account ON login_attempts(account, at);
+CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+CREATE INDEX login_attempts_at ON login_attempts(at);
+`},
+	{31, "second factor: sealed TOTP secret, session check time, recovery codes", `
+ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN totp_enabled_at DATETIME;
+ALTER TABLE sessions ADD COLUMN second_factor_at DATETIME;
+CREATE TABLE recovery_codes (
+	id INTEGER PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	code_hash TEXT NOT NULL,
+	used_at DATETIME,
+	created_at DATETIME NOT NULL
+);
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id, code_hash);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -51,3 +51,8 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, idle t
 	res := s.db.Write.WithContext(ctx).Where("expires_at < ? OR last_seen_at < ?", now, now.Add(-idle)).Delete(&models.Session{})
 	return res.RowsAffected, res.Error
 }
+
+// MarkSecondFactor records that the session passed a second-factor check.
+func (s *Store) MarkSecondFactor(ctx context.Context, id int64, at time.Time) error {
+	return s.db.Write.WithContext(ctx).Model(&models.Session{}).Where("id = ?", id).Update("second_factor_at", at.UTC()).Error
+}

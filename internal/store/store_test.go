@@ -54,8 +54,10 @@ func TestMigrateUpgradesAnOlderDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &models.User{Email: "old@example.com", Name: "Old", Role: models.RoleAdmin, PasswordHash: "x"}
-	if err := s.CreateUser(context.Background(), u); err != nil {
+	// Written with the old schema's columns: today's model has more.
+	now := time.Now().UTC()
+	if err := s.db.Write.Exec(`INSERT INTO users (email, name, role, password_hash, password_changed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, "old@example.com", "Old", models.RoleAdmin, "x", now, now, now).Error; err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Migrate(context.Background()); err != nil {

@@ -132,3 +132,79 @@ func (s *Store) CreateUserAudited(ctx context.Context, u *models.User, audit *mo
 		return insertAudit(tx, audit)
 	})
 }
+
+// EnableSecondFactor stores the sealed TOTP secret and the hashes of fresh
+// recovery codes (replacing any old ones) with the audit entry.
+func (s *Store) EnableSecondFactor(ctx context.Context, userID int64, sealedSecret string, codeHashes []string, audit *models.AuditEntry) error {
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&models.User{}).Where("id = ?", userID).
+			Updates(map[string]any{"totp_secret": sealedSecret, "totp_enabled_at": now, "updated_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("store: enable second factor of user %d: %w", userID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := replaceRecoveryCodes(tx, userID, codeHashes, now); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil // seeding
+		}
+		return insertAudit(tx, audit)
+	})
+}
+
+func replaceRecoveryCodes(tx *gorm.DB, userID int64, codeHashes []string, now time.Time) error {
+	if err := tx.Where("user_id = ?", userID).Delete(&models.RecoveryCode{}).Error; err != nil {
+		return fmt.Errorf("store: drop recovery codes of user %d: %w", userID, err)
+	}
+	for _, h := range codeHashes {
+		if err := tx.Create(&models.RecoveryCode{UserID: userID, CodeHash: h, CreatedAt: now}).Error; err != nil {
+			return fmt.Errorf("store: save recovery code: %w", err)
+		}
+	}
+	return nil
+}
+
+// ResetSecondFactor removes a user's TOTP secret and recovery codes and
+// ends their sessions: their next sign-in enrols again.
+func (s *Store) ResetSecondFactor(ctx context.Context, userID int64, audit *models.AuditEntry) error {
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&models.User{}).Where("id = ?", userID).
+			Updates(map[string]any{"totp_secret": "", "totp_enabled_at": nil, "updated_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("store: reset second factor of user %d: %w", userID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := replaceRecoveryCodes(tx, userID, nil, now); err != nil {
+			return err
+		}
+		if err := tx.Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
+			return fmt.Errorf("store: end sessions of user %d: %w", userID, err)
+		}
+		return insertAudit(tx, audit)
+	})
+}
+
+// UseRecoveryCode spends one unused recovery code; false when no unused
+// code has that hash.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, codeHash string, at time.Time) (bool, error) {
+	res := s.db.Write.WithContext(ctx).Model(&models.RecoveryCode{}).
+		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", userID, codeHash).Update("used_at", at.UTC())
+	if res.Error != nil {
+		return false, fmt.Errorf("store: use recovery code: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CountRecoveryCodes counts a user's unused recovery codes.
+func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.db.Read.WithContext(ctx).Model(&models.RecoveryCode{}).Where("user_id = ? AND used_at IS NULL", userID).Count(&n).Error
+	return n, err
+}
