@@ -68,6 +68,9 @@ type Options struct {
 
 // Open reads the data directory, opens and migrates the database.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.CheckDataDir(); err != nil {
+		return nil, err
+	}
 	if err := cfg.EnsureSecrets(); err != nil {
 		return nil, err
 	}
