@@ -108,6 +108,14 @@ func (a *App) Build(opts Options) error {
 	sandboxURL := func(p string) string { return base + "/sandbox/" + p }
 	var mounts []handlers.Mount
 	mount := func(prefix string, h http.Handler, closer func()) {
+		// Once a provider is live the sandboxes are not served (they can
+		// send callbacks carrying valid tokens), unless DASHBOARD_SANDBOX=1.
+		if !cfg.Sandboxes() {
+			closer()
+			a.Log.Warn("provider not configured, and the built-in sandboxes are off because another provider is live: its calls will fail",
+				"sandbox", prefix, "fix", "set its *_BASE_URL and credentials, or DASHBOARD_SANDBOX=1")
+			return
+		}
 		mounts = append(mounts, handlers.Mount{Prefix: prefix, Handler: h})
 		a.closers = append(a.closers, closer)
 	}

@@ -108,7 +108,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("config: DASHBOARD_ADDR %q is not host:port", c.Addr)
 	}
-	c.BaseURL = strings.TrimRight(env("DASHBOARD_BASE_URL", "http://"+c.Addr), "/")
+	c.TLSCertFile, c.TLSKeyFile = env("DASHBOARD_TLS_CERT_FILE", ""), env("DASHBOARD_TLS_KEY_FILE", "")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return nil, errors.New("config: DASHBOARD_TLS_CERT_FILE and DASHBOARD_TLS_KEY_FILE must be set together")
+	}
+	scheme := "http://"
+	if c.TLSCertFile != "" {
+		scheme = "https://"
+	}
+	c.BaseURL = strings.TrimRight(env("DASHBOARD_BASE_URL", scheme+c.Addr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("config: DASHBOARD_BASE_URL %q must be an http or https URL", c.BaseURL)
 	}
@@ -118,10 +126,6 @@ func Load(getenv func(string) string) (*Config, error) {
 	var err error
 	if c.TrustedProxies, err = prefixes(getenv("DASHBOARD_TRUSTED_PROXIES")); err != nil {
 		return nil, fmt.Errorf("config: DASHBOARD_TRUSTED_PROXIES: %w", err)
-	}
-	c.TLSCertFile, c.TLSKeyFile = env("DASHBOARD_TLS_CERT_FILE", ""), env("DASHBOARD_TLS_KEY_FILE", "")
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		return nil, errors.New("config: DASHBOARD_TLS_CERT_FILE and DASHBOARD_TLS_KEY_FILE must be set together")
 	}
 	switch v := env("DASHBOARD_SANDBOX", "0"); v {
 	case "1", "true":
