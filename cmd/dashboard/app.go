@@ -89,6 +89,7 @@ func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error 
 		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() {
