@@ -16,6 +16,7 @@ import (
 
 	"backoffice/internal/config"
 	"backoffice/internal/diskspace"
+	"backoffice/internal/intake"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 )
@@ -268,5 +269,39 @@ func TestLowDiskIsReportedAndSignInAndApprovalsContinue(t *testing.T) {
 	}
 	if d := a.disbursement(id); d.Status == models.DisbWaitingApproval {
 		t.Fatalf("approval below the floor changed nothing: %s", d.Status)
+	}
+}
+
+// A provider allow-list judges the client a trusted proxy names, and only
+// a trusted proxy: a header from anyone else cannot get past it.
+func TestCallbackAllowListBehindATrustedProxy(t *testing.T) {
+	a := newTestApp(t)
+	allowOnly := func(trusted []netip.Prefix) *testApp {
+		return a.variant(func(c *config.Config, d *Deps) {
+			c.TrustedProxies = trusted
+			secrets := &intake.Secrets{AllowIPs: map[string][]netip.Prefix{"faspay": {netip.MustParsePrefix("203.0.113.0/24")}}}
+			d.Callbacks = &Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.srv.callbacks.Writer, Worker: a.srv.callbacks.Worker}
+		})
+	}
+	status := func(v *testApp, xff string) int {
+		req, _ := http.NewRequest("GET", v.http.URL+"/callbacks/faspay/ovo-linkage", nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	direct := allowOnly(nil)
+	if got := status(direct, "203.0.113.9"); got != http.StatusForbidden {
+		t.Errorf("no trusted proxy, forged allowed address: %d, want 403", got)
+	}
+	proxied := allowOnly([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")})
+	if got := status(proxied, "203.0.113.9"); got == http.StatusForbidden {
+		t.Error("allowed client behind the trusted proxy was refused")
+	}
+	if got := status(proxied, "203.0.113.9, 198.51.100.20"); got != http.StatusForbidden {
+		t.Errorf("client outside the allow-list that prepended an allowed address: %d, want 403", got)
 	}
 }
