@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,6 +66,14 @@ func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error 
 	// on this address, and the first balance check would otherwise find no
 	// one listening.
 	cfg := c.app.Config
+	var tlsConfig *tls.Config
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("DASHBOARD_TLS_CERT_FILE / DASHBOARD_TLS_KEY_FILE: %w", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -79,9 +88,17 @@ func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error 
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      5 * time.Minute, // CSV exports stream for a while
 		IdleTimeout:       2 * time.Minute,
+		TLSConfig:         tlsConfig,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	c.log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	fmt.Fprintf(stdout, "Dashboard running at %s (Ctrl-C to stop)\n", cfg.BaseURL)
 	select {

@@ -45,6 +45,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	switch cmd {
+	case "serve", "migrate", "user":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		// Before the data directory is opened: a typo changes nothing.
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
 	app, err := openApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
@@ -61,9 +70,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError{"unknown user subcommand"}
 		}
 		return app.addUser(ctx, args[1:], stdin, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }

@@ -20,6 +20,7 @@ import (
 	"backoffice/internal/config"
 	"backoffice/internal/db"
 	"backoffice/internal/disbursements"
+	"backoffice/internal/diskspace"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
 	"backoffice/internal/providers/ayopop"
@@ -39,6 +40,9 @@ type App struct {
 	DB     *db.DB
 	Store  *store.Store
 	Log    *slog.Logger
+	// Disk watches free space where the database lives: DiskLow() is true
+	// under DASHBOARD_MIN_FREE_DISK.
+	Disk *diskspace.Monitor
 
 	OY     *oy.Client
 	Faspay *faspay.Client
@@ -68,6 +72,9 @@ type Options struct {
 
 // Open reads the data directory, opens and migrates the database.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.CheckDataDir(); err != nil {
+		return nil, err
+	}
 	if err := cfg.EnsureSecrets(); err != nil {
 		return nil, err
 	}
@@ -84,7 +91,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	if n > 0 {
 		log.Info("database migrated", "steps", n, "path", d.Path)
 	}
-	return &App{Config: cfg, DB: d, Store: st, Log: log}, nil
+	return &App{Config: cfg, DB: d, Store: st, Log: log, Disk: diskspace.New(filepath.Dir(d.Path), cfg.MinFreeDisk)}, nil
 }
 
 // Build makes the provider clients, the sandboxes of providers with no
@@ -101,6 +108,14 @@ func (a *App) Build(opts Options) error {
 	sandboxURL := func(p string) string { return base + "/sandbox/" + p }
 	var mounts []handlers.Mount
 	mount := func(prefix string, h http.Handler, closer func()) {
+		// Once a provider is live the sandboxes are not served (they can
+		// send callbacks carrying valid tokens), unless DASHBOARD_SANDBOX=1.
+		if !cfg.Sandboxes() {
+			closer()
+			a.Log.Warn("provider not configured, and the built-in sandboxes are off because another provider is live: its calls will fail",
+				"sandbox", prefix, "fix", "set its *_BASE_URL and credentials, or DASHBOARD_SANDBOX=1")
+			return
+		}
 		mounts = append(mounts, handlers.Mount{Prefix: prefix, Handler: h})
 		a.closers = append(a.closers, closer)
 	}
@@ -196,7 +211,7 @@ func (a *App) Build(opts Options) error {
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
 	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
 
-	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now,
+	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
 		Disbursements: a.Disbursements})
 	if err != nil {

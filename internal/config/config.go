@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +30,20 @@ type Config struct {
 	SessionBlockKey []byte
 
 	LogLevel string // DASHBOARD_LOG_LEVEL: debug, info, warn, error
+
+	// TrustedProxies (DASHBOARD_TRUSTED_PROXIES, comma-separated CIDRs or
+	// IPs) are the peers whose X-Forwarded-For is believed. Empty: the
+	// client IP is always the peer address.
+	TrustedProxies []netip.Prefix
+	// TLSCertFile and TLSKeyFile (DASHBOARD_TLS_CERT_FILE,
+	// DASHBOARD_TLS_KEY_FILE): both set, the server speaks HTTPS itself.
+	TLSCertFile, TLSKeyFile string
+	// Sandbox (DASHBOARD_SANDBOX=1) mounts the built-in sandboxes even when
+	// some provider is configured for live use.
+	Sandbox bool
+	// MinFreeDisk (DASHBOARD_MIN_FREE_DISK) is the free space under which
+	// the data directory counts as nearly full; 0 turns the check off.
+	MinFreeDisk int64
 
 	OY     OY
 	Faspay Faspay
@@ -92,7 +108,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("config: DASHBOARD_ADDR %q is not host:port", c.Addr)
 	}
-	c.BaseURL = strings.TrimRight(env("DASHBOARD_BASE_URL", "http://"+c.Addr), "/")
+	c.TLSCertFile, c.TLSKeyFile = env("DASHBOARD_TLS_CERT_FILE", ""), env("DASHBOARD_TLS_KEY_FILE", "")
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return nil, errors.New("config: DASHBOARD_TLS_CERT_FILE and DASHBOARD_TLS_KEY_FILE must be set together")
+	}
+	scheme := "http://"
+	if c.TLSCertFile != "" {
+		scheme = "https://"
+	}
+	c.BaseURL = strings.TrimRight(env("DASHBOARD_BASE_URL", scheme+c.Addr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("config: DASHBOARD_BASE_URL %q must be an http or https URL", c.BaseURL)
 	}
@@ -100,6 +124,19 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.DatabaseURL = filepath.Join(c.DataDir, "dashboard.db")
 	}
 	var err error
+	if c.TrustedProxies, err = prefixes(getenv("DASHBOARD_TRUSTED_PROXIES")); err != nil {
+		return nil, fmt.Errorf("config: DASHBOARD_TRUSTED_PROXIES: %w", err)
+	}
+	switch v := env("DASHBOARD_SANDBOX", "0"); v {
+	case "1", "true":
+		c.Sandbox = true
+	case "0", "false":
+	default:
+		return nil, fmt.Errorf("config: DASHBOARD_SANDBOX %q must be 1 or 0", v)
+	}
+	if c.MinFreeDisk, err = byteSize(env("DASHBOARD_MIN_FREE_DISK", "512MB")); err != nil {
+		return nil, fmt.Errorf("config: DASHBOARD_MIN_FREE_DISK: %w", err)
+	}
 	if c.SessionHashKey, err = hexKey(getenv, "DASHBOARD_SESSION_HASH_KEY", 32); err != nil {
 		return nil, err
 	}
@@ -146,11 +183,95 @@ func Load(getenv func(string) string) (*Config, error) {
 		CallbackToken:    env("AYOPOP_CALLBACK_TOKEN", ""),
 		CallbackAllowIPs: ips("AYOPOP_CALLBACK_ALLOWED_IPS"),
 	}
+	if err := c.checkLiveSecrets(getenv); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkLiveSecrets refuses a provider pointed at a live base URL whose
+// credentials were left empty: it would otherwise run with the sandbox's.
+func (c *Config) checkLiveSecrets(getenv func(string) string) error {
+	for _, p := range []struct {
+		name, baseVar string
+		live          bool
+		secrets       []string
+	}{
+		{"OY!", "OY_BASE_URL", c.OY.BaseURL != "", []string{"OY_USERNAME", "OY_API_KEY"}},
+		{"Faspay", "FASPAY_BASE_URL", c.Faspay.BaseURL != "", []string{"FASPAY_MERCHANT_ID", "FASPAY_USER_ID", "FASPAY_PASSWORD"}},
+		{"DOKU", "DOKU_BASE_URL", c.Doku.BaseURL != "", []string{"DOKU_CLIENT_ID", "DOKU_SECRET_KEY"}},
+		{"Ayopop", "AYOPOP_BASE_URL", c.Ayopop.BaseURL != "", []string{"AYOPOP_PARTNER_ID", "AYOPOP_API_KEY", "AYOPOP_SECRET"}},
+	} {
+		if !p.live {
+			continue
+		}
+		for _, k := range p.secrets {
+			if strings.TrimSpace(getenv(k)) == "" {
+				return fmt.Errorf("config: %s is set, so %s is used live, but %s is empty: set it to the value %s issued (or unset %s to use the built-in sandbox)",
+					p.baseVar, p.name, k, p.name, p.baseVar)
+			}
+		}
+	}
+	return nil
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// HSTS reports whether responses carry Strict-Transport-Security: the
+// public URL is https, so browsers should never fall back to http.
+func (c *Config) HSTS() bool { return c.SecureCookies() }
+
+// AnyLive reports whether some provider is configured for live use.
+func (c *Config) AnyLive() bool {
+	return c.OY.BaseURL != "" || c.Faspay.BaseURL != "" || c.Doku.BaseURL != "" || c.Ayopop.BaseURL != ""
+}
+
+// Sandboxes reports whether the built-in sandboxes are mounted: asked for
+// with DASHBOARD_SANDBOX=1, or no provider is live (the local default). A
+// live deployment does not serve them, as they can send callbacks that
+// carry valid tokens.
+func (c *Config) Sandboxes() bool { return c.Sandbox || !c.AnyLive() }
+
+func prefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if pr, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pr.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR such as 10.0.0.0/8", p)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// byteSize reads "512MB", "2GB", "1048576" (bytes) or "0"; units are
+// powers of 1024.
+func byteSize(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 512MB or 2GB", v)
+	}
+	return n * mult, nil
+}
 
 // ProviderMode names how a provider is reached, for the settings page.
 func ProviderMode(baseURL string) string {
@@ -205,6 +326,25 @@ func (c *Config) EnsureSecrets() error {
 		return err
 	}
 	return fillToken(&c.Ayopop.CallbackToken, "ayopop-callback.token")
+}
+
+// CheckDataDir refuses, at start-up, a data directory that other users may
+// open: it holds the session keys, callback tokens and every money record.
+// One that does not exist yet is fine: it is created with mode 0700.
+func (c *Config) CheckDataDir() error {
+	dir := c.DataDir
+	st, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("config: data directory: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o007 != 0 {
+		return fmt.Errorf("config: data directory %s is open to other users (mode %04o); it holds session keys and money records: run `chmod 700 %s` and start again",
+			dir, perm, dir)
+	}
+	return nil
 }
 
 func persistedSecret(path string) ([]byte, error) {

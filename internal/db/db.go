@@ -46,6 +46,9 @@ func Open(dsn string) (*DB, error) {
 			return nil, fmt.Errorf("db: create directory for %s: %w", path, err)
 		}
 	}
+	if err := restrictFiles(path); err != nil {
+		return nil, err
+	}
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return time.Now().UTC() }}
 
 	w, err := gorm.Open(sqlite.Open(connString(path, false)), cfg)
@@ -75,6 +78,33 @@ func Open(dsn string) (*DB, error) {
 	rsql.SetMaxOpenConns(ReadConns)
 	rsql.SetMaxIdleConns(ReadConns)
 	return &DB{Write: w, Read: r, Path: path}, nil
+}
+
+// restrictFiles makes the database file readable by its owner only before
+// SQLite opens it: SQLite creates the -wal and -shm files with the main
+// file's mode, so they follow. Looser modes left by older versions are
+// tightened.
+func restrictFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("db: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("db: %w", err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("db: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // WriteSQL is the writer connection for code that batches its own statements.

@@ -13,8 +13,13 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 only when the database answers on both pools.
+// readyz answers 200 only when the database answers on both pools and the
+// data disk is above its floor; a 503 says which.
 func (s *Server) readyz(c echo.Context) error {
+	if ds := s.disk.Status(); ds.Low {
+		s.log.Warn("not ready", "reason", ds.Reason())
+		return c.String(http.StatusServiceUnavailable, ds.Reason()+"\n")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.DB().Ping(ctx); err != nil {

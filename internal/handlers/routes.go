@@ -27,6 +27,9 @@ const (
 	// external routes are called by providers or serve the sandboxes: no
 	// session and no CSRF; they authenticate their callers themselves.
 	external
+	// stateless routes need no sign-in and never touch the session, so
+	// their answers carry no cookie and may be cached (health, static files).
+	stateless
 )
 
 // anyMethod marks a mounted handler that answers every method.
@@ -57,9 +60,9 @@ var (
 func (s *Server) routes() []route {
 	notYet := func(title, what string) echo.HandlerFunc { return s.showNotAvailable(title, what) }
 	rs := []route{
-		{Method: "GET", Path: "/healthz", Access: public, Handler: s.healthz},
-		{Method: "GET", Path: "/readyz", Access: public, Handler: s.readyz},
-		{Method: "GET", Path: "/static/*", Access: public, Handler: staticHandler()},
+		{Method: "GET", Path: "/healthz", Access: stateless, Handler: s.healthz},
+		{Method: "GET", Path: "/readyz", Access: stateless, Handler: s.readyz},
+		{Method: "GET", Path: "/static/*", Access: stateless, Handler: staticHandler()},
 		{Method: "GET", Path: "/login", Access: public, Handler: s.showLogin},
 		{Method: "POST", Path: "/login", Access: public, Handler: s.login},
 		{Method: "POST", Path: "/logout", Access: staff, Roles: everyone, Handler: s.logout},
@@ -153,6 +156,10 @@ func (s *Server) register() {
 			continue
 		}
 		s.echo.Add(r.Method, r.Path, r.Handler, mw...)
+		if r.Method == http.MethodGet {
+			// HEAD is answered wherever GET is (net/http drops the body).
+			s.echo.Add(http.MethodHead, r.Path, r.Handler, mw...)
+		}
 	}
 	// Unknown paths still get the session, so the 404 page shows the navigation.
 	s.echo.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound }, s.loadSession)

@@ -6,8 +6,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -17,6 +23,7 @@ import (
 
 	"backoffice/internal/config"
 	"backoffice/internal/disbursements"
+	"backoffice/internal/diskspace"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/static"
@@ -48,6 +55,8 @@ type Deps struct {
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Disk watches free space in the data directory; nil never reports low.
+	Disk *diskspace.Monitor
 }
 
 // Mount serves an http.Handler under a path prefix.
@@ -69,6 +78,7 @@ type Server struct {
 	echo      *echo.Echo
 	handler   *callbackPaths
 	table     []route
+	disk      *diskspace.Monitor
 }
 
 // New builds the server and registers every route.
@@ -79,7 +89,7 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -98,9 +108,11 @@ func New(d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// The peer address, not X-Forwarded-For: allow-lists and sign-in
-	// throttling must not trust a header anyone can send.
-	e.IPExtractor = echo.ExtractIPDirect()
+	// The peer address, or X-Forwarded-For only as far as it was written by
+	// DASHBOARD_TRUSTED_PROXIES: allow-lists, sign-in throttling and audit
+	// IPs must not trust a header anyone can send. The callback URLs, served
+	// ahead of the router, use this same extractor.
+	e.IPExtractor = clientIP(d.Config.TrustedProxies)
 	e.Use(assignRequestID)
 	e.Use(s.logRequests)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -110,7 +122,7 @@ func New(d Deps) (*Server, error) {
 			return err
 		},
 	}))
-	e.Use(secureHeaders)
+	e.Use(s.secureHeaders)
 	s.echo = e
 	s.table = s.routes()
 	s.register()
@@ -135,9 +147,14 @@ func (s *Server) LogCallbackSummary() {
 	st.flush(s.log, time.Duration(now-st.last.Swap(now)))
 }
 
-func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	hsts := s.cfg.HSTS()
 	return func(c echo.Context) error {
+		c.Response().Writer = &noCachedCookies{ResponseWriter: c.Response().Writer}
 		h := c.Response().Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
@@ -150,15 +167,109 @@ func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
+// staticHandler serves the embedded files, and nothing else: a directory
+// is a 404, never a listing.
 func staticHandler() echo.HandlerFunc {
-	fs := http.FileServer(http.FS(static.FS))
+	files := http.FileServer(http.FS(static.FS))
 	return func(c echo.Context) error {
+		name := path.Clean(c.Param("*"))
+		if st, err := fs.Stat(static.FS, name); err != nil || st.IsDir() || strings.HasSuffix(c.Param("*"), "/") {
+			return echo.ErrNotFound
+		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 		r := c.Request()
-		r.URL.Path = "/" + c.Param("*")
-		fs.ServeHTTP(c.Response(), r)
+		r.URL.Path = "/" + name
+		files.ServeHTTP(c.Response(), r)
 		return nil
 	}
+}
+
+// noCachedCookies makes sure no cache keeps a Set-Cookie: a response that
+// sets one is marked no-store unless it is already private. It looks at the
+// headers as they are finally written, after the session is saved.
+type noCachedCookies struct {
+	http.ResponseWriter
+	checked bool
+}
+
+func (w *noCachedCookies) WriteHeader(code int) {
+	if !w.checked {
+		w.checked = true
+		h := w.Header()
+		if len(h.Values("Set-Cookie")) > 0 {
+			cc := strings.ToLower(h.Get("Cache-Control"))
+			if !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+				h.Set("Cache-Control", "no-store")
+			}
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *noCachedCookies) Write(b []byte) (int, error) {
+	if !w.checked {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush on the real writer.
+func (w *noCachedCookies) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// clientIP is the address a request comes from. Behind proxies listed in
+// DASHBOARD_TRUSTED_PROXIES it walks X-Forwarded-For from the right, past
+// each trusted hop, to the first address that no trusted proxy vouches for;
+// from any other peer the header is ignored.
+func clientIP(trusted []netip.Prefix) echo.IPExtractor {
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		peer := peerAddr(r.RemoteAddr)
+		if len(trusted) == 0 || !peer.IsValid() || !isTrusted(peer) {
+			return addrString(peer, r.RemoteAddr)
+		}
+		hops := strings.Split(strings.Join(r.Header.Values(echo.HeaderXForwardedFor), ","), ",")
+		client := peer
+		for i := len(hops) - 1; i >= 0; i-- {
+			h := strings.TrimSpace(hops[i])
+			if h == "" {
+				continue
+			}
+			a, err := netip.ParseAddr(strings.Trim(h, "[]"))
+			if err != nil {
+				break // unreadable: the last trusted hop is all we know
+			}
+			client = a.Unmap()
+			if !isTrusted(client) {
+				break
+			}
+		}
+		return client.String()
+	}
+}
+
+func peerAddr(remote string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap()
+	}
+	a, _ := netip.ParseAddr(remote)
+	return a.Unmap()
+}
+
+func addrString(a netip.Addr, remote string) string {
+	if a.IsValid() {
+		return a.String()
+	}
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		return host
+	}
+	return remote
 }
 
 // render writes a page inside the layout with the given status.
@@ -179,6 +290,10 @@ func (s *Server) layoutProps(c echo.Context, title string) layout.Props {
 		p.UserName = st.user.Name
 		p.UserRole = st.user.Role.Label()
 		p.Nav = s.navFor(st.user.Role, c.Path())
+		if ds := s.disk.Status(); ds.Low {
+			p.DiskLow = fmt.Sprintf("The server's disk is nearly full: %s free, below the %s floor. Sign-in and approvals still work; tell whoever runs the server.",
+				diskspace.Human(ds.Free), diskspace.Human(ds.Floor))
+		}
 	}
 	return p
 }
