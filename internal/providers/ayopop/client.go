@@ -275,8 +275,7 @@ func (c *Client) read(ctx context.Context, op, path string, payload any) (*envel
 		return nil
 	})
 	if err != nil {
-		e, _ := provider.AsError(err) // every failure above is a *provider.Error
-		return nil, status, e
+		return nil, status, provider.Explain("ayopop", op, err)
 	}
 	return env, status, nil
 }
@@ -306,8 +305,7 @@ func (c *Client) once(ctx context.Context, op string, kind provider.Kind, path s
 	h.Set("Content-Type", "application/json")
 	r, err := c.t.Send(ctx, op, kind, &provider.Request{Method: http.MethodPost, Path: path, Header: h, Body: body})
 	if err != nil {
-		e, _ := provider.AsError(err) // Send fails only with *provider.Error
-		return nil, 0, e
+		return nil, 0, provider.Explain("ayopop", op, err)
 	}
 	env, err := decodeEnvelope(r.Body)
 	if err != nil {

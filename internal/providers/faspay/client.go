@@ -476,8 +476,7 @@ func (c *Client) call(ctx context.Context, op, path string, body any, kind provi
 func (c *Client) attempt(ctx context.Context, op string, kind provider.Kind, path string, payload []byte, out any, env *envelope) *provider.Error {
 	r, err := c.t.Send(ctx, op, kind, &provider.Request{Method: http.MethodPost, Path: path, Body: payload})
 	if err != nil {
-		fe, _ := provider.AsError(err)
-		return fe
+		return provider.Explain("faspay", op, err)
 	}
 	status := r.Status
 	decErr := decodeJSON(r.Body, out) // out embeds env

@@ -98,6 +98,20 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
+// Explain returns the *Error in err's chain, or wraps err as an Unknown
+// failure of op (nil for nil): an unexplained failure is never proof that
+// nothing moved.
+func Explain(providerName, op string, err error) *Error {
+	if err == nil {
+		return nil
+	}
+	if e, ok := AsError(err); ok {
+		return e
+	}
+	return &Error{Provider: providerName, Op: op, Outcome: Unknown, Err: err,
+		Message: "The call failed in an unexpected way; " + UnknownAdvice(Write)}
+}
+
 // OutcomeOf is err's outcome: Succeeded for nil, the *Error's Outcome, and
 // Unknown for any other error (an unexplained failure is never proof that
 // nothing moved).

@@ -330,11 +330,6 @@ func (t *Transport) NotSent(op, message string, cause error) *Error {
 	return NotSent(t.cfg.Provider, op, message, cause)
 }
 
-// Error builds an *Error of this provider.
-func (t *Transport) Error(op string, outcome Outcome, message string) *Error {
-	return &Error{Provider: t.cfg.Provider, Op: op, Outcome: outcome, Message: message}
-}
-
 // cancelled is the error for a context that ended before anything was sent.
 func (t *Transport) cancelled(op string, cause error) *Error {
 	msg := "The request to " + t.cfg.Name + " was cancelled before it was sent; nothing was sent."

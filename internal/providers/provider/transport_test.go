@@ -176,6 +176,12 @@ func TestOutcomeHelpers(t *testing.T) {
 	if !errors.Is(wrapped, context.DeadlineExceeded) {
 		t.Error("Unwrap")
 	}
+	if Explain("oy", "remit", wrapped) != e || Explain("oy", "remit", nil) != nil {
+		t.Error("Explain must find the *Error")
+	}
+	if x := Explain("oy", "remit", io.ErrUnexpectedEOF); x.Outcome != Unknown || !errors.Is(x, io.ErrUnexpectedEOF) || x.Message == "" {
+		t.Errorf("Explain of a plain error: %v", x)
+	}
 	if got := e.Error(); got != "oy: remit: m (code 999, context deadline exceeded, outcome unknown)" {
 		t.Errorf("Error() = %q", got)
 	}
