@@ -22,6 +22,7 @@ import (
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
+	"backoffice/internal/providers/provider"
 	"backoffice/internal/store"
 )
 
@@ -133,7 +134,7 @@ func (e *InquiryError) Error() string { return e.Message }
 func (s *Service) Inquire(ctx context.Context, user *models.User, f Parsed) (*models.DisbursementDraft, error) {
 	inq, err := s.oy.Inquiry(ctx, &oy.InquiryParams{RecipientBank: f.Bank, RecipientAccount: f.Account})
 	if err != nil {
-		var oe *oy.Error
+		var oe *provider.Error
 		if errors.As(err, &oe) {
 			field := "recipient_account"
 			if oe.Code == "205" {
@@ -190,11 +191,11 @@ func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string
 	case err == nil:
 		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit answered: " + oy.ClerkMessage(res.Code)
-	case oy.IsRejected(err):
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, oy.ErrorCode(err), errMessage(err)
+	case provider.IsRejected(err):
+		ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, provider.CodeOf(err), errMessage(err)
 		ch.Message = "OY refused the transfer; no money moved: " + errMessage(err)
 	default:
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbUnknown, oy.ErrorCode(err), errMessage(err)
+		ch.To, ch.OYCode, ch.OYMessage = models.DisbUnknown, provider.CodeOf(err), errMessage(err)
 		ch.Message = "OY's answer did not arrive (" + errMessage(err) + "); checking with remit-status, the transfer is never sent twice"
 	}
 	if !ch.To.Final() {
@@ -206,7 +207,7 @@ func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string
 }
 
 func errMessage(err error) string {
-	var oe *oy.Error
+	var oe *provider.Error
 	if errors.As(err, &oe) && oe.Message != "" {
 		return oe.Message
 	}
@@ -232,7 +233,7 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 	case err == nil:
 		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit-status: " + oy.ClerkMessage(res.Code)
-	case oy.ErrorCode(err) == "204":
+	case provider.CodeOf(err) == "204":
 		// OY has no transfer with our reference: the remit never arrived.
 		sent := d.UpdatedAt
 		if d.SentAt != nil {

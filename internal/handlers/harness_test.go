@@ -28,7 +28,8 @@ import (
 	"backoffice/internal/providers/doku"
 	"backoffice/internal/providers/oy"
 	oysb "backoffice/internal/providers/oy/sandbox"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
+
 	"backoffice/internal/store"
 
 	"github.com/pquerna/otp/totp"
@@ -139,7 +140,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 		SettleDelay:             150 * time.Millisecond, CallbackRetryDelay: 50 * time.Millisecond, SlowDelay: 3 * time.Second, Logger: log})
 	oyServer := httptest.NewServer(oySandbox)
 	oyClient := oy.New(oy.Config{BaseURL: oyServer.URL, Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, Timeout: time.Second, Logger: log},
-		oy.WithRetry(retry.Policy{Attempts: 2, Base: 10 * time.Millisecond}))
+		oy.WithRetry(provider.RetryPolicy{Attempts: 2, Base: 10 * time.Millisecond}))
 
 	worker := intake.NewWorker(st, log)
 	writer, err := st.NewCallbackWriter(worker.Committed)

@@ -11,33 +11,38 @@ import (
 	"time"
 
 	"backoffice/internal/providers/ayopop"
+	"backoffice/internal/providers/provider"
 )
 
 type call struct {
-	op      string
-	outcome ayopop.Outcome // expected on failure
-	retried bool
-	do      func(c *ayopop.Client) error
+	op       string
+	noAnswer provider.Outcome // expected without a trustworthy answer (timeout, 5xx, unreadable)
+	refused  provider.Outcome // expected for a readable answer the call refuses
+	retried  bool
+	do       func(c *ayopop.Client) error
 }
 
+// Under the one rule of package provider, a read without a trustworthy answer
+// is Unknown (nothing moved; ask again); a readable refusal of a read is
+// Rejected; payment and status stay open (Unknown) either way.
 var calls = []call{
-	{"inquiry", ayopop.OutcomeRejected, true, func(c *ayopop.Client) error {
+	{"inquiry", provider.Unknown, provider.Rejected, true, func(c *ayopop.Client) error {
 		_, err := c.Inquiry(context.Background(), &ayopop.InquiryParams{AccountNumber: "081215474224", ProductCode: "AYOVO50"})
 		return err
 	}},
-	{"payment", ayopop.OutcomeUnknown, false, func(c *ayopop.Client) error {
+	{"payment", provider.Unknown, provider.Unknown, false, func(c *ayopop.Client) error {
 		_, err := c.Pay(context.Background(), &ayopop.PaymentParams{RefNumber: "R1", AccountNumber: "081215474224", ProductCode: "AYOVO50", Amount: 51300, InquiryID: 1})
 		return err
 	}},
-	{"status", ayopop.OutcomeUnknown, true, func(c *ayopop.Client) error {
+	{"status", provider.Unknown, provider.Unknown, true, func(c *ayopop.Client) error {
 		_, err := c.Status(context.Background(), &ayopop.StatusParams{RefNumber: "R1"})
 		return err
 	}},
-	{"balance", ayopop.OutcomeRejected, true, func(c *ayopop.Client) error {
+	{"balance", provider.Unknown, provider.Rejected, true, func(c *ayopop.Client) error {
 		_, err := c.Balance(context.Background(), nil)
 		return err
 	}},
-	{"products", ayopop.OutcomeRejected, true, func(c *ayopop.Client) error {
+	{"products", provider.Unknown, provider.Rejected, true, func(c *ayopop.Client) error {
 		_, err := c.Products(context.Background(), nil)
 		return err
 	}},
@@ -73,21 +78,25 @@ func TestBadAnswers(t *testing.T) {
 				})
 				err := c.do(newClient(srv.URL, ayopop.Config{}))
 				e := asError(t, err)
-				if e.Outcome != c.outcome {
-					t.Errorf("outcome = %v, want %v (%v)", e.Outcome, c.outcome, e)
+				want := c.refused
+				if a.transient {
+					want = c.noAnswer
+				}
+				if e.Outcome != want {
+					t.Errorf("outcome = %v, want %v (%v)", e.Outcome, want, e)
 				}
 				if e.Op != c.op || e.Message == "" || e.Code != a.code {
 					t.Errorf("op=%q code=%q message=%q", e.Op, e.Code, e.Message)
 				}
-				if c.outcome == ayopop.OutcomeUnknown && !ayopop.IsUnknown(err) {
+				if want == provider.Unknown && !provider.IsUnknown(err) {
 					t.Errorf("IsUnknown false")
 				}
-				want := 1
+				wantRequests := 1
 				if c.retried && a.transient {
-					want = 3
+					wantRequests = 3
 				}
-				if got := len(srv.requests()); got != want {
-					t.Errorf("%d requests, want %d", got, want)
+				if got := len(srv.requests()); got != wantRequests {
+					t.Errorf("%d requests, want %d", got, wantRequests)
 				}
 			})
 		}
@@ -97,7 +106,7 @@ func TestBadAnswers(t *testing.T) {
 func TestPendingRangeCodeOnPaymentIsPending(t *testing.T) {
 	srv := newRecorder(t, answerWith(200, []byte(`{"success":false,"responseCode":250,"message":"queued"}`)))
 	err := calls[1].do(newClient(srv.URL, ayopop.Config{}))
-	if !ayopop.IsPending(err) {
+	if !provider.IsPending(err) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -116,7 +125,7 @@ func TestTimeout(t *testing.T) {
 			start := time.Now()
 			err := c.do(newClient(srv.URL, ayopop.Config{Timeout: 50 * time.Millisecond}))
 			e := asError(t, err)
-			if e.Outcome != c.outcome || !strings.Contains(e.Message, "did not answer in time") {
+			if e.Outcome != c.noAnswer || !strings.Contains(e.Message, "did not answer in time") {
 				t.Errorf("err = %v", e)
 			}
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -147,7 +156,7 @@ func TestReadRetriesUntilAnswerButPaymentNever(t *testing.T) {
 
 	pay := newRecorder(t, func(int, http.ResponseWriter, *http.Request) {}) // empty 200
 	err = calls[1].do(newClient(pay.URL, ayopop.Config{}))
-	if !ayopop.IsUnknown(err) || len(pay.requests()) != 1 {
+	if !provider.IsUnknown(err) || len(pay.requests()) != 1 {
 		t.Fatalf("payment: %v after %d requests", err, len(pay.requests()))
 	}
 }
@@ -199,7 +208,7 @@ func TestInvalidParamsAreRejectedWithoutACall(t *testing.T) {
 	_, e3 := c.Status(ctx, nil)
 	_, e4 := c.Inquiry(ctx, &ayopop.InquiryParams{AccountNumber: "0812", ProductCode: "X", Amount: -1})
 	for i, err := range []error{e1, e2, e3, e4} {
-		if !ayopop.IsRejected(err) {
+		if !provider.IsRejected(err) {
 			t.Errorf("%d: %v", i, err)
 		}
 	}
@@ -207,7 +216,7 @@ func TestInvalidParamsAreRejectedWithoutACall(t *testing.T) {
 		t.Fatal("a request was sent")
 	}
 	noSecret := ayopop.New(ayopop.Config{BaseURL: srv.URL, APIKey: testKey})
-	if _, err := noSecret.Balance(ctx, nil); !ayopop.IsRejected(err) || !strings.Contains(err.Error(), "AYOPOP_SECRET") {
+	if _, err := noSecret.Balance(ctx, nil); !provider.IsRejected(err) || !strings.Contains(err.Error(), "AYOPOP_SECRET") {
 		t.Fatalf("missing secret: %v", err)
 	}
 }

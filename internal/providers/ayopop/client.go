@@ -1,19 +1,16 @@
 package ayopop
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // Paths of Ayopop's v1 biller API, relative to BaseURL.
@@ -29,7 +26,7 @@ const (
 const APIVersion = "1.0"
 
 // DefaultTimeout bounds one HTTP attempt when Config.Timeout is zero.
-const DefaultTimeout = 30 * time.Second
+const DefaultTimeout = provider.DefaultTimeout
 
 // maxBody caps what is read from one answer; Ayopop's answers are a few KB.
 const maxBody = 1 << 20
@@ -41,46 +38,28 @@ type Config struct {
 	APIKey     string // KEY header
 	Secret     string // HS256 key of the TOKEN header
 	Timeout    time.Duration
-	HTTPClient *http.Client
+	HTTPClient *http.Client // provider.SharedHTTPClient when nil
 	Logger     *slog.Logger
 }
 
 // Option changes a Client at construction.
 type Option func(*Client)
 
-// WithRetryPolicy sets the policy for read calls (inquiry, status, balance,
+// WithRetry sets the policy for read calls (inquiry, status, balance,
 // products). Payments are never repeated by the client.
-func WithRetryPolicy(p retry.Policy) Option { return func(c *Client) { c.retry = p } }
+func WithRetry(p provider.RetryPolicy) Option { return func(c *Client) { c.t.SetRetry(p) } }
 
 // Client talks to Ayopop's biller API. It is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	base    string
-	http    *http.Client
-	log     *slog.Logger
-	timeout time.Duration
-	retry   retry.Policy
+	cfg Config
+	t   *provider.Transport
 }
 
 // New builds a Client. Missing HTTPClient, Logger and Timeout get defaults.
 func New(cfg Config, opts ...Option) *Client {
-	c := &Client{
-		cfg:     cfg,
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		http:    cfg.HTTPClient,
-		log:     cfg.Logger,
-		timeout: cfg.Timeout,
-		retry:   retry.Default,
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
-	}
+	c := &Client{cfg: cfg, t: provider.NewTransport(provider.Config{Provider: "ayopop", Name: "Ayopop",
+		BaseURL: cfg.BaseURL, Timeout: cfg.Timeout, Retry: provider.DefaultRetry, MaxBody: maxBody,
+		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})}
 	for _, o := range opts {
 		o(c)
 	}
@@ -142,7 +121,8 @@ type partnerRequest struct {
 }
 
 // Inquiry checks the OVO account and the amount (/bill/check). Nothing is
-// charged, so every failure is OutcomeRejected; transport failures are retried.
+// charged: a refusal is provider.Rejected, a missing answer provider.Unknown
+// (nothing moved; ask again), and missing answers are retried.
 func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error) {
 	const op = "inquiry"
 	if p == nil || strings.TrimSpace(p.AccountNumber) == "" || strings.TrimSpace(p.ProductCode) == "" {
@@ -158,11 +138,11 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 	}
 	code := int(*env.ResponseCode)
 	if code != CodeInquirySuccess {
-		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
+		return nil, codeError(op, status, code, env.Message, provider.Rejected, "")
 	}
 	var w wireInquiry
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &w) != nil {
-		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
+		return nil, unreadableData(op, status, code, env.Message, provider.Rejected)
 	}
 	return w.inquiry(code, env.Message), nil
 }
@@ -170,7 +150,7 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 // Pay sends the top-up (/bill/payment). It is never repeated automatically.
 // A nil error means Ayopop answered 0 (StateSuccess) or 299 (StatePending:
 // wait for the callback or ask Status after StatusCheckDelay). Any other
-// answer, a timeout or an unreadable body is an *Error with OutcomeUnknown:
+// answer, a timeout or an unreadable body is a provider.Unknown error:
 // the top-up may have happened, so ask Status with the same RefNumber.
 func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Transaction, error) {
 	const op = "payment"
@@ -182,7 +162,7 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Transaction, error
 	}
 	req := paymentRequest{PartnerID: c.cfg.PartnerID, RefNumber: p.RefNumber, AccountNumber: p.AccountNumber,
 		ProductCode: p.ProductCode, Amount: p.Amount, InquiryID: p.InquiryID}
-	env, status, err := c.once(ctx, op, PathPayment, req)
+	env, status, err := c.once(ctx, op, provider.Write, PathPayment, req)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +171,7 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Transaction, error
 
 // Status asks where a top-up stands (/bill/status). A nil error means a
 // State Ayopop documents: StateSuccess, or StatePending (ask again after
-// StatusCheckDelay). Everything else is an *Error with OutcomeUnknown.
+// StatusCheckDelay). Everything else is a provider.Unknown error.
 func (c *Client) Status(ctx context.Context, p *StatusParams) (*Transaction, error) {
 	const op = "status"
 	if p == nil || strings.TrimSpace(p.RefNumber) == "" {
@@ -212,7 +192,7 @@ func transactionAnswer(op string, status int, env *envelope, ref string) (*Trans
 		// A success must describe the top-up; a bare 299 may omit the details.
 		var w wireTransaction
 		if (code == CodeSuccess && !hasData(env.Data)) || (hasData(env.Data) && json.Unmarshal(env.Data, &w) != nil) {
-			return nil, unreadableData(op, status, code, env.Message, OutcomeUnknown)
+			return nil, unreadableData(op, status, code, env.Message, provider.Unknown)
 		}
 		tx := w.transaction(code, env.Message)
 		if tx.RefNumber == "" {
@@ -220,15 +200,15 @@ func transactionAnswer(op string, status int, env *envelope, ref string) (*Trans
 		}
 		if tx.RefNumber != ref {
 			// An answer about another top-up says nothing about ours.
-			return nil, &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
-				ProviderMessage: env.Message.Text(), Outcome: OutcomeUnknown,
+			return nil, &provider.Error{Provider: "ayopop", Op: op, HTTPStatus: status, Code: strconv.Itoa(code),
+				ProviderMessage: env.Message.Text(), Outcome: provider.Unknown,
 				Message: "Ayopop answered about another reference number (" + tx.RefNumber + ")." + notFinalAdvice}
 		}
 		return tx, nil
 	case StateFailed:
-		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
+		return nil, codeError(op, status, code, env.Message, provider.Rejected, "")
 	}
-	return nil, codeError(op, status, code, env.Message, OutcomeUnknown, notFinalAdvice)
+	return nil, codeError(op, status, code, env.Message, provider.Unknown, notFinalAdvice)
 }
 
 // Balance returns the partner deposit (/partner/balance).
@@ -240,11 +220,11 @@ func (c *Client) Balance(ctx context.Context, _ *BalanceParams) (*Balance, error
 	}
 	code := int(*env.ResponseCode)
 	if code != CodeSuccess {
-		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
+		return nil, codeError(op, status, code, env.Message, provider.Rejected, "")
 	}
 	var w wireBalance
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &w) != nil {
-		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
+		return nil, unreadableData(op, status, code, env.Message, provider.Rejected)
 	}
 	return &Balance{Code: code, ProviderMessage: env.Message, Balance: int64(w.Balance)}, nil
 }
@@ -258,11 +238,11 @@ func (c *Client) Products(ctx context.Context, _ *ProductsParams) ([]Product, er
 	}
 	code := int(*env.ResponseCode)
 	if code != CodeSuccess {
-		return nil, codeError(op, status, code, env.Message, OutcomeRejected, "")
+		return nil, codeError(op, status, code, env.Message, provider.Rejected, "")
 	}
 	var ws []wireProduct
 	if !hasData(env.Data) || json.Unmarshal(env.Data, &ws) != nil {
-		return nil, unreadableData(op, status, code, env.Message, OutcomeRejected)
+		return nil, unreadableData(op, status, code, env.Message, provider.Rejected)
 	}
 	out := make([]Product, 0, len(ws))
 	for _, w := range ws {
@@ -273,151 +253,104 @@ func (c *Client) Products(ctx context.Context, _ *ProductsParams) ([]Product, er
 	return out, nil
 }
 
-// read performs a call that moves no money, retrying transport failures,
-// 5xx and unreadable answers. A status read reports OutcomeUnknown on
-// failure because the top-up it asks about stays open.
-func (c *Client) read(ctx context.Context, op, path string, payload any) (*envelope, int, *Error) {
+// read performs a call that moves no money, repeating it through the
+// shared transport when the answer is missing, unreadable or a 5xx. A read
+// without a trustworthy answer is provider.Unknown: nothing moved, but the
+// answer (for status: the top-up's fate) is still open.
+func (c *Client) read(ctx context.Context, op, path string, payload any) (*envelope, int, *provider.Error) {
 	var (
 		env    *envelope
 		status int
 	)
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, attempt int) (bool, error) {
-		var e *Error
-		env, status, e = c.once(ctx, op, path, payload)
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: readAgain}, func(ctx context.Context, _ int) error {
+		var e *provider.Error
+		env, status, e = c.once(ctx, op, provider.Read, path, payload)
 		if e != nil {
-			return true, e
+			return e
 		}
 		if status >= 500 {
 			// A well-formed answer on a 5xx is still the server struggling: try again.
-			return true, codeError(op, status, int(*env.ResponseCode), env.Message, failureOutcome(op), adviceFor(op))
+			return codeError(op, status, int(*env.ResponseCode), env.Message, provider.Unknown, adviceFor(op))
 		}
-		return false, nil
+		return nil
 	})
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return nil, status, e
-		}
-		return nil, status, transportError(op, status, err)
+		return nil, status, provider.Explain("ayopop", op, err)
 	}
 	return env, status, nil
 }
 
+// readAgain: a missing or unreadable answer, or any 5xx.
+func readAgain(err error) bool {
+	if e, ok := provider.AsError(err); ok && e.HTTPStatus >= 500 {
+		return true
+	}
+	return provider.Retryable(err)
+}
+
 // once performs one HTTP exchange and decodes the envelope.
-func (c *Client) once(ctx context.Context, op, path string, payload any) (*envelope, int, *Error) {
+func (c *Client) once(ctx context.Context, op string, kind provider.Kind, path string, payload any) (*envelope, int, *provider.Error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
-		return nil, 0, &Error{Op: op, Outcome: OutcomeRejected, Message: "The request could not be built.", err: err}
+		return nil, 0, c.t.NotSent(op, "The request could not be built; nothing was sent.", err)
 	}
 	token, err := SignToken([]byte(c.cfg.Secret), body)
 	if err != nil {
-		return nil, 0, &Error{Op: op, Outcome: OutcomeRejected, Message: "The Ayopop partner secret is not configured (AYOPOP_SECRET).", err: err}
+		return nil, 0, c.t.NotSent(op, "The Ayopop partner secret is not configured (AYOPOP_SECRET); nothing was sent.", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	h := http.Header{}
+	h.Set("KEY", c.cfg.APIKey)
+	h.Set("TOKEN", token)
+	h.Set("VERSION", APIVersion)
+	h.Set("Content-Type", "application/json")
+	r, err := c.t.Send(ctx, op, kind, &provider.Request{Method: http.MethodPost, Path: path, Header: h, Body: body})
 	if err != nil {
-		return nil, 0, &Error{Op: op, Outcome: OutcomeRejected, Message: "The Ayopop base URL is not valid (AYOPOP_BASE_URL).", err: err}
+		return nil, 0, provider.Explain("ayopop", op, err)
 	}
-	req.Header.Set("KEY", c.cfg.APIKey)
-	req.Header.Set("TOKEN", token)
-	req.Header.Set("VERSION", APIVersion)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-
-	start := time.Now()
-	resp, err := c.http.Do(req)
+	env, err := decodeEnvelope(r.Body)
 	if err != nil {
-		c.logCall(ctx, op, path, 0, "", start, err)
-		return nil, 0, transportError(op, 0, err)
+		e := unreadable(op, r.Status)
+		e.Err = err
+		return nil, r.Status, e
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		c.logCall(ctx, op, path, resp.StatusCode, "", start, err)
-		return nil, resp.StatusCode, transportError(op, resp.StatusCode, err)
-	}
-	if len(raw) > maxBody {
-		c.logCall(ctx, op, path, resp.StatusCode, "", start, errors.New("answer too large"))
-		return nil, resp.StatusCode, unreadable(op, resp.StatusCode, failureOutcome(op))
-	}
-	env, err := decodeEnvelope(raw)
-	if err != nil {
-		c.logCall(ctx, op, path, resp.StatusCode, "", start, err)
-		e := unreadable(op, resp.StatusCode, failureOutcome(op))
-		e.err = err
-		return nil, resp.StatusCode, e
-	}
-	c.logCall(ctx, op, path, resp.StatusCode, strconv.FormatInt(int64(*env.ResponseCode), 10), start, nil)
-	return env, resp.StatusCode, nil
+	c.t.Logger().LogAttrs(ctx, slog.LevelInfo, "ayopop answer", slog.String("op", op),
+		slog.String("code", strconv.FormatInt(int64(*env.ResponseCode), 10)))
+	return env, r.Status, nil
 }
 
-func (c *Client) logCall(ctx context.Context, op, path string, status int, code string, start time.Time, err error) {
-	attrs := []slog.Attr{
-		slog.String("op", op), slog.String("path", path), slog.Int("http_status", status),
-		slog.String("code", code), slog.Duration("duration", time.Since(start)),
-	}
-	level := slog.LevelInfo
-	if err != nil {
-		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	c.log.LogAttrs(ctx, level, "ayopop call", attrs...)
-}
-
-// failureOutcome is what an unanswered call means for the money.
-func failureOutcome(op string) Outcome {
-	if op == "payment" || op == "status" {
-		return OutcomeUnknown
-	}
-	return OutcomeRejected
-}
-
+// adviceFor: payment and status are about a top-up whose fate a
+// failure leaves open.
 func adviceFor(op string) string {
-	if failureOutcome(op) == OutcomeUnknown {
+	if op == "payment" || op == "status" {
 		return notFinalAdvice
 	}
 	return " Nothing was charged; try again."
 }
 
-func invalidParams(op, msg string) *Error {
-	return &Error{Op: op, Outcome: OutcomeRejected, Message: msg}
+func invalidParams(op, msg string) *provider.Error {
+	return provider.NotSent("ayopop", op, msg, nil)
 }
 
-func codeError(op string, status, code int, msg Message, outcome Outcome, advice string) *Error {
-	if code >= 200 && code <= 299 && outcome == OutcomeUnknown {
-		outcome = OutcomePending
+func codeError(op string, status, code int, msg Message, outcome provider.Outcome, advice string) *provider.Error {
+	if code >= 200 && code <= 299 && outcome == provider.Unknown {
+		outcome = provider.Pending
 	}
-	return &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
+	return &provider.Error{Provider: "ayopop", Op: op, HTTPStatus: status, Code: strconv.Itoa(code),
 		ProviderMessage: msg.Text(), Outcome: outcome, Message: CodeMessage(code) + advice}
 }
 
-func unreadable(op string, status int, outcome Outcome) *Error {
+// unreadable is an answer without a readable envelope: no trustworthy answer.
+func unreadable(op string, status int) *provider.Error {
 	msg := "Ayopop's answer could not be read."
 	if status >= 500 {
 		msg = fmt.Sprintf("Ayopop answered with a server error (HTTP %d).", status)
 	}
-	return &Error{Op: op, HTTPStatus: status, Outcome: outcome, Message: msg + adviceFor(op)}
+	return &provider.Error{Provider: "ayopop", Op: op, HTTPStatus: status, Outcome: provider.Unknown, Message: msg + adviceFor(op)}
 }
 
 // unreadableData is a readable code whose data could not be decoded.
-func unreadableData(op string, status, code int, msg Message, outcome Outcome) *Error {
-	return &Error{Op: op, HTTPStatus: status, Code: strconv.Itoa(code), Class: Classify(code),
+func unreadableData(op string, status, code int, msg Message, outcome provider.Outcome) *provider.Error {
+	return &provider.Error{Provider: "ayopop", Op: op, HTTPStatus: status, Code: strconv.Itoa(code),
 		ProviderMessage: msg.Text(), Outcome: outcome,
 		Message: "Ayopop answered but the details could not be read." + adviceFor(op)}
-}
-
-func transportError(op string, status int, err error) *Error {
-	msg := "Ayopop could not be reached."
-	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		msg = "Ayopop did not answer in time."
-	} else if errors.Is(err, context.Canceled) {
-		msg = "The request to Ayopop was cancelled before it finished."
-	}
-	return &Error{Op: op, HTTPStatus: status, Outcome: failureOutcome(op), Message: msg + adviceFor(op), err: err}
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

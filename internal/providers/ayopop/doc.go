@@ -10,10 +10,12 @@
 //
 // Money: responseCode 0 is the only final success. 299 means processing.
 // Any other code, a timeout or an unreadable answer on a payment or status
-// call is not final (OutcomeUnknown / OutcomePending): ask Status again with
-// the same refNumber after StatusCheckDelay (150 s, Ayopop's advice) and
+// call is not final (provider.Unknown / provider.Pending): ask Status again
+// with the same refNumber after StatusCheckDelay (150 s, Ayopop's advice) and
 // never pay again with a new refNumber. Inquiry, balance and products move
-// no money, so their errors are OutcomeRejected.
+// no money: a refusal is provider.Rejected, a missing answer provider.Unknown
+// (nothing moved; ask again). Errors are *provider.Error; ClassOf gives the
+// code's range. Requests go through the shared provider.Transport.
 //
 // Callbacks (ParseCallback) have the shape of the status answer and carry
 // no signature; the dashboard protects its URL with ?token= and checks it

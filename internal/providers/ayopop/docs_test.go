@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"backoffice/internal/providers/ayopop"
+	"backoffice/internal/providers/provider"
 )
 
 // checkSentRequest verifies the headers and that the TOKEN payload is the
@@ -133,7 +134,7 @@ func TestClientParsesDocumentedStatus(t *testing.T) {
 func TestVerbatimStatusSampleIsTruncated(t *testing.T) {
 	srv := newRecorder(t, answerWith(http.StatusOK, fixture(t, "status_response_verbatim.txt")))
 	_, err := newClient(srv.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "48438402"})
-	if e := asError(t, err); e.Outcome != ayopop.OutcomeUnknown {
+	if e := asError(t, err); e.Outcome != provider.Unknown {
 		t.Fatalf("outcome = %v", e.Outcome)
 	}
 }
@@ -141,7 +142,7 @@ func TestVerbatimStatusSampleIsTruncated(t *testing.T) {
 func TestAnswerAboutAnotherRefNumberIsNotTrusted(t *testing.T) {
 	srv := newRecorder(t, answerWith(http.StatusOK, fixture(t, "status_response.json"))) // about 48438402
 	_, err := newClient(srv.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "OTHER-1"})
-	if e := asError(t, err); e.Outcome != ayopop.OutcomeUnknown || e.Code != "0" {
+	if e := asError(t, err); e.Outcome != provider.Unknown || e.Code != "0" {
 		t.Fatalf("err = %v", e)
 	}
 	pending := newRecorder(t, answerWith(http.StatusOK, []byte(`{"success":true,"responseCode":299,"message":{"EN":"processing"}}`)))
@@ -154,7 +155,7 @@ func TestAnswerAboutAnotherRefNumberIsNotTrusted(t *testing.T) {
 func TestSuccessWithoutDetailsIsNotTrusted(t *testing.T) {
 	srv := newRecorder(t, answerWith(http.StatusOK, []byte(`{"success":true,"responseCode":0,"message":{"EN":"ok"}}`)))
 	_, err := newClient(srv.URL, ayopop.Config{}).Status(context.Background(), &ayopop.StatusParams{RefNumber: "R-8"})
-	if e := asError(t, err); e.Outcome != ayopop.OutcomeUnknown || e.Code != "0" {
+	if e := asError(t, err); e.Outcome != provider.Unknown || e.Code != "0" {
 		t.Fatalf("err = %v", e)
 	}
 }

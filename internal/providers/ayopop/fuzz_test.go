@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"backoffice/internal/providers/ayopop"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // answerTransport answers every request with one fixed body, in memory.
@@ -46,7 +46,7 @@ func FuzzClientAnswers(f *testing.F) {
 		c := ayopop.New(ayopop.Config{
 			BaseURL: "http://ayopop.invalid", PartnerID: "p", APIKey: "k", Secret: "s", Timeout: time.Second,
 			HTTPClient: &http.Client{Transport: answerTransport{status, body}},
-		}, ayopop.WithRetryPolicy(retry.Policy{Attempts: 1}))
+		}, ayopop.WithRetry(provider.RetryPolicy{Attempts: 1}))
 		ctx := context.Background()
 		check := func(op string, ok bool, err error) {
 			if err == nil {
@@ -55,11 +55,11 @@ func FuzzClientAnswers(f *testing.F) {
 				}
 				return
 			}
-			e, isErr := err.(*ayopop.Error)
+			e, isErr := err.(*provider.Error)
 			if !isErr || e.Outcome == 0 || e.Message == "" || e.Op != op {
 				t.Fatalf("%s: bad error %T %v", op, err, err)
 			}
-			if (op == "payment" || op == "status") && e.Outcome == ayopop.OutcomeRejected && !ayopop.FailureIsFinal {
+			if (op == "payment" || op == "status") && e.Outcome == provider.Rejected && !ayopop.FailureIsFinal {
 				t.Fatalf("%s: %v reported as rejected", op, err)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"backoffice/internal/providers/ayopop"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 const (
@@ -26,7 +26,7 @@ const (
 	testSecret  = "test-partner-secret-9XZ"
 )
 
-var fastRetry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}
+var fastRetry = provider.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -51,7 +51,7 @@ func newClient(baseURL string, cfg ayopop.Config) *ayopop.Client {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 2 * time.Second
 	}
-	return ayopop.New(cfg, ayopop.WithRetryPolicy(fastRetry))
+	return ayopop.New(cfg, ayopop.WithRetry(fastRetry))
 }
 
 type seenRequest struct {
@@ -148,11 +148,11 @@ func sameKeys(t testing.TB, what string, got, want []byte) {
 	}
 }
 
-func asError(t testing.TB, err error) *ayopop.Error {
+func asError(t testing.TB, err error) *provider.Error {
 	t.Helper()
-	e, ok := err.(*ayopop.Error)
+	e, ok := err.(*provider.Error)
 	if !ok {
-		t.Fatalf("error %T %v is not *ayopop.Error", err, err)
+		t.Fatalf("error %T %v is not *provider.Error", err, err)
 	}
 	return e
 }

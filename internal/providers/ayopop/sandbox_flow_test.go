@@ -13,6 +13,7 @@ import (
 
 	"backoffice/internal/providers/ayopop"
 	"backoffice/internal/providers/ayopop/sandbox"
+	"backoffice/internal/providers/provider"
 )
 
 const callbackToken = "cb-token-5521"
@@ -175,7 +176,7 @@ func TestSandboxFailedTopUp(t *testing.T) {
 	}
 	_, err = w.client.Status(context.Background(), &ayopop.StatusParams{RefNumber: "FAIL-1"})
 	e := asError(t, err)
-	if e.Outcome != ayopop.OutcomeUnknown || e.Code != "101" || e.Class != ayopop.ClassFailed {
+	if e.Outcome != provider.Unknown || e.Code != "101" || ayopop.ClassOf(err) != ayopop.ClassFailed {
 		t.Fatalf("status error = %v", e)
 	}
 	if after := w.balance(t); after != before {
@@ -218,7 +219,7 @@ func TestSandboxLostPaymentAnswer(t *testing.T) {
 	inq := w.inquire(t, "081200009003", "AYOVO50", 0)
 	_, err := w.pay(inq, "LOST-1")
 	e := asError(t, err)
-	if e.Outcome != ayopop.OutcomeUnknown || e.HTTPStatus != http.StatusGatewayTimeout {
+	if e.Outcome != provider.Unknown || e.HTTPStatus != http.StatusGatewayTimeout {
 		t.Fatalf("payment error = %v", e)
 	}
 	if w.balance(t) != before-51300 {
@@ -251,7 +252,7 @@ func TestSandboxBusinessErrors(t *testing.T) {
 		t.Run("inquiry/"+c.name, func(t *testing.T) {
 			_, err := w.client.Inquiry(ctx, &ayopop.InquiryParams{AccountNumber: c.account, ProductCode: c.product, Amount: c.amount})
 			e := asError(t, err)
-			if e.Code != c.code || e.Outcome != ayopop.OutcomeRejected || e.ProviderMessage == "" {
+			if e.Code != c.code || e.Outcome != provider.Rejected || e.ProviderMessage == "" {
 				t.Fatalf("err = %v", e)
 			}
 		})
@@ -270,7 +271,7 @@ func TestSandboxBusinessErrors(t *testing.T) {
 	for _, c := range paymentErrors {
 		t.Run("payment/"+c.name, func(t *testing.T) {
 			_, err := w.client.Pay(ctx, &c.params)
-			if e := asError(t, err); e.Code != c.code || e.Outcome != ayopop.OutcomeUnknown {
+			if e := asError(t, err); e.Code != c.code || e.Outcome != provider.Unknown {
 				t.Fatalf("err = %v", e)
 			}
 		})
@@ -287,7 +288,7 @@ func TestSandboxBusinessErrors(t *testing.T) {
 	t.Run("payment/duplicate refNumber", func(t *testing.T) {
 		again := w.inquire(t, "081215474224", "AYOVO10", 0)
 		_, err := w.pay(again, "OK-1")
-		if e := asError(t, err); e.Code != "305" || e.Outcome != ayopop.OutcomeUnknown {
+		if e := asError(t, err); e.Code != "305" || e.Outcome != provider.Unknown {
 			t.Fatalf("err = %v", e)
 		}
 	})
@@ -295,7 +296,7 @@ func TestSandboxBusinessErrors(t *testing.T) {
 		left := w.balance(t) // 100000 - 51300
 		big := w.inquire(t, "081215474224", "AYOVOOPEN", left)
 		_, err := w.pay(big, "BIG-1")
-		if e := asError(t, err); e.Code != "102" || e.Class != ayopop.ClassFailed || e.Outcome != ayopop.OutcomeUnknown {
+		if e := asError(t, err); e.Code != "102" || ayopop.ClassOf(err) != ayopop.ClassFailed || e.Outcome != provider.Unknown {
 			t.Fatalf("err = %v", e)
 		}
 		if w.balance(t) != left {
@@ -304,7 +305,7 @@ func TestSandboxBusinessErrors(t *testing.T) {
 	})
 	t.Run("status/unknown refNumber", func(t *testing.T) {
 		_, err := w.client.Status(ctx, &ayopop.StatusParams{RefNumber: "NOPE"})
-		if e := asError(t, err); e.Code != "404" || e.Outcome != ayopop.OutcomeUnknown {
+		if e := asError(t, err); e.Code != "404" || e.Outcome != provider.Unknown {
 			t.Fatalf("err = %v", e)
 		}
 	})
@@ -326,11 +327,11 @@ func TestSandboxChecksCredentials(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cl := newClient(w.base, c.cfg)
 			_, err := cl.Inquiry(ctx, &ayopop.InquiryParams{AccountNumber: "081215474224", ProductCode: "AYOVO50"})
-			if e := asError(t, err); e.Code != c.code || e.Outcome != ayopop.OutcomeRejected || e.HTTPStatus != http.StatusUnauthorized {
+			if e := asError(t, err); e.Code != c.code || e.Outcome != provider.Rejected || e.HTTPStatus != http.StatusUnauthorized {
 				t.Fatalf("inquiry err = %v", e)
 			}
 			_, err = cl.Pay(ctx, &ayopop.PaymentParams{RefNumber: "X", AccountNumber: "081215474224", ProductCode: "AYOVO50", Amount: 51300, InquiryID: 1})
-			if e := asError(t, err); e.Code != c.code || e.Outcome != ayopop.OutcomeUnknown {
+			if e := asError(t, err); e.Code != c.code || e.Outcome != provider.Unknown {
 				t.Fatalf("payment err = %v", e)
 			}
 		})

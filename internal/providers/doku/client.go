@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -28,7 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // Hosts of DOKU's API.
@@ -50,7 +49,7 @@ type Config struct {
 	DeviceID       string         // default X-DEVICE-ID when a call names none
 	IPAddress      string         // default X-IP-ADDRESS when a call names none
 	Timeout        time.Duration  // per request, default 30s
-	HTTPClient     *http.Client
+	HTTPClient     *http.Client   // provider.SharedHTTPClient when nil
 	Logger         *slog.Logger
 	MaxAnswerBytes int64 // default 1 MiB
 }
@@ -64,8 +63,8 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = n
 // WithExternalIDs replaces the X-EXTERNAL-ID generator.
 func WithExternalIDs(next func() string) Option { return func(c *Client) { c.nextExternalID = next } }
 
-// WithRetryPolicy sets the policy for calls that are safe to repeat.
-func WithRetryPolicy(p retry.Policy) Option { return func(c *Client) { c.retry = p } }
+// WithRetry sets the policy for calls that are safe to repeat.
+func WithRetry(p provider.RetryPolicy) Option { return func(c *Client) { c.t.SetRetry(p) } }
 
 // WithRefreshMargin sets how long before expiry the B2B token is renewed
 // (default 60s, at most a tenth of the token's life).
@@ -74,11 +73,9 @@ func WithRefreshMargin(d time.Duration) Option { return func(c *Client) { c.refr
 // Client calls DOKU. It is safe for concurrent use.
 type Client struct {
 	cfg            Config
-	http           *http.Client
-	log            *slog.Logger
+	t              *provider.Transport
 	now            func() time.Time
 	nextExternalID func() string
-	retry          retry.Policy
 	refreshMargin  time.Duration
 
 	tokenMu  sync.Mutex
@@ -98,26 +95,14 @@ func New(cfg Config, opts ...Option) *Client {
 	if cfg.ChannelID == "" {
 		cfg.ChannelID = "H2H"
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.MaxAnswerBytes <= 0 {
-		cfg.MaxAnswerBytes = 1 << 20
-	}
 	c := &Client{
-		cfg:           cfg,
-		http:          cfg.HTTPClient,
-		log:           cfg.Logger,
+		cfg: cfg,
+		t: provider.NewTransport(provider.Config{Provider: "doku", Name: "DOKU", BaseURL: cfg.BaseURL,
+			Timeout: cfg.Timeout, Retry: provider.DefaultRetry, MaxBody: cfg.MaxAnswerBytes,
+			HTTPClient: cfg.HTTPClient, Logger: cfg.Logger}),
 		now:           time.Now,
-		retry:         retry.Default,
 		refreshMargin: time.Minute,
 		fetching:      make(chan struct{}, 1),
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.nextExternalID = c.defaultExternalID
 	for _, o := range opts {
@@ -167,17 +152,17 @@ func (c *Client) AccessTokenB2B(ctx context.Context) (*AccessToken, error) {
 	select {
 	case c.fetching <- struct{}{}:
 	case <-ctx.Done():
-		return nil, &Error{Op: "access-token-b2b", Message: "Gave up waiting for a DOKU access token.", Outcome: OutcomeRejected, Err: ctx.Err()}
+		return nil, c.t.NotSent("access-token-b2b", "Gave up waiting for a DOKU access token; nothing was sent.", ctx.Err())
 	}
 	defer func() { <-c.fetching }()
 	if t, ok := c.cachedToken(); ok {
 		return &t, nil
 	}
 	var tok *AccessToken
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+	err := c.t.Do(ctx, provider.Call{Op: "access-token-b2b", Kind: provider.Read, Again: retryable}, func(ctx context.Context, _ int) error {
 		var err error
 		tok, err = c.fetchB2BToken(ctx)
-		return retryable(err), err
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -211,11 +196,11 @@ func (c *Client) forgetToken(tok string) {
 func (c *Client) fetchB2BToken(ctx context.Context) (*AccessToken, error) {
 	const op = "access-token-b2b"
 	var out tokenResponse
-	if _, err := c.tokenCall(ctx, op, EndpointTokenB2B, tokenRequest{GrantType: "client_credentials"}, &out); err != nil {
+	if _, err := c.tokenCall(ctx, op, provider.Read, EndpointTokenB2B, tokenRequest{GrantType: "client_credentials"}, &out); err != nil {
 		return nil, err
 	}
 	if out.AccessToken == "" {
-		return nil, &Error{Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's token answer carried no token.", Outcome: OutcomeRejected}
+		return nil, &provider.Error{Provider: "doku", Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's token answer carried no token.", Outcome: provider.Rejected}
 	}
 	life := time.Duration(out.ExpiresIn) * time.Second
 	if life <= 0 {
@@ -232,11 +217,11 @@ func (c *Client) AccessTokenB2B2C(ctx context.Context, p *CustomerTokenParams) (
 		return nil, invalidParams(op, "The OVO link code (authCode) is missing.")
 	}
 	var out tokenResponse
-	if _, err := c.tokenCall(ctx, op, EndpointTokenB2B2C, tokenRequest{GrantType: "authorization_code", AuthCode: p.AuthCode}, &out); err != nil {
+	if _, err := c.tokenCall(ctx, op, provider.Write, EndpointTokenB2B2C, tokenRequest{GrantType: "authorization_code", AuthCode: p.AuthCode}, &out); err != nil {
 		return nil, err
 	}
 	if out.AccessToken == "" {
-		return nil, &Error{Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's customer token answer carried no token.", Outcome: OutcomeUnknown}
+		return nil, &provider.Error{Provider: "doku", Op: op, Code: out.ResponseCode, ProviderMessage: out.ResponseMessage, Message: "DOKU's customer token answer carried no token.", Outcome: provider.Unknown}
 	}
 	ct := &CustomerToken{
 		AccessToken: out.AccessToken, TokenType: out.TokenType, RefreshToken: out.RefreshToken,
@@ -253,17 +238,17 @@ func (c *Client) AccessTokenB2B2C(ctx context.Context, p *CustomerTokenParams) (
 }
 
 // tokenCall sends an asymmetrically signed token request.
-func (c *Client) tokenCall(ctx context.Context, op string, ep Endpoint, body any, out any) (int, error) {
+func (c *Client) tokenCall(ctx context.Context, op string, kind provider.Kind, ep Endpoint, body any, out any) (int, error) {
 	ts := FormatTimestamp(c.now())
 	sig, err := SignToken(c.cfg.PrivateKey, c.cfg.ClientID, ts)
 	if err != nil {
-		return 0, &Error{Op: op, Message: "The DOKU private key is missing or unusable; check DOKU_PRIVATE_KEY_FILE.", Outcome: OutcomeRejected, Err: err}
+		return 0, c.t.NotSent(op, "The DOKU private key is missing or unusable; check DOKU_PRIVATE_KEY_FILE. Nothing was sent.", err)
 	}
 	h := http.Header{}
 	h.Set("X-CLIENT-KEY", c.cfg.ClientID)
 	h.Set("X-TIMESTAMP", ts)
 	h.Set("X-SIGNATURE", sig)
-	return c.send(ctx, op, Path(c.cfg.PathSet, ep), h, body, out)
+	return c.send(ctx, op, kind, Path(c.cfg.PathSet, ep), h, body, out)
 }
 
 // ---- transactions ----
@@ -279,7 +264,7 @@ func (c *Client) BindAccount(ctx context.Context, p *BindParams) (*Binding, erro
 		SuccessRegistrationURL: p.SuccessRegistrationURL, FailedRegistrationURL: p.FailedRegistrationURL,
 	}}
 	var out bindingResponse
-	ext, err := c.transaction(ctx, op, EndpointBinding, p.Device, "", "", req, &out)
+	ext, err := c.transaction(ctx, op, provider.Write, EndpointBinding, p.Device, "", "", req, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -299,11 +284,11 @@ func (c *Client) BalanceInquiry(ctx context.Context, p *BalanceParams) (*Balance
 	}
 	var out balanceResponse
 	var ext string
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: retryable}, func(ctx context.Context, _ int) error {
 		out = balanceResponse{}
 		var err error
-		ext, err = c.transaction(ctx, op, EndpointBalance, p.Device, p.CustomerToken, "", balanceRequest{AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
-		return retryable(err), err
+		ext, err = c.transaction(ctx, op, provider.Read, EndpointBalance, p.Device, p.CustomerToken, "", balanceRequest{AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -312,13 +297,13 @@ func (c *Client) BalanceInquiry(ctx context.Context, p *BalanceParams) (*Balance
 	for _, a := range out.AccountInfos {
 		v, err := a.Amount.Value.Rupiah()
 		if err != nil {
-			return nil, &Error{Op: op, Code: out.ResponseCode, Message: "DOKU sent a balance that is not a whole rupiah amount.", Outcome: OutcomeRejected, Err: err}
+			return nil, &provider.Error{Provider: "doku", Op: op, Code: out.ResponseCode, Message: "DOKU sent a balance that is not a whole rupiah amount.", Outcome: provider.Rejected, Err: err}
 		}
 		acc := BalanceAccount{BalanceType: a.BalanceType, Amount: v, Currency: a.Amount.Currency, AvailableBalance: v}
 		if a.AvailableBalance != nil && a.AvailableBalance.Value != "" {
 			av, err := a.AvailableBalance.Value.Rupiah()
 			if err != nil {
-				return nil, &Error{Op: op, Code: out.ResponseCode, Message: "DOKU sent an available balance that is not a whole rupiah amount.", Outcome: OutcomeRejected, Err: err}
+				return nil, &provider.Error{Provider: "doku", Op: op, Code: out.ResponseCode, Message: "DOKU sent an available balance that is not a whole rupiah amount.", Outcome: provider.Rejected, Err: err}
 			}
 			acc.AvailableBalance = av
 		}
@@ -328,7 +313,7 @@ func (c *Client) BalanceInquiry(ctx context.Context, p *BalanceParams) (*Balance
 }
 
 // Pay charges a linked OVO account. Never retried: a timeout or 5xx answers
-// with OutcomeUnknown, and the notification (or DOKU's status) settles it.
+// with provider.Unknown, and the notification (or DOKU's status) settles it.
 func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
 	const op = "payment"
 	switch {
@@ -351,7 +336,7 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
 		},
 	}
 	var out paymentResponse
-	ext, err := c.transaction(ctx, op, EndpointPayment, p.Device, p.CustomerToken, p.ExternalID, req, &out)
+	ext, err := c.transaction(ctx, op, provider.Write, EndpointPayment, p.Device, p.CustomerToken, p.ExternalID, req, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +354,7 @@ func (c *Client) Unbind(ctx context.Context, p *UnbindParams) (*Unbinding, error
 		return nil, invalidParams(op, "The OVO account is not linked (no customer token).")
 	}
 	var out unbindingResponse
-	ext, err := c.transaction(ctx, op, EndpointUnbinding, p.Device, "", "", unbindingRequest{TokenID: p.CustomerToken, AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
+	ext, err := c.transaction(ctx, op, provider.Write, EndpointUnbinding, p.Device, "", "", unbindingRequest{TokenID: p.CustomerToken, AdditionalInfo: channelInfo{Channel: ChannelOVO}}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -379,10 +364,10 @@ func (c *Client) Unbind(ctx context.Context, p *UnbindParams) (*Unbinding, error
 // transaction sends a symmetrically signed request. When DOKU says the B2B
 // token is invalid or unknown (401xx01/03: nothing was done) it is fetched
 // again and the request repeated once with a fresh X-EXTERNAL-ID.
-func (c *Client) transaction(ctx context.Context, op string, ep Endpoint, dev Device, customerToken, externalID string, body any, out any) (string, error) {
+func (c *Client) transaction(ctx context.Context, op string, kind provider.Kind, ep Endpoint, dev Device, customerToken, externalID string, body any, out any) (string, error) {
 	raw, err := marshal(body)
 	if err != nil {
-		return "", &Error{Op: op, Message: "The request could not be encoded.", Outcome: OutcomeRejected, Err: err}
+		return "", c.t.NotSent(op, "The request could not be encoded; nothing was sent.", err)
 	}
 	path := Path(c.cfg.PathSet, ep)
 	for attempt := 1; ; attempt++ {
@@ -409,7 +394,7 @@ func (c *Client) transaction(ctx context.Context, op string, ep Endpoint, dev De
 		if customerToken != "" {
 			h.Set("Authorization-Customer", "Bearer "+customerToken)
 		}
-		_, err = c.send(ctx, op, path, h, json.RawMessage(raw), out)
+		_, err = c.send(ctx, op, kind, path, h, json.RawMessage(raw), out)
 		if err != nil && attempt == 1 && staleB2BToken(err) {
 			c.forgetToken(tok.Token)
 			continue
@@ -419,45 +404,33 @@ func (c *Client) transaction(ctx context.Context, op string, ep Endpoint, dev De
 }
 
 func staleB2BToken(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) || statusPrefix(e.Code) != "401" {
+	e, ok := provider.AsError(err)
+	if !ok || statusPrefix(e.Code) != "401" {
 		return false
 	}
 	k := caseOf(e.Code)
 	return k == "01" || k == "03"
 }
 
-// send posts body and decodes DOKU's answer into out, turning every failure
-// into *Error with the right Outcome.
-func (c *Client) send(ctx context.Context, op, path string, h http.Header, body any, out any) (int, error) {
+// send posts body through the shared transport and decodes DOKU's answer
+// into out, turning every failure into a *provider.Error.
+func (c *Client) send(ctx context.Context, op string, kind provider.Kind, path string, h http.Header, body any, out any) (int, error) {
 	raw, err := marshal(body)
 	if err != nil {
-		return 0, &Error{Op: op, Message: "The request could not be encoded.", Outcome: OutcomeRejected, Err: err}
+		return 0, c.t.NotSent(op, "The request could not be encoded; nothing was sent.", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+path, bytes.NewReader(raw))
+	h.Set("Content-Type", "application/json")
+	r, err := c.t.Send(ctx, op, kind, &provider.Request{Method: http.MethodPost, Path: path, Header: h, Body: raw})
 	if err != nil {
-		return 0, &Error{Op: op, Message: "The DOKU address is not valid; check DOKU_BASE_URL.", Outcome: OutcomeRejected, Err: err}
+		return 0, err
 	}
-	req.Header = h
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.log.WarnContext(ctx, "doku request failed", "op", op, "path", path, "error", err.Error(), "duration", time.Since(start))
-		return 0, &Error{Op: op, Message: "DOKU did not answer in time or the connection failed; the result is unknown until the status is checked.", Outcome: OutcomeUnknown, Err: err}
-	}
-	defer resp.Body.Close()
-	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxAnswerBytes))
-	code, err := decodeAnswer(op, resp.StatusCode, answer, readErr, out)
-	c.log.InfoContext(ctx, "doku request", "op", op, "path", path, "status", resp.StatusCode, "code", code, "duration", time.Since(start))
-	return resp.StatusCode, err
+	code, err := decodeAnswer(op, r.Status, r.Body, nil, out)
+	c.t.Logger().LogAttrs(ctx, slog.LevelInfo, "doku answer", slog.String("op", op), slog.String("code", code))
+	return r.Status, err
 }
 
-// decodeAnswer turns DOKU's answer into out, or into *Error with the right
-// Outcome; it returns the responseCode seen. Pure, so it can be fuzzed.
+// decodeAnswer turns DOKU's answer into out, or into a *provider.Error with the right
+// provider.Outcome; it returns the responseCode seen. Pure, so it can be fuzzed.
 func decodeAnswer(op string, status int, answer []byte, readErr error, out any) (string, error) {
 	var env envelope
 	decodeErr := readErr
@@ -471,24 +444,17 @@ func decodeAnswer(op string, status int, answer []byte, readErr error, out any) 
 		if decodeErr == nil {
 			decodeErr = errors.New("no responseCode")
 		}
-		return env.ResponseCode, &Error{Op: op, HTTPStatus: status, Code: env.ResponseCode, ProviderMessage: env.ResponseMessage, Message: unreadableMessage(status), Outcome: outcomeForStatus(status), Err: decodeErr}
+		return env.ResponseCode, &provider.Error{Provider: "doku", Op: op, HTTPStatus: status, Code: env.ResponseCode, ProviderMessage: env.ResponseMessage,
+			Message: unreadableMessage(status), Outcome: provider.StatusOutcome(status), Err: decodeErr}
 	}
 	return env.ResponseCode, classify(op, status, env)
 }
 
 func unreadableMessage(status int) string {
-	if outcomeForStatus(status) == OutcomeRejected {
+	if provider.StatusOutcome(status) == provider.Rejected {
 		return "DOKU refused the request with an unreadable answer; nothing was done."
 	}
 	return "DOKU's answer could not be read; the result is unknown until the status is checked."
-}
-
-// outcomeForStatus is the outcome when only the HTTP status is known.
-func outcomeForStatus(status int) Outcome {
-	if status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusConflict {
-		return OutcomeRejected
-	}
-	return OutcomeUnknown
 }
 
 // classify returns nil for success codes and *Error otherwise.
@@ -499,20 +465,20 @@ func classify(op string, status int, env envelope) error {
 	if success && status >= 200 && status < 300 {
 		return nil
 	}
-	e := &Error{Op: op, HTTPStatus: status, Code: code, ProviderMessage: env.ResponseMessage, Message: Describe(code)}
+	e := &provider.Error{Provider: "doku", Op: op, HTTPStatus: status, Code: code, ProviderMessage: env.ResponseMessage, Message: Describe(code)}
 	switch {
 	case success: // a success code under a failing HTTP status: do not trust either
-		e.Outcome = OutcomeUnknown
+		e.Outcome = provider.Unknown
 		e.Message = "DOKU's answer contradicts itself; the result is unknown until the status is checked."
 	case prefix == "408", prefix == "409" && op == "payment":
 		// a duplicate reference means an earlier attempt may have been taken
-		e.Outcome = OutcomeUnknown
+		e.Outcome = provider.Unknown
 	case strings.HasPrefix(prefix, "4"):
-		e.Outcome = OutcomeRejected
+		e.Outcome = provider.Rejected
 	case prefix == "":
-		e.Outcome = outcomeForStatus(status)
+		e.Outcome = provider.StatusOutcome(status)
 	default:
-		e.Outcome = OutcomeUnknown
+		e.Outcome = provider.Unknown
 	}
 	return e
 }
@@ -520,30 +486,29 @@ func classify(op string, status int, env envelope) error {
 // retryable: only failures where DOKU may not have seen the request or
 // answered with a server error. Used for reads and token fetches only.
 func retryable(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := provider.AsError(err)
+	if !ok {
 		return false
 	}
 	if e.HTTPStatus == 0 {
-		return e.Outcome == OutcomeUnknown && !errors.Is(e.Err, context.Canceled)
+		return provider.Retryable(err)
 	}
 	p := statusPrefix(e.Code)
 	return e.HTTPStatus >= 500 || p == "429" || strings.HasPrefix(p, "5")
 }
 
 func retag(err error, op string) error {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := provider.AsError(err); ok {
 		cp := *e
 		cp.Op = op + " (" + e.Op + ")"
-		cp.Outcome = OutcomeRejected // no token, so the request itself was never sent
+		cp.Outcome = provider.Rejected // no token, so the request itself was never sent
 		return &cp
 	}
 	return err
 }
 
 func invalidParams(op, msg string) error {
-	return &Error{Op: op, Message: msg, Outcome: OutcomeRejected}
+	return provider.NotSent("doku", op, msg, nil)
 }
 
 func cmp(v, def string) string {

@@ -1,6 +1,7 @@
 package doku
 
 import (
+	"backoffice/internal/providers/provider"
 	"bytes"
 	"context"
 	"errors"
@@ -14,8 +15,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"backoffice/internal/providers/retry"
 )
 
 const (
@@ -111,7 +110,7 @@ func newTestClient(t *testing.T, baseURL string, opts ...Option) *Client {
 	return New(Config{
 		BaseURL: baseURL, ClientID: testClientID, SecretKey: testSecret, PrivateKey: merchant,
 		DeviceID: "dashboard", IPAddress: "127.0.0.1", Timeout: 2 * time.Second,
-	}, append([]Option{WithRetryPolicy(retry.Policy{Attempts: 2, Base: time.Millisecond, Max: 2 * time.Millisecond})}, opts...)...)
+	}, append([]Option{WithRetry(provider.RetryPolicy{Attempts: 2, Base: time.Millisecond, Max: 2 * time.Millisecond})}, opts...)...)
 }
 
 func TestClientParsesDocumentedResponses(t *testing.T) {
@@ -279,8 +278,8 @@ func TestInvalidB2BTokenRefetchedOnce(t *testing.T) {
 		t.Fatalf("payment path is not refused here: %v", err)
 	}
 	_, err = c.BalanceInquiry(context.Background(), &BalanceParams{CustomerToken: "x"})
-	var e *Error
-	if !errors.As(err, &e) || e.Code != "4011101" || !IsRejected(err) {
+	var e *provider.Error
+	if !errors.As(err, &e) || e.Code != "4011101" || !provider.IsRejected(err) {
 		t.Fatalf("err = %v", err)
 	}
 	// 2 for the healed call, 2 for the refused one: never more than one repeat.
@@ -307,7 +306,7 @@ func TestParamsValidated(t *testing.T) {
 		func() error { _, err := c.Unbind(ctx, nil); return err }(),
 	}
 	for i, err := range checks {
-		if !IsRejected(err) {
+		if !provider.IsRejected(err) {
 			t.Errorf("check %d: err = %v, want rejected", i, err)
 		}
 	}
@@ -321,25 +320,25 @@ func TestBadAnswers(t *testing.T) {
 	tests := []struct {
 		name       string
 		answer     answer
-		payOutcome Outcome
+		payOutcome provider.Outcome
 		code       string
 	}{
-		{"html 200", status(200, "<html><body>Maintenance</body></html>"), OutcomeUnknown, ""},
-		{"html 502", status(502, "<html>Bad Gateway</html>"), OutcomeUnknown, ""},
-		{"html 403 waf", status(403, "<html>Forbidden</html>"), OutcomeRejected, ""},
-		{"empty 200", status(200, ""), OutcomeUnknown, ""},
-		{"empty 504", status(504, ""), OutcomeUnknown, ""},
-		{"truncated", status(200, `{"responseCode":"2005400","referenceNo":"12`), OutcomeUnknown, ""},
-		{"no code", status(200, `{"referenceNo":"1"}`), OutcomeUnknown, ""},
-		{"unknown success code", status(500, `{"responseCode":"2005400"}`), OutcomeUnknown, "2005400"},
-		{"unknown code", status(200, `{"responseCode":"ZZZ","responseMessage":"?"}`), OutcomeUnknown, "ZZZ"},
-		{"unknown 4xx code", status(400, `{"responseCode":"4185499","responseMessage":"?"}`), OutcomeRejected, "4185499"},
-		{"general error", status(500, `{"responseCode":"5005400","responseMessage":"General Error"}`), OutcomeUnknown, "5005400"},
-		{"timeout code", status(504, `{"responseCode":"5045400","responseMessage":"Timeout"}`), OutcomeUnknown, "5045400"},
-		{"insufficient", status(403, `{"responseCode":"4035414","responseMessage":"Insufficient Funds"}`), OutcomeRejected, "4035414"},
-		{"duplicate", status(409, `{"responseCode":"4095401","responseMessage":"Duplicate partnerReferenceNo"}`), OutcomeUnknown, "4095401"},
-		{"amount object", status(200, `{"responseCode":"2005400","referenceNo":{"a":1},"accountInfos":"x"}`), OutcomeUnknown, "2005400"},
-		{"sleeps", func(w http.ResponseWriter) { time.Sleep(300 * time.Millisecond); io.WriteString(w, "{}") }, OutcomeUnknown, ""},
+		{"html 200", status(200, "<html><body>Maintenance</body></html>"), provider.Unknown, ""},
+		{"html 502", status(502, "<html>Bad Gateway</html>"), provider.Unknown, ""},
+		{"html 403 waf", status(403, "<html>Forbidden</html>"), provider.Rejected, ""},
+		{"empty 200", status(200, ""), provider.Unknown, ""},
+		{"empty 504", status(504, ""), provider.Unknown, ""},
+		{"truncated", status(200, `{"responseCode":"2005400","referenceNo":"12`), provider.Unknown, ""},
+		{"no code", status(200, `{"referenceNo":"1"}`), provider.Unknown, ""},
+		{"unknown success code", status(500, `{"responseCode":"2005400"}`), provider.Unknown, "2005400"},
+		{"unknown code", status(200, `{"responseCode":"ZZZ","responseMessage":"?"}`), provider.Unknown, "ZZZ"},
+		{"unknown 4xx code", status(400, `{"responseCode":"4185499","responseMessage":"?"}`), provider.Rejected, "4185499"},
+		{"general error", status(500, `{"responseCode":"5005400","responseMessage":"General Error"}`), provider.Unknown, "5005400"},
+		{"timeout code", status(504, `{"responseCode":"5045400","responseMessage":"Timeout"}`), provider.Unknown, "5045400"},
+		{"insufficient", status(403, `{"responseCode":"4035414","responseMessage":"Insufficient Funds"}`), provider.Rejected, "4035414"},
+		{"duplicate", status(409, `{"responseCode":"4095401","responseMessage":"Duplicate partnerReferenceNo"}`), provider.Unknown, "4095401"},
+		{"amount object", status(200, `{"responseCode":"2005400","referenceNo":{"a":1},"accountInfos":"x"}`), provider.Unknown, "2005400"},
+		{"sleeps", func(w http.ResponseWriter) { time.Sleep(300 * time.Millisecond); io.WriteString(w, "{}") }, provider.Unknown, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -356,9 +355,9 @@ func TestBadAnswers(t *testing.T) {
 			c := newTestClient(t, fs.srv.URL)
 			c.cfg.Timeout = 100 * time.Millisecond
 			_, err := c.Pay(context.Background(), &PaymentParams{CustomerToken: "x", PartnerReferenceNo: "INV-9", Amount: 5000})
-			var e *Error
+			var e *provider.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
+				t.Fatalf("err = %v, want *provider.Error", err)
 			}
 			if e.Outcome != tc.payOutcome || e.Code != tc.code || e.Message == "" || e.Op != "payment" {
 				t.Errorf("payment error = %#v", e)
@@ -385,15 +384,15 @@ func TestTransportErrorIsUnknown(t *testing.T) {
 	srv.Close()
 	c := newTestClient(t, url)
 	_, err := c.AccessTokenB2B(context.Background())
-	if !IsUnknown(err) {
+	if !provider.IsUnknown(err) {
 		t.Fatalf("token err = %v", err)
 	}
 	// A payment that never got a token was never sent.
 	_, err = c.Pay(context.Background(), &PaymentParams{CustomerToken: "x", PartnerReferenceNo: "a", Amount: 1})
-	if !IsRejected(err) {
+	if !provider.IsRejected(err) {
 		t.Fatalf("payment err = %v", err)
 	}
-	var e *Error
+	var e *provider.Error
 	if !errors.As(err, &e) || errors.Unwrap(e) == nil {
 		t.Errorf("transport error not wrapped: %v", err)
 	}

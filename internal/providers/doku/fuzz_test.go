@@ -1,6 +1,7 @@
 package doku
 
 import (
+	"backoffice/internal/providers/provider"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,7 +10,7 @@ import (
 )
 
 // FuzzDecodeAnswer feeds arbitrary answers to every response parser: the
-// result is a typed *Error or a decoded value, never a panic.
+// result is a typed *provider.Error or a decoded value, never a panic.
 func FuzzDecodeAnswer(f *testing.F) {
 	for _, name := range []string{"token-b2b-response.json", "token-b2b2c-response.json", "binding-response.json",
 		"balance-response.json", "payment-response.json", "unbinding-response.json", "error-4017300.json"} {
@@ -23,7 +24,7 @@ func FuzzDecodeAnswer(f *testing.F) {
 		for _, out := range outs {
 			_, err := decodeAnswer("fuzz", status, body, nil, out)
 			if err != nil {
-				var e *Error
+				var e *provider.Error
 				if !errors.As(err, &e) || e.Message == "" || e.Outcome == 0 {
 					t.Fatalf("untyped error %v", err)
 				}

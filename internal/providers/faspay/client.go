@@ -4,10 +4,12 @@
 // and verify the activation callback and the payment notification.
 //
 // Every request is signed with sha1(md5(user_id + password + phone_no)).
-// Errors are *Error values carrying Faspay's code, a sentence for a finance
-// clerk and an Outcome telling whether money may have moved. Only reads
-// (balance, history, top-up instructions) are retried; activation, payment
-// and unlink are sent once, because Faspay documents no idempotency for them.
+// Errors are *provider.Error values carrying Faspay's code, a sentence for a
+// finance clerk and a provider.Outcome telling whether money may have moved;
+// an expired payment token is a *TokenExpiredError underneath. Requests go
+// through the shared provider.Transport: only reads (balance, history,
+// top-up instructions) are retried; activation, payment and unlink are sent
+// once, because Faspay documents no idempotency for them.
 //
 // The sandbox subpackage imitates the provider for development and tests.
 package faspay
@@ -18,16 +20,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"backoffice/internal/money"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // Hosts. The development host is the one in Faspay's page; the production
@@ -71,22 +71,21 @@ type Config struct {
 	Password       string
 	PaymentChannel string        // default "720"
 	Timeout        time.Duration // per request, default 30s
-	HTTPClient     *http.Client
+	HTTPClient     *http.Client  // provider.SharedHTTPClient when nil
 	Logger         *slog.Logger
 }
 
 // Client talks to Faspay. It is safe for concurrent use.
 type Client struct {
-	cfg   Config
-	retry retry.Policy
-	now   func() time.Time
+	cfg Config
+	t   *provider.Transport
 }
 
 // Option changes a Client.
 type Option func(*Client)
 
-// WithRetryPolicy sets the retry policy used for reads.
-func WithRetryPolicy(p retry.Policy) Option { return func(c *Client) { c.retry = p } }
+// WithRetry sets the retry policy used for reads.
+func WithRetry(p provider.RetryPolicy) Option { return func(c *Client) { c.t.SetRetry(p) } }
 
 // New builds a Client.
 func New(cfg Config, opts ...Option) *Client {
@@ -97,16 +96,9 @@ func New(cfg Config, opts ...Option) *Client {
 	if cfg.PaymentChannel == "" {
 		cfg.PaymentChannel = DefaultPaymentChannel
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	c := &Client{cfg: cfg, retry: retry.Default, now: time.Now}
+	c := &Client{cfg: cfg, t: provider.NewTransport(provider.Config{Provider: "faspay", Name: "Faspay",
+		BaseURL: cfg.BaseURL, Timeout: cfg.Timeout, Retry: provider.DefaultRetry, MaxBody: maxBody,
+		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})}
 	for _, o := range opts {
 		o(c)
 	}
@@ -131,12 +123,12 @@ func (c *Client) Activate(ctx context.Context, p *ActivationParams) (*Activation
 		Signature      string `json:"signature"`
 	}{reqActivation, c.cfg.MerchantID, c.cfg.PaymentChannel, p.PhoneNo, p.CustName, c.sign(p.PhoneNo)}
 	var r activationResponse
-	if err := c.call(ctx, op, Paths.Activation, body, false, &r, &r.envelope); err != nil {
+	if err := c.call(ctx, op, Paths.Activation, body, provider.Write, &r, &r.envelope); err != nil {
 		return nil, err
 	}
 	out, err := activationFromResponse(&r)
 	if err != nil {
-		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown, err: err,
+		return nil, &provider.Error{Provider: "faspay", Op: op, Code: CodeSuccess, Outcome: provider.Unknown, Err: err,
 			Message: "Faspay accepted the activation but sent no OVO page to open; start the linking again."}
 	}
 	return out, nil
@@ -155,9 +147,9 @@ func activationFromResponse(r *activationResponse) (*Activation, error) {
 
 // Pay asks Faspay to charge a linked OVO account. The answer is PENDING: the
 // customer confirms with the PIN at RedirectURL and the payment notification
-// tells the final state. Code 02 returns an *Error matching
-// ErrPaymentTokenExpired with RegenerateURL set (see TokenExpired).
-// Pay is never retried: a failure with OutcomeUnknown must be checked in the
+// tells the final state. Code 02 returns a *provider.Error matching
+// ErrPaymentTokenExpired with the renewal URL (see TokenExpired).
+// Pay is never retried: an Unknown failure must be checked in the
 // history or the notifications before charging again.
 func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
 	const op = "payment"
@@ -194,13 +186,13 @@ func (c *Client) Pay(ctx context.Context, p *PaymentParams) (*Payment, error) {
 	}{reqPayment, c.cfg.MerchantID, p.BillNo, p.BillDesc, strconv.FormatInt(p.BillTotal, 10), currency,
 		c.cfg.PaymentChannel, p.PhoneNo, p.CustName, p.Email, string(payType), c.sign(p.PhoneNo)}
 	var r paymentResponse
-	if err := c.call(ctx, op, Paths.Payment, body, false, &r, &r.envelope); err != nil {
+	if err := c.call(ctx, op, Paths.Payment, body, provider.Write, &r, &r.envelope); err != nil {
 		return nil, err
 	}
 	out, err := paymentFromResponse(&r)
 	if err != nil {
-		return nil, &Error{Op: op, Code: NormalizeCode(string(r.ResponseCode)), ProviderMessage: string(r.ResponseDesc),
-			Outcome: OutcomeUnknown, err: err,
+		return nil, &provider.Error{Provider: "faspay", Op: op, Code: NormalizeCode(string(r.ResponseCode)), ProviderMessage: string(r.ResponseDesc),
+			Outcome: provider.Unknown, Err: err,
 			Message: "Faspay accepted the payment but its answer could not be read fully; check the transaction history before charging again."}
 	}
 	return out, nil
@@ -243,12 +235,12 @@ func (c *Client) TopUpInstruction(ctx context.Context, p *TopUpInstructionParams
 		Signature      string `json:"signature"`
 	}{reqTopUp, c.cfg.MerchantID, c.cfg.MerchantName, p.PhoneNo, c.cfg.PaymentChannel, c.sign(p.PhoneNo)}
 	var r topUpResponse
-	if err := c.call(ctx, op, Paths.TopUpInstruction, body, true, &r, &r.envelope); err != nil {
+	if err := c.call(ctx, op, Paths.TopUpInstruction, body, provider.Read, &r, &r.envelope); err != nil {
 		return nil, err
 	}
 	out, err := topUpFromResponse(&r)
 	if err != nil {
-		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown, err: err,
+		return nil, &provider.Error{Provider: "faspay", Op: op, Code: CodeSuccess, Outcome: provider.Unknown, Err: err,
 			Message: "Faspay's top-up instructions could not be read; try again later."}
 	}
 	return out, nil
@@ -292,12 +284,12 @@ func (c *Client) Balance(ctx context.Context, p *BalanceParams) (*Balance, error
 		Signature      string `json:"signature"`
 	}{reqBalance, c.cfg.MerchantID, c.cfg.PaymentChannel, p.PhoneNo, c.sign(p.PhoneNo)}
 	var r balanceResponse
-	if err := c.call(ctx, op, Paths.Balance, body, true, &r, &r.envelope); err != nil {
+	if err := c.call(ctx, op, Paths.Balance, body, provider.Read, &r, &r.envelope); err != nil {
 		return nil, err
 	}
 	out, err := balanceFromResponse(&r)
 	if err != nil {
-		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown, err: err,
+		return nil, &provider.Error{Provider: "faspay", Op: op, Code: CodeSuccess, Outcome: provider.Unknown, Err: err,
 			Message: "Faspay's balance answer could not be read; try again later."}
 	}
 	return out, nil
@@ -353,12 +345,12 @@ func (c *Client) History(ctx context.Context, p *HistoryParams) (*History, error
 	}{reqHistory, c.cfg.MerchantID, c.cfg.MerchantName, p.PhoneNo, c.cfg.PaymentChannel, start, end,
 		strconv.Itoa(page), strconv.Itoa(limit), c.sign(p.PhoneNo)}
 	var r historyResponse
-	if err := c.call(ctx, op, Paths.History, body, true, &r, &r.envelope); err != nil {
+	if err := c.call(ctx, op, Paths.History, body, provider.Read, &r, &r.envelope); err != nil {
 		return nil, err
 	}
 	out, err := historyFromResponse(&r)
 	if err != nil {
-		return nil, &Error{Op: op, Code: CodeSuccess, Outcome: OutcomeUnknown, err: err,
+		return nil, &provider.Error{Provider: "faspay", Op: op, Code: CodeSuccess, Outcome: provider.Unknown, Err: err,
 			Message: "Faspay's transaction history could not be read; try again later."}
 	}
 	return out, nil
@@ -455,112 +447,62 @@ func (c *Client) Unlink(ctx context.Context, p *UnlinkParams) (*Unlink, error) {
 		Signature      string `json:"signature"`
 	}{reqUnlink, c.cfg.MerchantID, c.cfg.MerchantName, p.PhoneNo, c.cfg.PaymentChannel, c.sign(p.PhoneNo)}
 	var r envelope
-	if err := c.call(ctx, op, Paths.Unlink, body, false, &r, &r); err != nil {
+	if err := c.call(ctx, op, Paths.Unlink, body, provider.Write, &r, &r); err != nil {
 		return nil, err
 	}
 	return &Unlink{Response: string(r.Response), ResponseCode: NormalizeCode(string(r.ResponseCode)), ResponseDesc: string(r.ResponseDesc)}, nil
 }
 
-func invalid(op, msg string) *Error {
-	return &Error{Op: op, Message: msg, Outcome: OutcomeRejected}
+func invalid(op, msg string) *provider.Error {
+	return provider.NotSent("faspay", op, msg, nil)
 }
 
 // call posts body to path and decodes the answer into out, whose envelope is
-// env. It returns nil only for response_code 00 on a 2xx answer.
-func (c *Client) call(ctx context.Context, op, path string, body any, retryable bool, out any, env *envelope) error {
+// env. It returns nil only for response_code 00 on a 2xx answer. Reads are
+// repeated by the transport when the answer is missing or unknown.
+func (c *Client) call(ctx context.Context, op, path string, body any, kind provider.Kind, out any, env *envelope) error {
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return &Error{Op: op, Outcome: OutcomeRejected, Message: "The request could not be built.", err: err}
+		return c.t.NotSent(op, "The request could not be built; nothing was sent.", err)
 	}
-	policy := retry.Policy{Attempts: 1}
-	if retryable {
-		policy = c.retry
-	}
-	var final error
-	err = retry.Do(ctx, policy, func(ctx context.Context, attempt int) (bool, error) {
-		started := c.now()
-		status, ferr := c.attempt(ctx, op, path, payload, out, env)
-		level := slog.LevelInfo
-		if ferr != nil {
-			level = slog.LevelWarn
+	return c.t.Do(ctx, provider.Call{Op: op, Kind: kind}, func(ctx context.Context, _ int) error {
+		if fe := c.attempt(ctx, op, kind, path, payload, out, env); fe != nil {
+			return fe
 		}
-		c.cfg.Logger.Log(ctx, level, "faspay call", "op", op, "path", path, "attempt", attempt,
-			"http_status", status, "response_code", NormalizeCode(string(env.ResponseCode)),
-			"duration", c.now().Sub(started), "error", errString(ferr))
-		final = ferr
-		if ferr == nil {
-			return false, nil
-		}
-		return ferr.Outcome == OutcomeUnknown, ferr
-	})
-	if err == nil {
 		return nil
-	}
-	return final
+	})
 }
 
-func errString(e *Error) string {
-	if e == nil {
-		return ""
-	}
-	return e.Error()
-}
-
-func (c *Client) attempt(ctx context.Context, op, path string, payload []byte, out any, env *envelope) (int, *Error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+path, bytes.NewReader(payload))
+func (c *Client) attempt(ctx context.Context, op string, kind provider.Kind, path string, payload []byte, out any, env *envelope) *provider.Error {
+	r, err := c.t.Send(ctx, op, kind, &provider.Request{Method: http.MethodPost, Path: path, Body: payload})
 	if err != nil {
-		return 0, &Error{Op: op, Outcome: OutcomeRejected, Message: "The Faspay address in the settings is not valid.", err: redactURLError(err)}
+		return provider.Explain("faspay", op, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		msg := "Faspay did not answer; the request may or may not have been processed. Check before trying again."
-		if errors.Is(err, context.DeadlineExceeded) {
-			msg = "Faspay did not answer in time; the request may or may not have been processed. Check before trying again."
-		}
-		return 0, &Error{Op: op, Outcome: OutcomeUnknown, Message: msg, err: redactURLError(err)}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	status := resp.StatusCode
-	if err != nil {
-		return status, &Error{Op: op, HTTPStatus: status, Outcome: OutcomeUnknown, err: redactURLError(err),
-			Message: "Faspay's answer was cut off; the request may or may not have been processed. Check before trying again."}
-	}
-	if len(raw) > maxBody {
-		return status, &Error{Op: op, HTTPStatus: status, Outcome: OutcomeUnknown,
-			Message: "Faspay's answer was too large to read; check before trying again."}
-	}
-	decErr := decodeJSON(raw, out) // out embeds env
+	status := r.Status
+	decErr := decodeJSON(r.Body, out) // out embeds env
 	if decErr != nil || strings.TrimSpace(string(env.ResponseCode)) == "" {
 		*env = envelope{}
-		outcome, msg := OutcomeUnknown, "Faspay's answer could not be read; the request may or may not have been processed. Check before trying again."
-		switch {
-		case status >= 500:
-			msg = fmt.Sprintf("Faspay had a server problem (HTTP %d); the request may or may not have been processed. Check before trying again.", status)
-		case status >= 400 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
-			outcome, msg = OutcomeRejected, fmt.Sprintf("Faspay refused the request (HTTP %d); nothing was processed.", status)
+		if decErr == nil {
+			decErr = errors.New("no response_code in answer")
 		}
-		return status, &Error{Op: op, HTTPStatus: status, Outcome: outcome, Message: msg, err: decErr}
+		return c.t.BadAnswer(op, kind, status, decErr)
 	}
 	code := NormalizeCode(string(env.ResponseCode))
+	c.t.Logger().LogAttrs(ctx, slog.LevelInfo, "faspay answer", slog.String("op", op), slog.String("response_code", code))
 	if code == CodeSuccess && status >= 200 && status < 300 {
-		return status, nil
+		return nil
 	}
-	fe := &Error{Op: op, HTTPStatus: status, Code: code, ProviderMessage: string(env.ResponseDesc)}
+	fe := &provider.Error{Provider: "faspay", Op: op, HTTPStatus: status, Code: code, ProviderMessage: string(env.ResponseDesc)}
 	if code == CodeSuccess {
-		fe.Outcome = OutcomeUnknown
+		fe.Outcome = provider.Unknown
 		fe.Message = fmt.Sprintf("Faspay answered success with HTTP %d; check before trying again.", status)
-		return status, fe
+		return fe
 	}
 	fe.Message, fe.Outcome = clerkMessage(code, fe.ProviderMessage)
 	if code == CodeTokenExpired {
-		fe.RegenerateURL = cleanRedirect(string(env.URL))
+		fe.Err = &TokenExpiredError{RegenerateURL: cleanRedirect(string(env.URL))}
 	}
-	return status, fe
+	return fe
 }
 
 func decodeJSON(raw []byte, out any) error {
@@ -573,13 +515,4 @@ func decodeJSON(raw []byte, out any) error {
 		return errors.New("trailing data after JSON")
 	}
 	return nil
-}
-
-// redactURLError drops the URL from *url.Error: a base URL may carry userinfo.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }

@@ -1,6 +1,7 @@
 package faspay
 
 import (
+	"backoffice/internal/providers/provider"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,15 +16,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"backoffice/internal/providers/retry"
 )
 
-var fastRetry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}
+var fastRetry = provider.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: 2 * time.Millisecond}
 
 func testClient(url string, logger *slog.Logger) *Client {
 	return New(Config{BaseURL: url, MerchantID: testMerchantID, MerchantName: "FASPAY STORE", UserID: testUserID,
-		Password: testPassword, Timeout: 2 * time.Second, Logger: logger}, WithRetryPolicy(fastRetry))
+		Password: testPassword, Timeout: 2 * time.Second, Logger: logger}, WithRetry(fastRetry))
 }
 
 // docsServer answers every path with the documented response sample and
@@ -162,10 +161,10 @@ func TestClientTokenExpired(t *testing.T) {
 	if !ok || !strings.HasPrefix(link, "https://webview.byte-stack.net/cellblockui/v2/paymentPin?action=regeneratePayment") {
 		t.Errorf("regenerate url = %q", link)
 	}
-	if !IsRejected(err) || IsUnknown(err) {
+	if !provider.IsRejected(err) || provider.IsUnknown(err) {
 		t.Errorf("02 must be a rejection, got %v", err)
 	}
-	var fe *Error
+	var fe *provider.Error
 	if !errors.As(err, &fe) || fe.Code != "02" || fe.ProviderMessage != "Failed, please regenerate payment token" || !strings.Contains(fe.Message, "renewal link") {
 		t.Errorf("error = %+v", fe)
 	}
@@ -254,7 +253,7 @@ func TestClientValidatesParams(t *testing.T) {
 	_, err = c.Balance(ctx, nil)
 	errs = append(errs, err)
 	for i, err := range errs {
-		if !IsRejected(err) {
+		if !provider.IsRejected(err) {
 			t.Errorf("case %d: err = %v, want a rejection", i, err)
 		}
 	}
@@ -269,22 +268,22 @@ func TestClientBadAnswers(t *testing.T) {
 		status  int
 		body    string
 		sleep   time.Duration
-		outcome Outcome
+		outcome provider.Outcome
 		code    string
 	}{
-		{"html", 200, "<html><body>Maintenance</body></html>", 0, OutcomeUnknown, ""},
-		{"empty", 200, "", 0, OutcomeUnknown, ""},
-		{"truncated", 200, `{"response":"Check Balance OVO Open API","response_code":"00","detail":{"cash":{"bal`, 0, OutcomeUnknown, ""},
-		{"no code", 200, `{"response":"x"}`, 0, OutcomeUnknown, ""},
-		{"unknown code", 200, `{"response":"x","response_code":"77","response_desc":"Strange"}`, 0, OutcomeUnknown, "77"},
-		{"failed", 200, `{"response":"x","response_code":"01","response_desc":"Failed"}`, 0, OutcomeRejected, "01"},
-		{"failed numeric", 200, `{"response":"x","response_code":1,"response_desc":"Invalid signature"}`, 0, OutcomeRejected, "01"},
-		{"500", 500, "oops", 0, OutcomeUnknown, ""},
-		{"502", 502, "<html>Bad Gateway</html>", 0, OutcomeUnknown, ""},
-		{"504", 504, "", 0, OutcomeUnknown, ""},
-		{"400 html", 400, "<html>Bad Request</html>", 0, OutcomeRejected, ""},
-		{"success with 500", 500, `{"response_code":"00"}`, 0, OutcomeUnknown, "00"},
-		{"timeout", 200, `{"response_code":"00"}`, 400 * time.Millisecond, OutcomeUnknown, ""},
+		{"html", 200, "<html><body>Maintenance</body></html>", 0, provider.Unknown, ""},
+		{"empty", 200, "", 0, provider.Unknown, ""},
+		{"truncated", 200, `{"response":"Check Balance OVO Open API","response_code":"00","detail":{"cash":{"bal`, 0, provider.Unknown, ""},
+		{"no code", 200, `{"response":"x"}`, 0, provider.Unknown, ""},
+		{"unknown code", 200, `{"response":"x","response_code":"77","response_desc":"Strange"}`, 0, provider.Unknown, "77"},
+		{"failed", 200, `{"response":"x","response_code":"01","response_desc":"Failed"}`, 0, provider.Rejected, "01"},
+		{"failed numeric", 200, `{"response":"x","response_code":1,"response_desc":"Invalid signature"}`, 0, provider.Rejected, "01"},
+		{"500", 500, "oops", 0, provider.Unknown, ""},
+		{"502", 502, "<html>Bad Gateway</html>", 0, provider.Unknown, ""},
+		{"504", 504, "", 0, provider.Unknown, ""},
+		{"400 html", 400, "<html>Bad Request</html>", 0, provider.Rejected, ""},
+		{"success with 500", 500, `{"response_code":"00"}`, 0, provider.Unknown, "00"},
+		{"timeout", 200, `{"response_code":"00"}`, 400 * time.Millisecond, provider.Unknown, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,12 +302,12 @@ func TestClientBadAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			c := New(Config{BaseURL: srv.URL, MerchantID: testMerchantID, UserID: testUserID, Password: testPassword,
-				Timeout: 100 * time.Millisecond}, WithRetryPolicy(fastRetry))
+				Timeout: 100 * time.Millisecond}, WithRetry(fastRetry))
 
 			_, err := c.Pay(context.Background(), &PaymentParams{BillNo: "555", BillDesc: "x", BillTotal: 10000, PhoneNo: testPhone, CustName: "A", Email: "a@b.c"})
-			var fe *Error
+			var fe *provider.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("pay err = %#v, want *Error", err)
+				t.Fatalf("pay err = %#v, want *provider.Error", err)
 			}
 			if fe.Outcome != tc.outcome || fe.Code != tc.code || fe.Message == "" {
 				t.Errorf("pay error = %+v, want outcome %v code %q", fe, tc.outcome, tc.code)
@@ -323,7 +322,7 @@ func TestClientBadAnswers(t *testing.T) {
 				t.Fatalf("balance err = %v", err)
 			}
 			wantHits := int32(1)
-			if tc.outcome == OutcomeUnknown {
+			if tc.outcome == provider.Unknown {
 				wantHits = 3 // reads are retried
 			}
 			if hits.Load() != wantHits {
@@ -365,8 +364,8 @@ func TestClientFailedMessages(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, body) }))
 		_, err := testClient(srv.URL, nil).Balance(context.Background(), &BalanceParams{PhoneNo: testPhone})
 		srv.Close()
-		var fe *Error
-		if !errors.As(err, &fe) || !strings.Contains(fe.Message, tc.want) || fe.ProviderMessage != tc.desc || fe.Outcome != OutcomeRejected {
+		var fe *provider.Error
+		if !errors.As(err, &fe) || !strings.Contains(fe.Message, tc.want) || fe.ProviderMessage != tc.desc || fe.Outcome != provider.Rejected {
 			t.Errorf("%q: error = %+v", tc.desc, fe)
 		}
 	}
@@ -374,7 +373,7 @@ func TestClientFailedMessages(t *testing.T) {
 		if code == CodeSuccess {
 			continue
 		}
-		if msg, outcome := clerkMessage(code, ""); msg == "" || outcome != OutcomeRejected {
+		if msg, outcome := clerkMessage(code, ""); msg == "" || outcome != provider.Rejected {
 			t.Errorf("code %s: %q %v", code, msg, outcome)
 		}
 	}
@@ -393,7 +392,7 @@ func TestNoSecretsInErrorsOrLogs(t *testing.T) {
 	var errs []string
 	for range 3 {
 		_, err := c.Pay(context.Background(), &PaymentParams{BillNo: "9", BillDesc: "x", BillTotal: 1, PhoneNo: testPhone, CustName: "A", Email: "a@b.c"})
-		errs = append(errs, err.Error(), strings.Join(strings.Fields(err.(*Error).Message), " "))
+		errs = append(errs, err.Error(), strings.Join(strings.Fields(err.(*provider.Error).Message), " "))
 	}
 	// A transport failure whose URL carries userinfo.
 	c2 := New(Config{BaseURL: "http://user:" + testPassword + "@127.0.0.1:1", UserID: testUserID, Password: testPassword, Logger: logger})

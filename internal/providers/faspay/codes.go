@@ -1,6 +1,10 @@
 package faspay
 
-import "strings"
+import (
+	"strings"
+
+	"backoffice/internal/providers/provider"
+)
 
 // Response codes listed in the OVO Tokenize page.
 const (
@@ -11,14 +15,14 @@ const (
 
 type codeInfo struct {
 	message string
-	outcome Outcome
+	outcome provider.Outcome
 }
 
 // codes maps every response_code the docs list to a clerk sentence.
 var codes = map[string]codeInfo{
 	CodeSuccess:      {"Faspay accepted the request.", 0},
-	CodeFailed:       {"Faspay refused the request; nothing was charged.", OutcomeRejected},
-	CodeTokenExpired: {"The customer's OVO payment token has expired; nothing was charged. Send the customer to the renewal link, then try the payment again.", OutcomeRejected},
+	CodeFailed:       {"Faspay refused the request; nothing was charged.", provider.Rejected},
+	CodeTokenExpired: {"The customer's OVO payment token has expired; nothing was charged. Send the customer to the renewal link, then try the payment again.", provider.Rejected},
 }
 
 // failedHints refine code 01 from its response_desc. Faspay does not publish
@@ -49,12 +53,12 @@ func NormalizeCode(code string) string {
 }
 
 // clerkMessage returns the sentence and outcome for a non-success code.
-func clerkMessage(code, desc string) (string, Outcome) {
+func clerkMessage(code, desc string) (string, provider.Outcome) {
 	if code == CodeFailed {
 		d := strings.ToLower(desc)
 		for _, h := range failedHints {
 			if strings.Contains(d, h.keyword) {
-				return h.message, OutcomeRejected
+				return h.message, provider.Rejected
 			}
 		}
 	}
@@ -63,5 +67,5 @@ func clerkMessage(code, desc string) (string, Outcome) {
 	}
 	// An unknown code is not a documented refusal: treat it as unknown so a
 	// payment is checked before anyone retries it.
-	return "Faspay answered with a code this dashboard does not know; check the transaction history before trying again.", OutcomeUnknown
+	return "Faspay answered with a code this dashboard does not know; check the transaction history before trying again.", provider.Unknown
 }

@@ -1,6 +1,7 @@
 package faspay
 
 import (
+	"backoffice/internal/providers/provider"
 	"bytes"
 	"context"
 	"errors"
@@ -149,7 +150,7 @@ func (a fixedAnswer) RoundTrip(*http.Request) (*http.Response, error) {
 }
 
 // FuzzClientAnswer drives the whole client path with any HTTP answer: the
-// result is a value or an *Error with an Outcome, never a panic.
+// result is a value or an *provider.Error with an Outcome, never a panic.
 func FuzzClientAnswer(f *testing.F) {
 	for _, s := range []string{"payment_response.json", "payment_token_expired_response.json", "balance_response.json", "history_response.json"} {
 		f.Add(200, fixture(f, s))
@@ -161,13 +162,13 @@ func FuzzClientAnswer(f *testing.F) {
 			return
 		}
 		c := New(Config{BaseURL: "http://faspay.invalid", UserID: testUserID, Password: testPassword,
-			HTTPClient: &http.Client{Transport: fixedAnswer{status, body}}}, WithRetryPolicy(fastRetry))
+			HTTPClient: &http.Client{Transport: fixedAnswer{status, body}}}, WithRetry(fastRetry))
 		ctx := context.Background()
 		check := func(err error) {
 			if err == nil {
 				return
 			}
-			var fe *Error
+			var fe *provider.Error
 			if !errors.As(err, &fe) || fe.Outcome == 0 || fe.Message == "" {
 				t.Fatalf("untyped error: %#v", err)
 			}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"backoffice/internal/providers/oy"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 func TestBadAnswersGiveTypedErrors(t *testing.T) {
@@ -22,23 +22,23 @@ func TestBadAnswersGiveTypedErrors(t *testing.T) {
 		status      int
 		body        string
 		sleep       time.Duration
-		remit       oy.Outcome // outcome for the write
-		readOutcome oy.Outcome
+		remit       provider.Outcome // outcome for the write
+		readOutcome provider.Outcome
 	}{
-		{"html", 200, "<html><body>Maintenance</body></html>", 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"empty", 200, "", 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"truncated", 200, `{"status":{"code":"101","message":"Request is Pro`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"no status", 200, `{"amount":125000}`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"unknown code", 200, `{"status":{"code":"777","message":"???"}}`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"numeric code", 200, `{"status":{"code":209,"message":"Bank Account is not found"}}`, 0, oy.OutcomeRejected, oy.OutcomeRejected},
-		{"fractional amount", 200, `{"status":{"code":"101","message":"ok"},"amount":"12.5","balance":"1.5"}`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"500", 500, `Internal Server Error`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"502 html", 502, `<html>Bad Gateway</html>`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"504", 504, ``, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"504 code", 200, `{"status":{"code":"504","message":"Timeout"}}`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"999 code as 500", 500, `{"status":{"code":"999","message":"Internal Server Error"}}`, 0, oy.OutcomeUnknown, oy.OutcomeUnknown},
-		{"403 html", 403, `<html>Forbidden</html>`, 0, oy.OutcomeRejected, oy.OutcomeRejected},
-		{"slow", 200, `{"status":{"code":"101","message":"late"}}`, 300 * time.Millisecond, oy.OutcomeUnknown, oy.OutcomeUnknown},
+		{"html", 200, "<html><body>Maintenance</body></html>", 0, provider.Unknown, provider.Unknown},
+		{"empty", 200, "", 0, provider.Unknown, provider.Unknown},
+		{"truncated", 200, `{"status":{"code":"101","message":"Request is Pro`, 0, provider.Unknown, provider.Unknown},
+		{"no status", 200, `{"amount":125000}`, 0, provider.Unknown, provider.Unknown},
+		{"unknown code", 200, `{"status":{"code":"777","message":"???"}}`, 0, provider.Unknown, provider.Unknown},
+		{"numeric code", 200, `{"status":{"code":209,"message":"Bank Account is not found"}}`, 0, provider.Rejected, provider.Rejected},
+		{"fractional amount", 200, `{"status":{"code":"101","message":"ok"},"amount":"12.5","balance":"1.5"}`, 0, provider.Unknown, provider.Unknown},
+		{"500", 500, `Internal Server Error`, 0, provider.Unknown, provider.Unknown},
+		{"502 html", 502, `<html>Bad Gateway</html>`, 0, provider.Unknown, provider.Unknown},
+		{"504", 504, ``, 0, provider.Unknown, provider.Unknown},
+		{"504 code", 200, `{"status":{"code":"504","message":"Timeout"}}`, 0, provider.Unknown, provider.Unknown},
+		{"999 code as 500", 500, `{"status":{"code":"999","message":"Internal Server Error"}}`, 0, provider.Unknown, provider.Unknown},
+		{"403 html", 403, `<html>Forbidden</html>`, 0, provider.Rejected, provider.Rejected},
+		{"slow", 200, `{"status":{"code":"101","message":"late"}}`, 300 * time.Millisecond, provider.Unknown, provider.Unknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hits atomic.Int32
@@ -56,10 +56,10 @@ func TestBadAnswersGiveTypedErrors(t *testing.T) {
 			}))
 			defer srv.Close()
 			c := oy.New(oy.Config{BaseURL: srv.URL, Username: testUser, APIKey: testKey, Timeout: 100 * time.Millisecond},
-				oy.WithRetry(retry.Policy{Attempts: 2, Base: time.Millisecond}))
+				oy.WithRetry(provider.RetryPolicy{Attempts: 2, Base: time.Millisecond}))
 
 			_, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"})
-			var oe *oy.Error
+			var oe *provider.Error
 			if !errors.As(err, &oe) || oe.Outcome != tc.remit || oe.Message == "" || oe.Op != "remit" {
 				t.Errorf("remit: want %s, got %#v", tc.remit, err)
 			}
@@ -157,7 +157,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 	_, err = c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p"})
 	errs = append(errs, err)
 	dead := oy.New(oy.Config{BaseURL: "http://127.0.0.1:1", Username: testUser, APIKey: testKey, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
-		oy.WithRetry(retry.Policy{Attempts: 1}))
+		oy.WithRetry(provider.RetryPolicy{Attempts: 1}))
 	_, err = dead.Inquiry(ctx, &oy.InquiryParams{RecipientBank: "014", RecipientAccount: "1"})
 	errs = append(errs, err)
 	for _, err := range errs {
@@ -168,7 +168,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 			t.Errorf("API key in error: %v", err)
 		}
 	}
-	if !oy.IsUnknown(errs[2]) {
+	if !provider.IsUnknown(errs[2]) {
 		t.Errorf("connection refused: %v", errs[2])
 	}
 	if logs.Len() == 0 || strings.Contains(logs.String(), testKey) {
@@ -178,7 +178,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 
 func TestEmptyBaseURLSendsNothing(t *testing.T) {
 	c := oy.New(oy.Config{Username: testUser, APIKey: testKey})
-	if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1", Amount: 10000, PartnerTrxID: "p"}); !oy.IsRejected(err) {
+	if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1", Amount: 10000, PartnerTrxID: "p"}); !provider.IsRejected(err) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -189,9 +189,9 @@ func TestTimeoutUnwrapsToDeadlineExceeded(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := oy.New(oy.Config{BaseURL: srv.URL + "/", Username: testUser, APIKey: testKey, Timeout: 50 * time.Millisecond},
-		oy.WithRetry(retry.Policy{Attempts: 1}))
+		oy.WithRetry(provider.RetryPolicy{Attempts: 1}))
 	_, err := c.Balance(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) || !oy.IsUnknown(err) || !strings.Contains(err.Error(), "in time") {
+	if !errors.Is(err, context.DeadlineExceeded) || !provider.IsUnknown(err) || !strings.Contains(err.Error(), "in time") {
 		t.Errorf("got %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // MinCheckoutAmount is OY's documented minimum for links and invoices.
@@ -228,7 +228,7 @@ type wireCreated struct {
 }
 
 // CreateCheckout creates a payment link. It is not resent automatically; on
-// OutcomeUnknown look it up with GetCheckout(partner_tx_id) first.
+// an Unknown error look it up with GetCheckout(partner_tx_id) first.
 func (c *Client) CreateCheckout(ctx context.Context, p *CheckoutParams) (*CheckoutLink, error) {
 	const op = "create payment link"
 	if err := p.validate(op); err != nil {
@@ -266,30 +266,35 @@ func (c *Client) CreateInvoice(ctx context.Context, p *InvoiceParams) (*Checkout
 }
 
 func (c *Client) create(ctx context.Context, op, path string, in any) (*CheckoutLink, error) {
-	r, err := c.send(ctx, op, http.MethodPost, path, nil, in)
+	var r *provider.Response
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Write}, func(ctx context.Context, _ int) error {
+		var err error
+		r, err = c.send(ctx, op, provider.Write, http.MethodPost, path, nil, in)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	var w wireCreated
-	if err := json.Unmarshal(r.body, &w); err != nil || w.Success == nil {
+	if err := json.Unmarshal(r.Body, &w); err != nil || w.Success == nil {
 		if err == nil {
 			err = errors.New("no success flag in answer")
 		}
-		return nil, badAnswer(op, r, true, err)
+		return nil, c.badAnswer(op, r, provider.Write, err)
 	}
 	if !*w.Success {
-		return nil, checkoutRefusal(op, r.status, string(w.Message))
+		return nil, checkoutRefusal(op, r.Status, string(w.Message))
 	}
-	if r.status >= 300 || w.URL == "" {
-		return nil, badAnswer(op, r, true, errors.New("success without a link"))
+	if r.Status >= 300 || w.URL == "" {
+		return nil, c.badAnswer(op, r, provider.Write, errors.New("success without a link"))
 	}
 	return &CheckoutLink{URL: string(w.URL), PaymentLinkID: string(w.PaymentLinkID), Message: string(w.Message),
 		EmailStatus: string(w.EmailStatus)}, nil
 }
 
 // checkoutRefusal turns OY's "status": false messages into an *Error.
-func checkoutRefusal(op string, httpStatus int, msg string) *Error {
-	e := &Error{Op: op, HTTPStatus: httpStatus, ProviderMessage: msg, Outcome: OutcomeRejected}
+func checkoutRefusal(op string, httpStatus int, msg string) *provider.Error {
+	e := &provider.Error{Provider: "oy", Op: op, HTTPStatus: httpStatus, ProviderMessage: msg, Outcome: provider.Rejected}
 	low := strings.ToLower(msg)
 	switch {
 	case strings.Contains(low, "not found") && !strings.Contains(low, "username"):
@@ -389,37 +394,33 @@ func (c *Client) PaymentStatus(ctx context.Context, p *PaymentStatusParams) (*Ch
 		q.Set("send_callback", "true")
 	}
 	var out *CheckoutPayment
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
-		r, err := c.send(ctx, op, http.MethodGet, "/api/payment-checkout/status", q, nil)
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: retryableRead}, func(ctx context.Context, _ int) error {
+		r, err := c.send(ctx, op, provider.Read, http.MethodGet, "/api/payment-checkout/status", q, nil)
 		if err != nil {
-			return retryableRead(err), err
+			return err
 		}
 		var w wirePayment
-		if err := json.Unmarshal(r.body, &w); err != nil {
-			e := badAnswer(op, r, false, err)
-			return retryableRead(e), e
+		if err := json.Unmarshal(r.Body, &w); err != nil {
+			return c.badAnswer(op, r, provider.Read, err)
 		}
 		word, ok := statusWord(w.Status)
 		if !ok {
-			if isFalse(w.Status) && r.status < 500 {
-				return false, checkoutRefusal(op, r.status, string(w.Message))
+			if isFalse(w.Status) && r.Status < 500 {
+				return checkoutRefusal(op, r.Status, string(w.Message))
 			}
 			var env struct {
 				Status wireStatus `json:"status"`
 			}
-			if json.Unmarshal(r.body, &env) == nil && env.Status.Code != "" {
-				e := codeError(op, r.status, string(env.Status.Code), string(env.Status.Message), false, Describe)
-				return retryableRead(e), e
+			if json.Unmarshal(r.Body, &env) == nil && env.Status.Code != "" {
+				return codeError(op, r.Status, string(env.Status.Code), string(env.Status.Message), provider.Read, Describe)
 			}
-			e := badAnswer(op, r, false, errors.New("no status in answer"))
-			return retryableRead(e), e
+			return c.badAnswer(op, r, provider.Read, errors.New("no status in answer"))
 		}
-		if r.status >= 300 {
-			e := badAnswer(op, r, false, errors.New("status with an HTTP error"))
-			return retryableRead(e), e
+		if r.Status >= 300 {
+			return c.badAnswer(op, r, provider.Read, errors.New("status with an HTTP error"))
 		}
 		out = w.payment(word)
-		return false, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -540,52 +541,47 @@ func parseInvoiceItems(raw string) []InvoiceItem {
 
 // checkoutCall runs GET or DELETE on /api/payment-checkout/{id}, whose
 // answers are {"status": bool, "message": …, "data": …}.
-func (c *Client) checkoutCall(ctx context.Context, op, method, id string, data any, retryable bool) error {
+// GET is a Read (repeated); DELETE is a Write (sent once).
+func (c *Client) checkoutCall(ctx context.Context, op, method, id string, data any) error {
 	if strings.TrimSpace(id) == "" {
 		return validation(op, "The payment link id is missing.")
 	}
-	policy := c.retry
-	if !retryable {
-		policy = retry.Policy{Attempts: 1}
-	}
-	return retry.Do(ctx, policy, func(ctx context.Context, _ int) (bool, error) {
-		r, err := c.send(ctx, op, method, "/api/payment-checkout/"+url.PathEscape(id), nil, nil)
+	kind := kindFor(method)
+	return c.t.Do(ctx, provider.Call{Op: op, Kind: kind, Again: retryableRead}, func(ctx context.Context, _ int) error {
+		r, err := c.send(ctx, op, kind, method, "/api/payment-checkout/"+url.PathEscape(id), nil, nil)
 		if err != nil {
-			return retryableRead(err), err
+			return err
 		}
 		var w struct {
 			Status  *jsonBool       `json:"status"`
 			Message jsonString      `json:"message"`
 			Data    json.RawMessage `json:"data"`
 		}
-		if err := json.Unmarshal(r.body, &w); err != nil || w.Status == nil {
+		if err := json.Unmarshal(r.Body, &w); err != nil || w.Status == nil {
 			if err == nil {
 				err = errors.New("no status flag in answer")
 			}
-			e := badAnswer(op, r, method != http.MethodGet, err)
-			return retryableRead(e), e
+			return c.badAnswer(op, r, kind, err)
 		}
 		if !*w.Status {
-			if r.status >= 500 {
-				e := badAnswer(op, r, method != http.MethodGet, errors.New(string(w.Message)))
-				return retryableRead(e), e
+			if r.Status >= 500 {
+				return c.badAnswer(op, r, kind, errors.New(string(w.Message)))
 			}
-			return false, checkoutRefusal(op, r.status, string(w.Message))
+			return checkoutRefusal(op, r.Status, string(w.Message))
 		}
 		if data != nil {
 			if err := json.Unmarshal(w.Data, data); err != nil {
-				e := badAnswer(op, r, false, err)
-				return retryableRead(e), e
+				return c.badAnswer(op, r, provider.Read, err)
 			}
 		}
-		return false, nil
+		return nil
 	})
 }
 
 // GetCheckout reads a payment link or invoice by payment_link_id or partner_tx_id.
 func (c *Client) GetCheckout(ctx context.Context, id string) (*CheckoutDetail, error) {
 	var w wireDetail
-	if err := c.checkoutCall(ctx, "get payment link", http.MethodGet, id, &w, true); err != nil {
+	if err := c.checkoutCall(ctx, "get payment link", http.MethodGet, id, &w); err != nil {
 		return nil, err
 	}
 	d := &CheckoutDetail{
@@ -611,5 +607,5 @@ func (c *Client) GetCheckout(ctx context.Context, id string) (*CheckoutDetail, e
 // DeleteCheckout deletes a link whose customer has not chosen a payment
 // method yet. It is not resent: a repeat would report "not eligible".
 func (c *Client) DeleteCheckout(ctx context.Context, id string) error {
-	return c.checkoutCall(ctx, "delete payment link", http.MethodDelete, id, nil, false)
+	return c.checkoutCall(ctx, "delete payment link", http.MethodDelete, id, nil)
 }

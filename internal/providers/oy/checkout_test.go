@@ -11,6 +11,7 @@ import (
 
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/oy/sandbox"
+	"backoffice/internal/providers/provider"
 )
 
 func TestDocumentedCheckoutResponsesParse(t *testing.T) {
@@ -70,34 +71,34 @@ func TestCheckoutRefusalsAreTyped(t *testing.T) {
 	} {
 		c := serveFixture(t, 200, []byte(tc.body))
 		err := c.DeleteCheckout(ctx, "x")
-		var oe *oy.Error
-		if !asError(err, &oe) || !oy.IsRejected(err) || !strings.Contains(oe.Message, tc.want) || oe.ProviderMessage == "" {
+		var oe *provider.Error
+		if !asError(err, &oe) || !provider.IsRejected(err) || !strings.Contains(oe.Message, tc.want) || oe.ProviderMessage == "" {
 			t.Errorf("%s: %v", tc.body, err)
 		}
-		if _, err := c.GetCheckout(ctx, "x"); !oy.IsRejected(err) {
+		if _, err := c.GetCheckout(ctx, "x"); !provider.IsRejected(err) {
 			t.Errorf("get %s: %v", tc.body, err)
 		}
-		if _, err := c.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "x"}); !oy.IsRejected(err) {
+		if _, err := c.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "x"}); !provider.IsRejected(err) {
 			t.Errorf("status %s: %v", tc.body, err)
 		}
 	}
 	for _, body := range []string{`<html>`, ``, `{"success":`, `{"url":"x"}`} {
 		c := serveFixture(t, 200, []byte(body))
-		if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 20000}); !oy.IsUnknown(err) {
+		if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 20000}); !provider.IsUnknown(err) {
 			t.Errorf("create %q: %v", body, err)
 		}
-		if _, err := c.GetCheckout(ctx, "a"); !oy.IsUnknown(err) {
+		if _, err := c.GetCheckout(ctx, "a"); !provider.IsUnknown(err) {
 			t.Errorf("get %q: %v", body, err)
 		}
-		if _, err := c.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "a"}); !oy.IsUnknown(err) {
+		if _, err := c.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "a"}); !provider.IsUnknown(err) {
 			t.Errorf("status %q: %v", body, err)
 		}
 	}
 	c := serveFixture(t, 200, []byte(`{"success":false,"message":"amount is not valid"}`))
-	if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 20000}); !oy.IsRejected(err) {
+	if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 20000}); !provider.IsRejected(err) {
 		t.Errorf("refused create: %v", err)
 	}
-	if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 1000}); !oy.IsRejected(err) {
+	if _, err := c.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "a", SenderName: "A", Amount: 1000}); !provider.IsRejected(err) {
 		t.Errorf("local minimum: %v", err)
 	}
 }
@@ -193,13 +194,13 @@ func TestCheckoutLifecycleAgainstSandbox(t *testing.T) {
 		t.Errorf("send_callback should resend the same callback: %+v", again)
 	}
 	// A paid link cannot be deleted, paid again, or re-created.
-	if err := e.client.DeleteCheckout(ctx, "INV001"); !oy.IsRejected(err) || !strings.Contains(err.Error(), "COMPLETE") {
+	if err := e.client.DeleteCheckout(ctx, "INV001"); !provider.IsRejected(err) || !strings.Contains(err.Error(), "COMPLETE") {
 		t.Errorf("delete paid: %v", err)
 	}
 	if err := e.sb.PayCheckout("INV001", sandbox.CheckoutPayment{}); err == nil {
 		t.Error("paid twice")
 	}
-	if _, err := e.client.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "INV001", SenderName: "Budi", Amount: 50000}); !oy.IsRejected(err) {
+	if _, err := e.client.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "INV001", SenderName: "Budi", Amount: 50000}); !provider.IsRejected(err) {
 		t.Errorf("re-create paid: %v", err)
 	}
 	// An unpaid link can be deleted; OY then reports it closed.
@@ -213,10 +214,10 @@ func TestCheckoutLifecycleAgainstSandbox(t *testing.T) {
 	if closed == nil || closed.Status != oy.CheckoutClosed || !closed.Status.Final() || closed.Status.Paid() {
 		t.Errorf("closed callback %+v", closed)
 	}
-	if err := e.client.DeleteCheckout(ctx, "nope"); !oy.IsRejected(err) {
+	if err := e.client.DeleteCheckout(ctx, "nope"); !provider.IsRejected(err) {
 		t.Errorf("delete unknown: %v", err)
 	}
-	if _, err := e.client.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "nope"}); !oy.IsRejected(err) {
+	if _, err := e.client.PaymentStatus(ctx, &oy.PaymentStatusParams{PartnerTxID: "nope"}); !provider.IsRejected(err) {
 		t.Errorf("status unknown: %v", err)
 	}
 }
@@ -268,16 +269,16 @@ func TestSandboxCheckoutValidationAndAuth(t *testing.T) {
 		{PartnerTxID: "A6", SenderName: "Budi", Amount: 20000, Step: "somewhere"},             // unknown step
 		{PartnerTxID: "A7", SenderName: "Budi", Amount: 20000, DisabledPaymentMethods: []string{"VA", "CREDIT_CARD", "DEBIT_CARD"}},
 	} {
-		if _, err := e.client.CreateCheckout(ctx, &p); !oy.IsRejected(err) {
+		if _, err := e.client.CreateCheckout(ctx, &p); !provider.IsRejected(err) {
 			t.Errorf("%+v: %v", p, err)
 		}
 	}
 	bad := oy.New(oy.Config{BaseURL: e.srv.URL + "/sandbox/oy", Username: testUser, APIKey: "wrong"})
-	if _, err := bad.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "B1", SenderName: "Budi", Amount: 20000}); !oy.IsRejected(err) {
+	if _, err := bad.CreateCheckout(ctx, &oy.CheckoutParams{PartnerTxID: "B1", SenderName: "Budi", Amount: 20000}); !provider.IsRejected(err) {
 		t.Errorf("bad key create: %v", err)
 	}
 	_, err := bad.GetCheckout(ctx, "B1")
-	var oe *oy.Error
+	var oe *provider.Error
 	if !asError(err, &oe) || oe.ProviderMessage != "Can not get API Key is not valid" {
 		t.Errorf("bad key get: %v", err)
 	}

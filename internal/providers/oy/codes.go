@@ -1,5 +1,7 @@
 package oy
 
+import "backoffice/internal/providers/provider"
+
 // CodeInfo describes one OY status code.
 type CodeInfo struct {
 	Code    string
@@ -13,14 +15,14 @@ type CodeInfo struct {
 }
 
 // Outcome is what a failed request with this code means for the money.
-func (ci CodeInfo) Outcome() Outcome {
+func (ci CodeInfo) Outcome() provider.Outcome {
 	switch {
 	case ci.Code == "101" || ci.Code == "102" || ci.Code == "301" || ci.Code == "257":
-		return OutcomePending
+		return provider.Pending
 	case ci.Final:
-		return OutcomeRejected
+		return provider.Rejected
 	default:
-		return OutcomeUnknown
+		return provider.Unknown
 	}
 }
 

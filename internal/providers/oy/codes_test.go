@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"backoffice/internal/providers/oy"
+	"backoffice/internal/providers/provider"
 )
 
 // docTable reads "code State Meaning" rows of a response-code table in the
@@ -67,11 +68,11 @@ func TestEveryDocumentedDisbursementCodeIsClassified(t *testing.T) {
 	if !oy.Succeeded("000") || oy.Succeeded("101") || !oy.Failed("300") || oy.Failed("301") || oy.IsFinal("301") {
 		t.Error("helpers disagree with the page")
 	}
-	if u := oy.Describe("888"); u.Final || u.Success || !strings.Contains(u.Clerk, "888") || u.Outcome() != oy.OutcomeUnknown {
+	if u := oy.Describe("888"); u.Final || u.Success || !strings.Contains(u.Clerk, "888") || u.Outcome() != provider.Unknown {
 		t.Errorf("unknown code must be non-final: %+v", u)
 	}
-	for code, want := range map[string]oy.Outcome{"101": oy.OutcomePending, "301": oy.OutcomePending, "257": oy.OutcomePending,
-		"999": oy.OutcomeUnknown, "504": oy.OutcomeUnknown, "209": oy.OutcomeRejected, "300": oy.OutcomeRejected} {
+	for code, want := range map[string]provider.Outcome{"101": provider.Pending, "301": provider.Pending, "257": provider.Pending,
+		"999": provider.Unknown, "504": provider.Unknown, "209": provider.Rejected, "300": provider.Rejected} {
 		if got := oy.Describe(code).Outcome(); got != want {
 			t.Errorf("%s outcome %s want %s", code, got, want)
 		}

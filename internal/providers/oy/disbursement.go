@@ -2,12 +2,11 @@ package oy
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // MinRemitAmount is OY's documented minimum disbursement.
@@ -46,10 +45,11 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 		return nil, err
 	}
 	var w wireInquiry
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+	call := provider.Call{Op: op, Kind: provider.Read, Again: retryableRead, Budget: c.interactive}
+	err := c.t.Do(ctx, call, func(ctx context.Context, _ int) error {
 		w = wireInquiry{}
-		_, err := c.callCoded(ctx, op, http.MethodPost, "/api/inquiry", nil, p, &w, false, Describe, isSuccess)
-		return err != nil && retryableRead(err), err
+		_, err := c.callCoded(ctx, op, provider.Read, http.MethodPost, "/api/inquiry", nil, p, &w, Describe, isSuccess)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func remitAccepted(code string) bool {
 // Only transport failures, 5xx, 504 and 999 are resent, always with the same
 // PartnerTrxID, as OY's docs allow. If a resend is answered 203 (duplicate)
 // or 257 (same id in process), an earlier attempt reached OY, and Remit
-// returns that disbursement's status instead. An error with OutcomeUnknown
+// returns that disbursement's status instead. An Unknown error (provider.IsUnknown)
 // means: call RemitStatus with the same PartnerTrxID; never send again with
 // a new id.
 func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, error) {
@@ -175,9 +175,10 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 		Note: p.Note, PartnerTrxID: p.PartnerTrxID, Email: strings.Join(p.Emails, " "),
 	}
 	var result *Disbursement
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, attempt int) (bool, error) {
+	call := provider.Call{Op: op, Kind: provider.KeyedWrite, Again: resendableRemit}
+	err := c.t.Do(ctx, call, func(ctx context.Context, attempt int) error {
 		var w wireDisbursement
-		code, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit", nil, req, &w, true, Describe, remitAccepted)
+		code, err := c.callCoded(ctx, op, provider.KeyedWrite, http.MethodPost, "/api/remit", nil, req, &w, Describe, remitAccepted)
 		if err == nil {
 			result = w.disbursement()
 			if result.PartnerTrxID == "" {
@@ -185,10 +186,10 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 			}
 			if result.PartnerTrxID != p.PartnerTrxID || (result.Amount != 0 && result.Amount != p.Amount) {
 				result = nil
-				return false, &Error{Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: OutcomeUnknown,
+				return &provider.Error{Provider: "oy", Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: provider.Unknown,
 					Message: "OY's answer describes a different disbursement than the one sent; check its status before doing anything else."}
 			}
-			return false, nil
+			return nil
 		}
 		msg := providerMessage(err)
 		if attempt > 1 && (code == "203" || code == "257") {
@@ -196,17 +197,17 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 			d, serr := c.RemitStatus(ctx, &RemitStatusParams{PartnerTrxID: p.PartnerTrxID})
 			if serr == nil && !sameDisbursement(d, p) {
 				// The reference belongs to another disbursement: ours was refused.
-				return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeRejected,
+				return &provider.Error{Provider: "oy", Op: op, Code: code, ProviderMessage: msg, Outcome: provider.Rejected,
 					Message: "Another disbursement already uses this reference (to " + d.RecipientAccount + "); nothing new was sent."}
 			}
 			if serr == nil {
 				result = d
-				return false, nil
+				return nil
 			}
-			return false, &Error{Op: op, Code: code, ProviderMessage: msg, Outcome: OutcomeUnknown, Err: serr,
+			return &provider.Error{Provider: "oy", Op: op, Code: code, ProviderMessage: msg, Outcome: provider.Unknown, Err: serr,
 				Message: "An earlier attempt of this disbursement reached OY but its status could not be read; check its status before doing anything else."}
 		}
-		return resendableRemit(err), err
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -216,8 +217,7 @@ func (c *Client) Remit(ctx context.Context, p *RemitParams) (*Disbursement, erro
 
 // providerMessage is OY's wording carried by err.
 func providerMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := provider.AsError(err); ok {
 		return e.ProviderMessage
 	}
 	return ""
@@ -232,15 +232,11 @@ func sameDisbursement(d *Disbursement, p *RemitParams) bool {
 
 // resendableRemit: 504, 999 and answers that never clearly arrived.
 func resendableRemit(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch e.Code {
+	switch provider.CodeOf(err) {
 	case "504", "999":
 		return true
 	case "":
-		return e.Outcome == OutcomeUnknown
+		return provider.Retryable(err)
 	}
 	return false
 }
@@ -261,12 +257,12 @@ func (c *Client) RemitStatus(ctx context.Context, p *RemitStatusParams) (*Disbur
 		return nil, validation(op, "A disbursement reference (partner_trx_id) is needed to ask OY for its status.")
 	}
 	var result *Disbursement
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: retryableRead}, func(ctx context.Context, _ int) error {
 		var w wireDisbursement
-		code, err := c.callCoded(ctx, op, http.MethodPost, "/api/remit-status", nil, p, &w, false, Describe,
+		code, err := c.callCoded(ctx, op, provider.Read, http.MethodPost, "/api/remit-status", nil, p, &w, Describe,
 			func(code string) bool { return !statusQueryFailed(code) })
 		if err != nil {
-			return retryableRead(err), err
+			return err
 		}
 		result = w.disbursement()
 		if result.PartnerTrxID == "" {
@@ -274,10 +270,10 @@ func (c *Client) RemitStatus(ctx context.Context, p *RemitStatusParams) (*Disbur
 		}
 		if result.PartnerTrxID != p.PartnerTrxID {
 			result = nil
-			return false, &Error{Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: OutcomeUnknown,
+			return &provider.Error{Provider: "oy", Op: op, Code: code, ProviderMessage: string(w.Status.Message), Outcome: provider.Unknown,
 				Message: "OY answered about a different disbursement; try again or check in OY's dashboard."}
 		}
-		return false, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -320,10 +316,10 @@ type wireBalance struct {
 func (c *Client) Balance(ctx context.Context) (*Balance, error) {
 	const op = "balance"
 	var w wireBalance
-	err := retry.Do(ctx, c.retry, func(ctx context.Context, _ int) (bool, error) {
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: retryableRead}, func(ctx context.Context, _ int) error {
 		w = wireBalance{}
-		_, err := c.callCoded(ctx, op, http.MethodGet, "/api/balance", nil, nil, &w, false, Describe, isSuccess)
-		return err != nil && retryableRead(err), err
+		_, err := c.callCoded(ctx, op, provider.Read, http.MethodGet, "/api/balance", nil, nil, &w, Describe, isSuccess)
+		return err
 	})
 	if err != nil {
 		return nil, err

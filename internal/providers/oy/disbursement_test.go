@@ -14,7 +14,7 @@ import (
 
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/oy/sandbox"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 var ctx = context.Background()
@@ -111,11 +111,11 @@ func TestInquiryMockNumbers(t *testing.T) {
 			}
 			continue
 		}
-		if oy.ErrorCode(err) != tc.code || !oy.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("%s: want code %s rejected, got %v", tc.account, tc.code, err)
 		}
 	}
-	var e2 *oy.Error
+	var e2 *provider.Error
 	_, err := e.client.Inquiry(ctx, &oy.InquiryParams{RecipientBank: "014", RecipientAccount: sandbox.AccountNotFound})
 	if !errors.As(err, &e2) || e2.Message != "The bank says this account number does not exist." {
 		t.Errorf("clerk message: %v", err)
@@ -126,25 +126,25 @@ func TestRemitMockNumbers(t *testing.T) {
 	e := newEnv(t, nil)
 	for i, tc := range []struct {
 		account, code string
-		outcome       oy.Outcome
+		outcome       provider.Outcome
 	}{
-		{sandbox.AccountInternalError, "999", oy.OutcomeUnknown},
-		{sandbox.AccountDuplicate, "203", oy.OutcomeRejected},
-		{sandbox.AccountBankCodeMissing, "205", oy.OutcomeRejected},
-		{sandbox.AccountTxIDNotFound, "204", oy.OutcomeRejected},
-		{sandbox.AccountUserNotFound, "201", oy.OutcomeRejected},
-		{sandbox.AccountUserNotActive, "202", oy.OutcomeRejected},
+		{sandbox.AccountInternalError, "999", provider.Unknown},
+		{sandbox.AccountDuplicate, "203", provider.Rejected},
+		{sandbox.AccountBankCodeMissing, "205", provider.Rejected},
+		{sandbox.AccountTxIDNotFound, "204", provider.Rejected},
+		{sandbox.AccountUserNotFound, "201", provider.Rejected},
+		{sandbox.AccountUserNotActive, "202", provider.Rejected},
 	} {
 		ptid := "mock-" + tc.account + "-" + string(rune('a'+i))
 		_, err := e.client.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: tc.account, Amount: 50000, PartnerTrxID: ptid})
-		var oe *oy.Error
+		var oe *provider.Error
 		if !errors.As(err, &oe) || oe.Code != tc.code || oe.Outcome != tc.outcome || oe.Message == "" {
 			t.Errorf("%s: want %s/%s, got %#v", tc.account, tc.code, tc.outcome, err)
 		}
 	}
 	// 999 stays 999 on remit-status too, as the page's table says.
 	_, err := e.client.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "mock-" + sandbox.AccountInternalError + "-a"})
-	if oy.ErrorCode(err) != "999" || !oy.IsUnknown(err) {
+	if provider.CodeOf(err) != "999" || !provider.IsUnknown(err) {
 		t.Errorf("status of 999 mock: %v", err)
 	}
 	if bal, pending := e.sb.Balance(); bal != 100_000_000 || pending != 0 {
@@ -231,7 +231,7 @@ func TestRemitStatusSendCallbackResends(t *testing.T) {
 	if a == nil || b == nil || a.DedupKey() != b.DedupKey() {
 		t.Errorf("resent callback should dedup to the first: %v %v", a, b)
 	}
-	if _, err := e.client.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "never-sent"}); oy.ErrorCode(err) != "204" {
+	if _, err := e.client.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "never-sent"}); provider.CodeOf(err) != "204" {
 		t.Errorf("unknown id: %v", err)
 	}
 }
@@ -243,7 +243,7 @@ func TestRemitDuplicateBalanceAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.client.Remit(ctx, p)
-	if oy.ErrorCode(err) != "203" || !oy.IsRejected(err) {
+	if provider.CodeOf(err) != "203" || !provider.IsRejected(err) {
 		t.Errorf("duplicate: %v", err)
 	}
 	for _, tc := range []struct {
@@ -251,7 +251,7 @@ func TestRemitDuplicateBalanceAndLimits(t *testing.T) {
 		code   string
 	}{{150_001, "215"}, {120_000, "206"}} {
 		_, err := e.client.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1239812390", Amount: tc.amount, PartnerTrxID: "lim-" + tc.code})
-		if oy.ErrorCode(err) != tc.code || !oy.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("amount %d: %v", tc.amount, err)
 		}
 	}
@@ -283,7 +283,7 @@ func TestClientRefusesBadRemitLocally(t *testing.T) {
 		{RecipientBank: "014", RecipientAccount: "123", Amount: 50000, PartnerTrxID: " "},
 		{RecipientBank: "014", RecipientAccount: "123", Amount: 50000, PartnerTrxID: "a", Emails: make([]string, 6)},
 	} {
-		if _, err := c.Remit(ctx, p); !oy.IsRejected(err) {
+		if _, err := c.Remit(ctx, p); !provider.IsRejected(err) {
 			t.Errorf("%+v: %v", p, err)
 		}
 	}
@@ -299,11 +299,11 @@ func TestAuthErrors(t *testing.T) {
 	}{{"someone-else", testKey, "201"}, {testUser, "wrong", "208"}, {"", "", "201"}} {
 		c := oy.New(oy.Config{BaseURL: e.srv.URL + "/sandbox/oy", Username: tc.user, APIKey: tc.key}, oy.WithRetry(fastRetry))
 		_, err := c.Balance(ctx)
-		if oy.ErrorCode(err) != tc.code || !oy.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("balance %s/%s: %v", tc.user, tc.key, err)
 		}
 		_, err = c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "auth-" + tc.code})
-		if oy.ErrorCode(err) != tc.code || !oy.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("remit %s: %v", tc.code, err)
 		}
 		if strings.Contains(err.Error(), tc.key) && tc.key != "" {
@@ -318,10 +318,10 @@ func TestAuthErrors(t *testing.T) {
 func TestRemitTimeoutOnSlowAccountIsUnknownThenStatusFindsIt(t *testing.T) {
 	e := newEnv(t, func(o *sandbox.Options) { o.SlowAccounts = map[string]time.Duration{"4242424242": time.Second} })
 	c := oy.New(oy.Config{BaseURL: e.srv.URL + "/sandbox/oy", Username: testUser, APIKey: testKey, Timeout: 100 * time.Millisecond},
-		oy.WithRetry(retry.Policy{Attempts: 2, Base: time.Millisecond}))
+		oy.WithRetry(provider.RetryPolicy{Attempts: 2, Base: time.Millisecond}))
 	start := time.Now()
 	_, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "4242424242", Amount: 20000, PartnerTrxID: "slow-1"})
-	if !oy.IsUnknown(err) {
+	if !provider.IsUnknown(err) {
 		t.Fatalf("want unknown outcome, got %v", err)
 	}
 	if time.Since(start) > 900*time.Millisecond {
@@ -338,7 +338,7 @@ func TestRemitTimeoutOnSlowAccountIsUnknownThenStatusFindsIt(t *testing.T) {
 		t.Errorf("inquiry after SetSlow 0: %v", err)
 	}
 	e.sb.SetSlow("4242424242", time.Second)
-	if _, err := c.Inquiry(ctx, &oy.InquiryParams{RecipientBank: "014", RecipientAccount: "4242424242"}); !oy.IsUnknown(err) {
+	if _, err := c.Inquiry(ctx, &oy.InquiryParams{RecipientBank: "014", RecipientAccount: "4242424242"}); !provider.IsUnknown(err) {
 		t.Errorf("slow inquiry: %v", err)
 	}
 }
@@ -381,12 +381,12 @@ func TestRemitAnswerForAnotherDisbursementIsNotTrusted(t *testing.T) {
 		`{"status":{"code":"101","message":"Request is Processed"},"amount":10000,"partner_trx_id":"other","trx_id":"x"}`,
 	} {
 		c := serveFixture(t, 200, []byte(body))
-		if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"}); !oy.IsUnknown(err) {
+		if _, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"}); !provider.IsUnknown(err) {
 			t.Errorf("%s: %v", body, err)
 		}
 	}
 	c := serveFixture(t, 200, []byte(`{"status":{"code":"000","message":"Success"},"partner_trx_id":"other"}`))
-	if _, err := c.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "p1"}); !oy.IsUnknown(err) {
+	if _, err := c.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "p1"}); !provider.IsUnknown(err) {
 		t.Errorf("status for another id: %v", err)
 	}
 }
@@ -410,7 +410,7 @@ func TestRemitResendMeetingForeignDuplicateIsRejected(t *testing.T) {
 	defer srv.Close()
 	c := oy.New(oy.Config{BaseURL: srv.URL}, oy.WithRetry(fastRetry))
 	_, err := c.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "123", Amount: 10000, PartnerTrxID: "p1"})
-	if oy.ErrorCode(err) != "203" || !oy.IsRejected(err) {
+	if provider.CodeOf(err) != "203" || !provider.IsRejected(err) {
 		t.Errorf("got %v", err)
 	}
 }

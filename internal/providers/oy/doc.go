@@ -4,13 +4,17 @@
 //
 // Every method takes a context first, typed params in and a typed result
 // out. Amounts are whole rupiah (int64) parsed exactly from OY's decimals.
-// Failures are *Error values carrying OY's code, a sentence for the finance
-// clerk and an Outcome saying whether money may have moved:
+// Failures are *provider.Error values carrying OY's code, a sentence for the
+// finance clerk and a provider.Outcome saying whether money may have moved:
 //
-//   - OutcomeRejected: OY refused, nothing happened.
-//   - OutcomePending: OY holds the request; wait for the callback/status.
-//   - OutcomeUnknown: no trustworthy answer. Ask RemitStatus with the same
+//   - provider.Rejected: OY refused, or nothing was sent; nothing happened.
+//   - provider.Pending: OY holds the request; wait for the callback/status.
+//   - provider.Unknown: no trustworthy answer. Ask RemitStatus with the same
 //     partner_trx_id; never send again with a new id.
+//
+// Requests go through the shared provider.Transport; this package adds OY's
+// headers, code tables and types. Inquiry, which a clerk waits for, has a
+// total budget (WithInteractiveBudget, 25 s by default) across its retries.
 //
 // Remit resends only on transport failure, 5xx, 504 and 999, and only with
 // the same partner_trx_id, as OY allows. OY signs no callback: protect the

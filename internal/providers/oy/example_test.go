@@ -8,6 +8,7 @@ import (
 
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/oy/sandbox"
+	"backoffice/internal/providers/provider"
 )
 
 // A disbursement as the dashboard makes it: inquiry first, then remit with
@@ -32,7 +33,7 @@ func Example() {
 	d, err := client.Remit(ctx, &oy.RemitParams{RecipientBank: "014", RecipientAccount: "1239812390",
 		Amount: 125000, PartnerTrxID: "DSB-0001"})
 	switch {
-	case oy.IsUnknown(err):
+	case provider.IsUnknown(err):
 		d, err = client.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: "DSB-0001"})
 	case err != nil:
 		fmt.Println(err)
@@ -49,5 +50,5 @@ func Example() {
 	// Output:
 	// holder found: true
 	// 101 false OY has accepted the disbursement and is sending it; wait for the final status.
-	// oy: inquiry: The bank says this account number does not exist. (code 209, "Bank Account is not found", HTTP 200)
+	// oy: inquiry: The bank says this account number does not exist. (code 209, "Bank Account is not found", HTTP 200, outcome rejected)
 }

@@ -1,6 +1,7 @@
 package oy
 
 import (
+	"backoffice/internal/providers/provider"
 	"bytes"
 	"context"
 	"errors"
@@ -10,8 +11,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"backoffice/internal/providers/retry"
 )
 
 // bodyTransport answers every request with one body, without a network.
@@ -26,7 +25,7 @@ func (b bodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func fuzzClient(status int, body []byte) *Client {
 	return New(Config{BaseURL: "http://oy.invalid", Username: "u", APIKey: "k", Timeout: time.Second,
-		HTTPClient: &http.Client{Transport: bodyTransport{status, body}}}, WithRetry(retry.Policy{Attempts: 1}))
+		HTTPClient: &http.Client{Transport: bodyTransport{status, body}}}, WithRetry(provider.RetryPolicy{Attempts: 1}))
 }
 
 func seed(f *testing.F, names ...string) {
@@ -47,8 +46,8 @@ func checkErr(t *testing.T, err error) {
 	if err == nil {
 		return
 	}
-	var e *Error
-	if !errors.As(err, &e) || e.Outcome == "" || e.Message == "" {
+	var e *provider.Error
+	if !errors.As(err, &e) || e.Outcome == 0 || e.Message == "" {
 		t.Fatalf("untyped error %#v", err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/oy/sandbox"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 const (
@@ -26,7 +26,7 @@ const (
 	testKey  = "sekret-api-key-123"
 )
 
-var fastRetry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
+var fastRetry = provider.RetryPolicy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
 
 // receiver collects callbacks the sandbox sends.
 type receiver struct {
@@ -209,7 +209,7 @@ func serveFixture(t *testing.T, status int, body []byte) *oy.Client {
 	}))
 	t.Cleanup(srv.Close)
 	return oy.New(oy.Config{BaseURL: srv.URL, Username: testUser, APIKey: testKey, Timeout: 2 * time.Second},
-		oy.WithRetry(retry.Policy{Attempts: 1}))
+		oy.WithRetry(provider.RetryPolicy{Attempts: 1}))
 }
 
-func asError(err error, target **oy.Error) bool { return errors.As(err, target) }
+func asError(err error, target **provider.Error) bool { return errors.As(err, target) }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 // VAStatus is the "VA aggregator Status" of a virtual account.
@@ -91,19 +91,16 @@ func (w *wireVA) va() VirtualAccount {
 }
 
 // callVA runs one VA request; only "000" is a success.
-func (c *Client) callVA(ctx context.Context, op, method, path string, query url.Values, in, out any, write, retryable bool) error {
-	policy := c.retry
-	if !retryable {
-		policy = retry.Policy{Attempts: 1}
-	}
-	return retry.Do(ctx, policy, func(ctx context.Context, _ int) (bool, error) {
-		_, err := c.callCoded(ctx, op, method, path, query, in, out, write, DescribeVA, isSuccess)
-		return err != nil && retryableRead(err), err
+// A Write is sent once; reads and KeyedWrites are repeated on busy codes.
+func (c *Client) callVA(ctx context.Context, op string, kind provider.Kind, method, path string, query url.Values, in, out any) error {
+	return c.t.Do(ctx, provider.Call{Op: op, Kind: kind, Again: retryableRead}, func(ctx context.Context, _ int) error {
+		_, err := c.callCoded(ctx, op, kind, method, path, query, in, out, DescribeVA, isSuccess)
+		return err
 	})
 }
 
 // CreateVA creates a VA. It is not resent: OY has no idempotency id for it,
-// so an OutcomeUnknown error must be checked with ListVAs before retrying.
+// so an Unknown error must be checked with ListVAs before retrying.
 func (c *Client) CreateVA(ctx context.Context, p *CreateVAParams) (*VirtualAccount, error) {
 	const op = "create VA"
 	switch {
@@ -118,7 +115,7 @@ func (c *Client) CreateVA(ctx context.Context, p *CreateVAParams) (*VirtualAccou
 		IsSingleUse: p.IsSingleUse, ExpirationTime: p.ExpirationMinutes, IsLifetime: p.IsLifetime,
 		UsernameDisplay: p.UsernameDisplay, Email: p.Email}
 	var w wireVA
-	if err := c.callVA(ctx, op, http.MethodPost, "/api/generate-static-va", nil, req, &w, true, false); err != nil {
+	if err := c.callVA(ctx, op, provider.Write, http.MethodPost, "/api/generate-static-va", nil, req, &w); err != nil {
 		return nil, err
 	}
 	va := w.va()
@@ -135,7 +132,7 @@ func (c *Client) GetVA(ctx context.Context, id string) (*VirtualAccount, error) 
 		return nil, validation(op, "The virtual account id is missing.")
 	}
 	var w wireVA
-	if err := c.callVA(ctx, op, http.MethodGet, "/api/static-virtual-account/"+url.PathEscape(id), nil, nil, &w, false, true); err != nil {
+	if err := c.callVA(ctx, op, provider.Read, http.MethodGet, "/api/static-virtual-account/"+url.PathEscape(id), nil, nil, &w); err != nil {
 		return nil, err
 	}
 	va := w.va()
@@ -166,7 +163,7 @@ func (c *Client) UpdateVA(ctx context.Context, id string, p *UpdateVAParams) (*V
 		return nil, validation(op, "A closed-amount virtual account needs an amount; nothing was changed.")
 	}
 	var w wireVA
-	if err := c.callVA(ctx, op, http.MethodPut, "/api/static-virtual-account/"+url.PathEscape(id), nil, p, &w, true, true); err != nil {
+	if err := c.callVA(ctx, op, provider.KeyedWrite, http.MethodPut, "/api/static-virtual-account/"+url.PathEscape(id), nil, p, &w); err != nil {
 		return nil, err
 	}
 	va := w.va()
@@ -203,7 +200,7 @@ func (c *Client) ListVAs(ctx context.Context, p *ListParams) (*VAList, error) {
 		Total jsonInt  `json:"total"`
 		Data  []wireVA `json:"data"`
 	}
-	if err := c.callVA(ctx, "list VAs", http.MethodGet, "/api/static-virtual-account", p.query(), nil, &w, false, true); err != nil {
+	if err := c.callVA(ctx, "list VAs", provider.Read, http.MethodGet, "/api/static-virtual-account", p.query(), nil, &w); err != nil {
 		return nil, err
 	}
 	out := &VAList{Total: int(w.Total), Data: make([]VirtualAccount, 0, len(w.Data))}
@@ -255,7 +252,7 @@ func (c *Client) VATransactions(ctx context.Context, id string, p *ListParams) (
 		} `json:"data"`
 		Count jsonInt `json:"number_of_transaction"`
 	}
-	if err := c.callVA(ctx, op, http.MethodGet, "/api/va-tx-history/"+url.PathEscape(id), p.query(), nil, &w, false, true); err != nil {
+	if err := c.callVA(ctx, op, provider.Read, http.MethodGet, "/api/va-tx-history/"+url.PathEscape(id), p.query(), nil, &w); err != nil {
 		return nil, err
 	}
 	out := &VATransactionList{ID: string(w.ID), Count: int(w.Count), Transactions: make([]VATransaction, 0, len(w.Data))}

@@ -9,6 +9,7 @@ import (
 
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/oy/sandbox"
+	"backoffice/internal/providers/provider"
 )
 
 func TestDocumentedVAResponsesParse(t *testing.T) {
@@ -84,7 +85,7 @@ func TestVALifecycleAgainstSandbox(t *testing.T) {
 		t.Errorf("created %+v", va)
 	}
 	// Same customer and bank while active: 217.
-	if _, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "cust-1", BankCode: "014", IsOpen: true}); oy.ErrorCode(err) != "217" || !oy.IsRejected(err) {
+	if _, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "cust-1", BankCode: "014", IsOpen: true}); provider.CodeOf(err) != "217" || !provider.IsRejected(err) {
 		t.Errorf("second active VA: %v", err)
 	}
 	amt := int64(80000)
@@ -114,7 +115,7 @@ func TestVALifecycleAgainstSandbox(t *testing.T) {
 	if err := e.sb.PayVA(va.ID, 80000); err == nil {
 		t.Error("complete VA accepted a payment")
 	}
-	if _, err := e.client.UpdateVA(ctx, va.ID, &oy.UpdateVAParams{Amount: &amt}); !oy.IsRejected(err) {
+	if _, err := e.client.UpdateVA(ctx, va.ID, &oy.UpdateVAParams{Amount: &amt}); !provider.IsRejected(err) {
 		t.Errorf("update complete VA: %v", err)
 	}
 	h, err := e.client.VATransactions(ctx, va.ID, &oy.ListParams{Limit: 5})
@@ -157,28 +158,28 @@ func TestVAErrors(t *testing.T) {
 		{oy.CreateVAParams{PartnerUserID: sandbox.PartnerUserFailGenerate, BankCode: "002", IsOpen: true}, "214"},
 	} {
 		_, err := e.client.CreateVA(ctx, &tc.p)
-		if oy.ErrorCode(err) != tc.code || !oy.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("%+v: want %s got %v", tc.p, tc.code, err)
 		}
 	}
-	var oe *oy.Error
+	var oe *provider.Error
 	_, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "011", IsOpen: true})
 	if !asError(err, &oe) || !strings.Contains(oe.Message, "virtual accounts") {
 		t.Errorf("211 sentence for VAs: %v", err)
 	}
-	if _, err := e.client.GetVA(ctx, "nope"); oy.ErrorCode(err) != "204" {
+	if _, err := e.client.GetVA(ctx, "nope"); provider.CodeOf(err) != "204" {
 		t.Errorf("unknown VA: %v", err)
 	}
-	if _, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "002"}); !oy.IsRejected(err) {
+	if _, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "002"}); !provider.IsRejected(err) {
 		t.Errorf("closed VA without amount: %v", err)
 	}
 	bad := oy.New(oy.Config{BaseURL: e.srv.URL + "/sandbox/oy", Username: testUser, APIKey: "x"})
-	if _, err := bad.ListVAs(ctx, nil); oy.ErrorCode(err) != "208" {
+	if _, err := bad.ListVAs(ctx, nil); provider.CodeOf(err) != "208" {
 		t.Errorf("bad key: %v", err)
 	}
 	// A create is never resent: 999 leaves it unknown after one attempt.
 	c := serveFixture(t, 200, []byte(`{"status":{"code":"999","message":"Internal Server Error"}}`))
-	if _, err := c.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "002", IsOpen: true}); !oy.IsUnknown(err) {
+	if _, err := c.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "002", IsOpen: true}); !provider.IsUnknown(err) {
 		t.Errorf("999 on create: %v", err)
 	}
 }

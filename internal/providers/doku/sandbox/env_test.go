@@ -19,7 +19,7 @@ import (
 
 	"backoffice/internal/providers/doku"
 	"backoffice/internal/providers/doku/sandbox"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 const (
@@ -31,7 +31,7 @@ var (
 	keysOnce               sync.Once
 	merchantKey, dokuKey   *rsa.PrivateKey
 	keysErr                error
-	fastRetry              = retry.Policy{Attempts: 1}
+	fastRetry              = provider.RetryPolicy{Attempts: 1}
 	successURL, failureURL = "https://shop.example/ok", "https://shop.example/fail"
 )
 
@@ -200,7 +200,7 @@ func (e *env) newClient(set doku.PathSet, secret string, key *rsa.PrivateKey, op
 		BaseURL: e.base, ClientID: clientID, SecretKey: secret, PrivateKey: key, PathSet: set,
 		DeviceID: "test-device", IPAddress: "127.0.0.1", Timeout: 5 * time.Second,
 		HTTPClient: &http.Client{Transport: e.rec},
-	}, append([]doku.Option{doku.WithRetryPolicy(fastRetry)}, opts...)...)
+	}, append([]doku.Option{doku.WithRetry(fastRetry)}, opts...)...)
 }
 
 // submit posts a form on a sandbox OVO page and returns status and Location.

@@ -12,6 +12,7 @@ import (
 
 	"backoffice/internal/providers/doku"
 	"backoffice/internal/providers/doku/sandbox"
+	"backoffice/internal/providers/provider"
 )
 
 func TestBindPayNotify(t *testing.T) {
@@ -102,7 +103,7 @@ func TestBindingTriggers(t *testing.T) {
 		{"628abc0000001", "4000701"},
 	} {
 		_, err := bind(tc.phone, "cust-x")
-		if doku.CodeOf(err) != tc.code || !doku.IsRejected(err) {
+		if provider.CodeOf(err) != tc.code || !provider.IsRejected(err) {
 			t.Errorf("%s: err = %v, want %s rejected", tc.phone, err, tc.code)
 		}
 	}
@@ -135,15 +136,15 @@ func TestBindingTriggers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An authCode works once.
-	if _, err := e.client.AccessTokenB2B2C(ctx, &doku.CustomerTokenParams{AuthCode: code}); doku.CodeOf(err) != "4017400" {
+	if _, err := e.client.AccessTokenB2B2C(ctx, &doku.CustomerTokenParams{AuthCode: code}); provider.CodeOf(err) != "4017400" {
 		t.Errorf("reused authCode: err = %v", err)
 	}
 	// One OVO account, one customer of the merchant.
-	if _, err := bind("6285700000003", "someone-else"); doku.CodeOf(err) != "4090700" || !doku.IsRejected(err) {
+	if _, err := bind("6285700000003", "someone-else"); provider.CodeOf(err) != "4090700" || !provider.IsRejected(err) {
 		t.Errorf("second customer: err = %v", err)
 	}
 	// 08… is the same account as 628….
-	if _, err := bind("085700000003", "someone-else"); doku.CodeOf(err) != "4090700" {
+	if _, err := bind("085700000003", "someone-else"); provider.CodeOf(err) != "4090700" {
 		t.Errorf("08 form: err = %v", err)
 	}
 }
@@ -160,14 +161,14 @@ func TestPaymentTriggers(t *testing.T) {
 		_, err := e.client.Pay(ctx, &doku.PaymentParams{CustomerToken: token, PartnerReferenceNo: ref, Amount: amount})
 		return err
 	}
-	if err := payErr(poor.AccessToken, "P-1", 10_000); doku.CodeOf(err) != "4035414" || !doku.IsRejected(err) {
+	if err := payErr(poor.AccessToken, "P-1", 10_000); provider.CodeOf(err) != "4035414" || !provider.IsRejected(err) {
 		t.Errorf("insufficient: %v", err)
 	}
-	if err := payErr(ct.AccessToken, "P-2", 10_000_001); doku.CodeOf(err) != "4035402" || !doku.IsRejected(err) {
+	if err := payErr(ct.AccessToken, "P-2", 10_000_001); provider.CodeOf(err) != "4035402" || !provider.IsRejected(err) {
 		t.Errorf("limit: %v", err)
 	}
 	e.pay(t, ct.AccessToken, "P-3", 1_000)
-	if err := payErr(ct.AccessToken, "P-3", 1_000); doku.CodeOf(err) != "4095401" || !doku.IsUnknown(err) {
+	if err := payErr(ct.AccessToken, "P-3", 1_000); provider.CodeOf(err) != "4095401" || !provider.IsUnknown(err) {
 		t.Errorf("duplicate: %v", err)
 	}
 
@@ -224,16 +225,16 @@ func TestChecksLikeDoku(t *testing.T) {
 
 	// Token request signed with the wrong key: 4017300.
 	other := e.newClient(doku.PathSetCurrent, secret, dk)
-	if _, err := other.AccessTokenB2B(ctx); doku.CodeOf(err) != "4017300" || !doku.IsRejected(err) {
+	if _, err := other.AccessTokenB2B(ctx); provider.CodeOf(err) != "4017300" || !provider.IsRejected(err) {
 		t.Errorf("wrong key: %v", err)
 	}
 	// Wrong client secret: the HMAC fails, 4011100.
 	wrongSecret := e.newClient(doku.PathSetCurrent, "not-the-secret", mk)
-	if _, err := wrongSecret.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); doku.CodeOf(err) != "4011100" || !doku.IsRejected(err) {
+	if _, err := wrongSecret.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); provider.CodeOf(err) != "4011100" || !provider.IsRejected(err) {
 		t.Errorf("wrong secret: %v", err)
 	}
 	// Unknown customer token: 4011102.
-	if _, err := e.client.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: "forged"}); doku.CodeOf(err) != "4011102" {
+	if _, err := e.client.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: "forged"}); provider.CodeOf(err) != "4011102" {
 		t.Errorf("forged customer token: %v", err)
 	}
 	// A repeated X-EXTERNAL-ID on the same day: 409.
@@ -241,7 +242,7 @@ func TestChecksLikeDoku(t *testing.T) {
 	if _, err := fixed.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fixed.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); doku.CodeOf(err) != "4091100" {
+	if _, err := fixed.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); provider.CodeOf(err) != "4091100" {
 		t.Errorf("repeated X-EXTERNAL-ID: %v", err)
 	}
 
@@ -299,10 +300,10 @@ func TestUnbinding(t *testing.T) {
 	if err != nil || u.ResponseCode != "2000900" {
 		t.Fatalf("unbind: %+v %v", u, err)
 	}
-	if _, err := e.client.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); doku.CodeOf(err) != "4011102" {
+	if _, err := e.client.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); provider.CodeOf(err) != "4011102" {
 		t.Errorf("balance after unbinding: %v", err)
 	}
-	if _, err := e.client.Unbind(ctx, &doku.UnbindParams{CustomerToken: ct.AccessToken}); doku.CodeOf(err) != "4010902" {
+	if _, err := e.client.Unbind(ctx, &doku.UnbindParams{CustomerToken: ct.AccessToken}); provider.CodeOf(err) != "4010902" {
 		t.Errorf("second unbind: %v", err)
 	}
 	// The account is free for another customer now.
@@ -396,8 +397,8 @@ func TestPagesAndSimulate(t *testing.T) {
 func TestClientErrorsAreTyped(t *testing.T) {
 	e := newEnv(t, doku.PathSetCurrent, nil)
 	_, err := e.client.Pay(context.Background(), &doku.PaymentParams{CustomerToken: "forged", PartnerReferenceNo: "x", Amount: 1})
-	var de *doku.Error
-	if !errors.As(err, &de) || de.Code != "4015402" || de.HTTPStatus != 401 || de.Outcome != doku.OutcomeRejected || !strings.Contains(de.Message, "linked again") {
+	var de *provider.Error
+	if !errors.As(err, &de) || de.Code != "4015402" || de.HTTPStatus != 401 || de.Outcome != provider.Rejected || !strings.Contains(de.Message, "linked again") {
 		t.Errorf("err = %#v", err)
 	}
 }

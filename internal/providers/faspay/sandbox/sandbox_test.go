@@ -23,7 +23,7 @@ import (
 
 	"backoffice/internal/providers/faspay"
 	"backoffice/internal/providers/faspay/sandbox"
-	"backoffice/internal/providers/retry"
+	"backoffice/internal/providers/provider"
 )
 
 const (
@@ -131,7 +131,7 @@ func newEnv(t *testing.T, mutate func(*sandbox.Options)) *env {
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	client := faspay.New(faspay.Config{BaseURL: srv.URL + prefix, MerchantID: merchantID, MerchantName: "FASPAY STORE",
 		UserID: userID, Password: password, Timeout: 2 * time.Second},
-		faspay.WithRetryPolicy(retry.Policy{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
+		faspay.WithRetry(provider.RetryPolicy{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}))
 	return &env{sb: sb, srv: srv, rc: rc, client: client, browser: browser, base: srv.URL + prefix}
 }
 
@@ -204,7 +204,7 @@ func TestFullFlow(t *testing.T) {
 	ctx := context.Background()
 	phone := "081200001111"
 
-	if _, err := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: phone}); !faspay.IsRejected(err) || !strings.Contains(err.Error(), "not linked") {
+	if _, err := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: phone}); !provider.IsRejected(err) || !strings.Contains(err.Error(), "not linked") {
 		t.Fatalf("balance before linking: %v", err)
 	}
 
@@ -304,8 +304,8 @@ func TestFullFlow(t *testing.T) {
 			return err
 		},
 	} {
-		var fe *faspay.Error
-		if err := call(); !errors.As(err, &fe) || fe.Code != "01" || fe.ProviderMessage != "Account is not linked" || fe.Outcome != faspay.OutcomeRejected {
+		var fe *provider.Error
+		if err := call(); !errors.As(err, &fe) || fe.Code != "01" || fe.ProviderMessage != "Account is not linked" || fe.Outcome != provider.Rejected {
 			t.Errorf("%s after unlink: %v", name, err)
 		}
 	}
@@ -378,7 +378,7 @@ func TestPaymentTriggers(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.pay(t, docsPhone, "BA", 1000, faspay.PayCash); !faspay.IsRejected(err) || !strings.Contains(err.Error(), "already used") {
+	if _, err := e.pay(t, docsPhone, "BA", 1000, faspay.PayCash); !provider.IsRejected(err) || !strings.Contains(err.Error(), "already used") {
 		t.Errorf("duplicate bill_no: %v", err)
 	}
 }
@@ -423,11 +423,11 @@ func TestActivationTriggers(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	_, err := e.client.Activate(ctx, &faspay.ActivationParams{PhoneNo: "08123456" + sandbox.SuffixNotRegistered, CustName: "X"})
-	if !faspay.IsRejected(err) || !strings.Contains(err.Error(), "no OVO account") {
+	if !provider.IsRejected(err) || !strings.Contains(err.Error(), "no OVO account") {
 		t.Errorf("unregistered phone: %v", err)
 	}
 	_, err = e.client.Activate(ctx, &faspay.ActivationParams{PhoneNo: "12345", CustName: "X"})
-	if !faspay.IsRejected(err) {
+	if !provider.IsRejected(err) {
 		t.Errorf("bad phone: %v", err)
 	}
 	// Cancel sends a failed callback and links nothing.
@@ -443,7 +443,7 @@ func TestActivationTriggers(t *testing.T) {
 	if a, err := faspay.ParseActivationCallback(q); err != nil || a.Success() || a.ResponseCode != "01" {
 		t.Errorf("cancel callback = %+v %v", a, err)
 	}
-	if _, err := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: "081277778888"}); !faspay.IsRejected(err) {
+	if _, err := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: "081277778888"}); !provider.IsRejected(err) {
 		t.Errorf("cancelled phone is linked: %v", err)
 	}
 }
@@ -464,8 +464,8 @@ func TestCredentialChecks(t *testing.T) {
 	for _, tc := range cases {
 		tc.cfg.BaseURL = e.base
 		_, err := faspay.New(tc.cfg).Balance(ctx, &faspay.BalanceParams{PhoneNo: docsPhone})
-		var fe *faspay.Error
-		if !errors.As(err, &fe) || fe.ProviderMessage != tc.want || fe.Outcome != faspay.OutcomeRejected {
+		var fe *provider.Error
+		if !errors.As(err, &fe) || fe.ProviderMessage != tc.want || fe.Outcome != provider.Rejected {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
@@ -523,7 +523,7 @@ func TestHistoryPaging(t *testing.T) {
 		t.Errorf("yesterday: %+v %v", h, err)
 	}
 	tomorrow := time.Now().AddDate(0, 0, 2)
-	if _, err := e.client.History(ctx, &faspay.HistoryParams{PhoneNo: docsPhone, StartDate: time.Now(), EndDate: tomorrow}); !faspay.IsRejected(err) {
+	if _, err := e.client.History(ctx, &faspay.HistoryParams{PhoneNo: docsPhone, StartDate: time.Now(), EndDate: tomorrow}); !provider.IsRejected(err) {
 		t.Errorf("future end date: %v", err)
 	}
 }
