@@ -13,14 +13,14 @@ import (
 // Endpoints lists every callback URL of PRODUCT.md with its handling.
 func Endpoints(s *Secrets) []Endpoint {
 	return []Endpoint{
-		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, handle: s.oyDisbursement},
-		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, handle: s.oyVA},
-		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, handle: s.oyCheckout},
+		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, Token: true, handle: s.oyDisbursement},
+		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, Token: true, handle: s.oyVA},
+		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, Token: true, handle: s.oyCheckout},
 		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", handle: s.faspayLinkage},
 		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", Media: faspayMedia, handle: s.faspayPayment},
 		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", Media: jsonMedia, handle: s.dokuToken},
 		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", Media: jsonMedia, handle: s.dokuNotify},
-		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", Media: jsonMedia, handle: s.ayopop},
+		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", Media: jsonMedia, Token: true, handle: s.ayopop},
 	}
 }
 
@@ -39,7 +39,8 @@ func refused(status int, reason string) Outcome {
 
 // tokenGate checks the source IP and the ?token= secret of the unsigned
 // providers (OY, Ayopop). A failed gate never reveals which check failed.
-func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, bool) {
+// verify is the provider package's constant-time check of the secret.
+func (s *Secrets) tokenGate(provider string, r *Request, verify func(got string) error) (Outcome, bool) {
 	if !s.ipAllowed(provider, r.SourceIP) {
 		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the "+provider+" allow-list"), false
 	}
@@ -47,11 +48,15 @@ func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, 
 	if got == "" {
 		return refused(http.StatusUnauthorized, "the URL carries no ?token= secret"), false
 	}
-	if !tokenMatches(got, want) {
+	if verify(got) != nil {
 		return refused(http.StatusUnauthorized, "the ?token= secret is wrong"), false
 	}
 	return Outcome{}, true
 }
+
+func (s *Secrets) verifyOYToken(got string) error { return oy.VerifyToken(got, s.OYToken) }
+
+func (s *Secrets) verifyAyopopToken(got string) error { return ayopop.VerifyCallbackToken(s.AyopopToken, got) }
 
 // referenced is any parsed callback.
 type referenced interface{ References() []string }
@@ -72,7 +77,7 @@ func malformedBody(err error) Outcome {
 
 func (s *Secrets) oyDisbursement(r *Request) Outcome {
 	cb, err := oy.ParseDisbursementCallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
@@ -84,7 +89,7 @@ func (s *Secrets) oyDisbursement(r *Request) Outcome {
 
 func (s *Secrets) oyVA(r *Request) Outcome {
 	cb, err := oy.ParseVACallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
@@ -96,7 +101,7 @@ func (s *Secrets) oyVA(r *Request) Outcome {
 
 func (s *Secrets) oyCheckout(r *Request) Outcome {
 	cb, err := oy.ParseCheckoutCallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
@@ -108,7 +113,7 @@ func (s *Secrets) oyCheckout(r *Request) Outcome {
 
 func (s *Secrets) ayopop(r *Request) Outcome {
 	cb, err := ayopop.ParseCallback(r.Body)
-	if o, ok := s.tokenGate("ayopop", r, s.AyopopToken); !ok {
+	if o, ok := s.tokenGate("ayopop", r, s.verifyAyopopToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {

@@ -212,14 +212,6 @@ func (s *Store) CallbackAttempts(ctx context.Context, id int64) ([]models.Callba
 	return out, err
 }
 
-// CallbacksForRecord lists the callbacks that changed or concern a record.
-func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID string) ([]models.Callback, error) {
-	var out []models.Callback
-	err := s.db.Read.WithContext(ctx).Select(callbackListColumns).
-		Where("record_type = ? AND record_id = ?", recordType, recordID).Order("id").Find(&out).Error
-	return out, err
-}
-
 // DueCallbacks returns callbacks waiting for processing with ids up to
 // maxID, oldest first: pending ones, and failed ones whose retry time has
 // come. Both halves run on the (status, id) index.

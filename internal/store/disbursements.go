@@ -77,16 +77,6 @@ func (s *Store) DisbursementByID(ctx context.Context, id int64) (*models.Disburs
 	return &d, err
 }
 
-// DisbursementByPartnerTrxID loads the disbursement with our OY reference.
-func (s *Store) DisbursementByPartnerTrxID(ctx context.Context, ref string) (*models.Disbursement, error) {
-	var d models.Disbursement
-	err := s.db.Read.WithContext(ctx).Where("partner_trx_id = ?", ref).First(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &d, err
-}
-
 // DisbursementDetail is everything the detail page shows.
 type DisbursementDetail struct {
 	Approvals []models.DisbursementApproval
@@ -386,13 +376,6 @@ func (s *Store) EachDisbursement(ctx context.Context, f DisbursementFilter, fn f
 		}
 		f.Before = page.Next
 	}
-}
-
-// CountDisbursementsByStatus feeds the overview.
-func (s *Store) CountDisbursementsByStatus(ctx context.Context, st models.DisbursementStatus) (int64, error) {
-	var n int64
-	err := s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Where("status = ?", st).Count(&n).Error
-	return n, err
 }
 
 // AddBalanceReading stores one reading of the OY balance.
