@@ -56,7 +56,9 @@ func (s *Secrets) tokenGate(provider string, r *Request, verify func(got string)
 
 func (s *Secrets) verifyOYToken(got string) error { return oy.VerifyToken(got, s.OYToken) }
 
-func (s *Secrets) verifyAyopopToken(got string) error { return ayopop.VerifyCallbackToken(s.AyopopToken, got) }
+func (s *Secrets) verifyAyopopToken(got string) error {
+	return ayopop.VerifyCallbackToken(s.AyopopToken, got)
+}
 
 // referenced is any parsed callback.
 type referenced interface{ References() []string }
