@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
@@ -92,12 +90,7 @@ func (s *Service) approvalRule(ctx context.Context) (func(amount int64) int, err
 		return nil, err
 	}
 	limit, _ := strconv.ParseInt(v, 10, 64)
-	return func(amount int64) int {
-		if limit > 0 && amount > limit {
-			return 2
-		}
-		return 1
-	}, nil
+	return func(amount int64) int { return models.ApprovalsNeeded(amount, limit) }, nil
 }
 
 // ApprovalsNeeded is 2 when the amount is above the admin's threshold.
@@ -188,13 +181,13 @@ func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string
 	ch := store.StatusChange{Source: "api", ActorEmail: actor}
 	switch {
 	case err == nil:
-		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+		ch.To, ch.Code, ch.CodeText, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit answered: " + oy.ClerkMessage(res.Code)
 	case oy.IsRejected(err):
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, oy.ErrorCode(err), errMessage(err)
+		ch.To, ch.Code, ch.CodeText = models.DisbFailed, oy.ErrorCode(err), errMessage(err)
 		ch.Message = "OY refused the transfer; no money moved: " + errMessage(err)
 	default:
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbUnknown, oy.ErrorCode(err), errMessage(err)
+		ch.To, ch.Code, ch.CodeText = models.DisbUnknown, oy.ErrorCode(err), errMessage(err)
 		ch.Message = "OY's answer did not arrive (" + errMessage(err) + "); checking with remit-status, the transfer is never sent twice"
 	}
 	if !ch.To.Final() {
@@ -230,7 +223,7 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 	ch := store.StatusChange{Source: "poll", CountPoll: true, NextPollAt: nextPoll(d.Polls + 1)}
 	switch {
 	case err == nil:
-		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+		ch.To, ch.Code, ch.CodeText, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit-status: " + oy.ClerkMessage(res.Code)
 	case oy.ErrorCode(err) == "204":
 		// OY has no transfer with our reference: the remit never arrived.
@@ -244,7 +237,7 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 				ch.To = models.DisbUnknown
 			}
 		} else {
-			ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, "204", errMessage(err)
+			ch.To, ch.Code, ch.CodeText = models.DisbFailed, "204", errMessage(err)
 			ch.Message = "OY still has no record of this transfer long after it was sent: it never reached OY and no money moved"
 		}
 	default:
@@ -322,20 +315,13 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	to := StatusFor(confirmed.Code)
 	detail := fmt.Sprintf("Callback said %s; remit-status confirmed %s (%s).", parsed.Code, confirmed.Code, to.Label())
 	cbID := cb.ID
-	res := store.ProcessResult{RecordType: "disbursement", RecordID: id, Detail: detail}
-	res.Apply = func(tx *gorm.DB) (models.CallbackStatus, error) {
-		ch := store.StatusChange{To: to, OYCode: confirmed.Code, OYMessage: confirmed.ProviderMessage, TrxID: confirmed.TrxID,
-			Source: "callback", CallbackID: &cbID, Message: detail}
-		if !to.Final() {
-			ch.NextPollAt = nextPoll(d.Polls)
-		}
-		moved, err := store.ApplyStatus(tx, d.ID, ch)
-		if !moved {
-			return models.CallbackNoChange, err
-		}
-		return models.CallbackApplied, err
+	ch := store.StatusChange{To: to, Code: confirmed.Code, CodeText: confirmed.ProviderMessage, TrxID: confirmed.TrxID,
+		Source: "callback", CallbackID: &cbID, Message: detail}
+	if !to.Final() {
+		ch.NextPollAt = nextPoll(d.Polls)
 	}
-	res.Outcome = models.CallbackApplied
+	res := store.ProcessResult{RecordType: "disbursement", RecordID: id, Detail: detail, Outcome: models.CallbackApplied,
+		Change: store.DisbursementMove{ID: d.ID, Change: ch}}
 	return res
 }
 

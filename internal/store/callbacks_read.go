@@ -248,19 +248,26 @@ type ProcessResult struct {
 	RecordID   string
 	ActorEmail string
 	NextTryAt  *time.Time
-	// Apply changes the record in the same transaction that marks the
-	// callback processed, so a crash cannot apply it twice. The outcome it
-	// returns (applied or no change) replaces Outcome.
-	Apply func(tx *gorm.DB) (models.CallbackStatus, error)
+	// Change is the record change, applied in the same transaction that
+	// marks the callback processed, so a crash cannot apply it twice.
+	// Outcome becomes applied when it moves the record, no change when not.
+	Change RecordChange
+}
+
+// RecordChange is a change a processed callback makes to a record. Only
+// the store's own types (DisbursementMove) implement it: the store owns
+// the transaction it runs in.
+type RecordChange interface {
+	applyIn(tx *gorm.DB) (changed bool, err error)
 }
 
 // The worker's two grouped statements take the callback ids as one JSON
 // array, so their shape never changes and each is prepared once.
 const (
 	insertAttempts = `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email)
-		SELECT value, ?, ?, ?, ?, ? FROM json_each(?)`
+		SELECT ids.value, ?, ?, ?, ?, ? FROM (` + jsonValues + `) AS ids`
 	updateGroup = `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at)
-		WHERE id IN (SELECT value FROM json_each(?))`
+		WHERE id IN (` + jsonValues + `)`
 )
 
 // prepareFinish prepares the grouped statements on the writer, outside
@@ -306,20 +313,22 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 				simple = append(simple, *r)
 				continue
 			}
-			if r.Apply != nil {
+			if r.Change != nil {
 				sp := fmt.Sprintf("cb%d", i)
 				if err := tx.SavePoint(sp).Error; err != nil {
 					return err
 				}
-				outcome, err := r.Apply(tx)
+				changed, err := r.Change.applyIn(tx)
 				if err != nil {
 					if err := tx.RollbackTo(sp).Error; err != nil {
 						return err
 					}
 					retry := at.Add(time.Minute)
 					r.Outcome, r.Error, r.NextTryAt = models.CallbackFailed, err.Error(), &retry
-				} else if outcome != "" {
-					r.Outcome = outcome
+				} else if changed {
+					r.Outcome = models.CallbackApplied
+				} else {
+					r.Outcome = models.CallbackNoChange
 				}
 			}
 			if _, err := conn.ExecContext(ctx, `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)
@@ -350,7 +359,7 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 // per outcome, and the callback writer can write it in its own group
 // commit.
 func (r *ProcessResult) Simple() bool {
-	return r.Apply == nil && r.RecordID == "" && r.NextTryAt == nil
+	return r.Change == nil && r.RecordID == "" && r.NextTryAt == nil
 }
 
 // recordSimple writes the attempts and new statuses of simple results,

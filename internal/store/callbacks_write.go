@@ -235,14 +235,14 @@ func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
 			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
 				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
 		}
-		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows); err != nil {
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows, ""); err != nil {
 			return fmt.Errorf("store: insert callbacks: %w", err)
 		}
 	}
-	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys); err != nil {
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys, ""); err != nil {
 		return fmt.Errorf("store: insert callback keys: %w", err)
 	}
-	if err := w.insertRows(ctx, tx, "INSERT OR IGNORE INTO callback_refs (ref, callback_id) VALUES ", 2, refs); err != nil {
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_refs (ref, callback_id) VALUES ", 2, refs, " ON CONFLICT DO NOTHING"); err != nil {
 		return fmt.Errorf("store: insert callback refs: %w", err)
 	}
 	if err := w.store.recordSimple(ctx, tx, results, now()); err != nil {
@@ -292,7 +292,7 @@ func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*
 	if err != nil {
 		return nil, err
 	}
-	const q = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (SELECT value FROM json_each(?))"
+	const q = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (" + jsonValues + ")"
 	st, ok := w.stmts[q]
 	var rs *sql.Rows
 	if ok {
@@ -319,13 +319,13 @@ func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*
 // insertRows runs one multi-row INSERT per chunk of args (cols per row).
 // Statements are prepared once per shape (between transactions) and kept:
 // the writer pool has one connection, so every later transaction reuses them.
-func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any) error {
+func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any, suffix string) error {
 	row := "(?" + strings.Repeat(",?", cols-1) + ")"
 	per := insertChunk * cols
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
 		n := len(chunk) / cols
-		q := prefix + row + strings.Repeat(","+row, n-1)
+		q := prefix + row + strings.Repeat(","+row, n-1) + suffix
 		var err error
 		if st, ok := w.stmts[q]; ok {
 			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, chunk...)
