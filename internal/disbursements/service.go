@@ -12,11 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
@@ -25,9 +25,7 @@ import (
 
 // Timing of the remit and the status checks.
 const (
-	RemitTimeout   = 20 * time.Second // an approver waits at most this for OY's answer
-	firstPoll      = 5 * time.Second
-	maxPollBackoff = 10 * time.Minute
+	RemitTimeout = 20 * time.Second // an approver waits at most this for OY's answer
 	// notFoundGrace is how long "OY has no record" is tolerated for a remit
 	// whose answer was lost before the transfer is marked failed.
 	notFoundGrace = 30 * time.Minute
@@ -54,11 +52,22 @@ func New(st *store.Store, client *oy.Client, log *slog.Logger) *Service {
 	return &Service{store: st, oy: client, log: log, batchWake: make(chan struct{}, 1)}
 }
 
-// NewPartnerTrxID makes our reference for OY: letters and digits only, unique.
-func NewPartnerTrxID(at time.Time) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return "BO" + at.UTC().Format("060102") + strings.ToUpper(hex.EncodeToString(b))
+// pollBackoff spaces remit-status checks of a transfer that is not final.
+var pollBackoff = lifecycle.Backoff{First: 5 * time.Second, Max: 10 * time.Minute}
+
+// NewPartnerTrxID makes our reference for OY, once per transfer.
+func NewPartnerTrxID(at time.Time) string { return lifecycle.Ref("BO", at) }
+
+// oyResult is the one adapter between OY's errors and the lifecycle: a
+// refusal moved no money, anything else without an answer may have.
+func oyResult(err error) lifecycle.Result {
+	switch {
+	case err == nil:
+		return lifecycle.Answered
+	case oy.IsRejected(err):
+		return lifecycle.Refused
+	}
+	return lifecycle.Unknown
 }
 
 // StatusFor maps an OY disbursement code to the dashboard's status.
@@ -77,8 +86,7 @@ func StatusFor(code string) models.DisbursementStatus {
 }
 
 func nextPoll(polls int) *time.Time {
-	d := time.Duration(float64(firstPoll) * math.Pow(2, float64(min(polls, 12))))
-	t := time.Now().UTC().Add(min(d, maxPollBackoff))
+	t := pollBackoff.Next(polls, time.Now().UTC())
 	return &t
 }
 
@@ -170,20 +178,20 @@ func (s *Service) Decide(ctx context.Context, id int64, dec store.Decision, audi
 // disbursement, so it runs once per transfer; OY's answer, or the lack of
 // one, decides the next status.
 func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RemitTimeout)
-	defer cancel()
 	var emails []string
 	if d.Emails != "" {
 		emails = strings.Split(d.Emails, ",")
 	}
-	res, err := s.oy.Remit(ctx, &oy.RemitParams{RecipientBank: d.RecipientBank, RecipientAccount: d.RecipientAccount, Amount: d.Amount,
-		Note: d.Note, PartnerTrxID: d.PartnerTrxID, Emails: emails})
+	res, result, err := lifecycle.Send(ctx, RemitTimeout, oyResult, func(ctx context.Context) (*oy.Disbursement, error) {
+		return s.oy.Remit(ctx, &oy.RemitParams{RecipientBank: d.RecipientBank, RecipientAccount: d.RecipientAccount, Amount: d.Amount,
+			Note: d.Note, PartnerTrxID: d.PartnerTrxID, Emails: emails})
+	})
 	ch := store.StatusChange{Source: "api", ActorEmail: actor}
-	switch {
-	case err == nil:
+	switch result {
+	case lifecycle.Answered:
 		ch.To, ch.Code, ch.CodeText, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit answered: " + oy.ClerkMessage(res.Code)
-	case oy.IsRejected(err):
+	case lifecycle.Refused:
 		ch.To, ch.Code, ch.CodeText = models.DisbFailed, oy.ErrorCode(err), errMessage(err)
 		ch.Message = "OY refused the transfer; no money moved: " + errMessage(err)
 	default:
@@ -231,7 +239,7 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 		if d.SentAt != nil {
 			sent = *d.SentAt
 		}
-		if time.Since(sent) < notFoundGrace {
+		if !lifecycle.NotFoundFailed(sent, time.Now(), notFoundGrace) {
 			ch.To, ch.Message = d.Status, "remit-status: OY has no record of it yet; checking again"
 			if d.Status == models.DisbSending {
 				ch.To = models.DisbUnknown
