@@ -291,14 +291,16 @@ func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 // so the state is confirmed with remit-status before anything changes; a
 // callback about a transfer the dashboard does not hold is unmatched.
 func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) store.ProcessResult {
-	ref := cb.Subject // partner_trx_id, read at intake
-	if ref == "" {
-		parsed, err := oy.ParseDisbursementCallback(cb.Body)
-		if err != nil {
+	// Intake parsed the body already; only a callback read back from the
+	// database (a retry, a replay, after a restart) is parsed here.
+	parsed, _ := cb.Parsed.(*oy.DisbursementCallback)
+	if parsed == nil {
+		var err error
+		if parsed, err = oy.ParseDisbursementCallback(cb.Body); err != nil {
 			return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 		}
-		ref = parsed.PartnerTrxID
 	}
+	ref := parsed.PartnerTrxID
 	d, err := s.store.FindDisbursementRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		// The same words for every such callback let the worker record them
@@ -308,10 +310,6 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	}
 	if err != nil {
 		return retryLater(err)
-	}
-	parsed, err := oy.ParseDisbursementCallback(cb.Body)
-	if err != nil {
-		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 	}
 	id := strconv.FormatInt(d.ID, 10)
 	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: ref})

@@ -132,7 +132,7 @@ func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep inta
 		ReceivedAt: received, Provider: ep.Provider, Kind: ep.Kind, Method: r.Method, Path: r.URL.Path,
 		Query: redact.Query(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
 		Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "), Subject: out.Subject,
-		ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending,
+		ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending, Parsed: out.Parsed,
 	}
 	if out.StoredReply != nil {
 		cb.ReplyBody = string(out.StoredReply)

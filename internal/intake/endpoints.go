@@ -86,7 +86,7 @@ func (s *Secrets) oyDisbursement(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the final state is confirmed with remit-status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PartnerTrxID, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PartnerTrxID, Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) oyVA(r *Request) Outcome {
@@ -98,7 +98,7 @@ func (s *Secrets) oyVA(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the payment is confirmed with the VA API before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) oyCheckout(r *Request) Outcome {
@@ -110,7 +110,7 @@ func (s *Secrets) oyCheckout(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the status is confirmed with payment-checkout/status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) ayopop(r *Request) Outcome {
@@ -122,7 +122,7 @@ func (s *Secrets) ayopop(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; Ayopop signs nothing, so the state is confirmed with bill/status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 // faspayLinkage is the GET Faspay sends after an OVO activation. Faspay
@@ -137,7 +137,7 @@ func (s *Secrets) faspayLinkage(r *Request) Outcome {
 		return refused(http.StatusBadRequest, "the query could not be read: "+err.Error())
 	}
 	return Outcome{Verified: true, Reason: "Faspay does not sign activation results; accepted from an allowed source and confirmed with a balance inquiry before the account is shown as linked",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) faspayPayment(r *Request) Outcome {
@@ -154,7 +154,7 @@ func (s *Secrets) faspayPayment(r *Request) Outcome {
 	}
 	reply := faspay.NewNotificationReply(n, r.Received).JSON()
 	return Outcome{Verified: true, Reason: "signature sha1(md5(user_id+password+bill_no+payment_status_code)) matched",
-		DedupKey: n.DedupKey(), Refs: n.References(), ReplyStatus: http.StatusOK, ReplyBody: reply}
+		DedupKey: n.DedupKey(), Refs: n.References(), Parsed: n, ReplyStatus: http.StatusOK, ReplyBody: reply}
 }
 
 func (s *Secrets) dokuToken(r *Request) Outcome {
@@ -198,5 +198,5 @@ func (s *Secrets) dokuNotify(r *Request) Outcome {
 	}
 	ack := doku.NotificationAck()
 	return Outcome{Verified: true, Reason: "bearer token issued by us, fresh X-TIMESTAMP, X-SIGNATURE verified",
-		DedupKey: n.DedupKey(), Refs: n.References(), ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
+		DedupKey: n.DedupKey(), Refs: n.References(), Parsed: n, ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
 }

@@ -47,7 +47,10 @@ type Outcome struct {
 	Refs     []string
 	// Subject is the reference a processor matches its record by (OY's
 	// partner_trx_id), parsed here once so the worker need not parse again.
-	Subject     string
+	Subject string
+	// Parsed is the parsed body of a verified callback, handed to the
+	// processor with it so the body is parsed once.
+	Parsed      any
 	ReplyStatus int
 	ReplyBody   []byte
 	// StoredReply is the reply as kept in the log when the real one holds a
