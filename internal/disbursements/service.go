@@ -291,16 +291,25 @@ func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 // so the state is confirmed with remit-status before anything changes; a
 // callback about a transfer the dashboard does not hold is unmatched.
 func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) store.ProcessResult {
-	// Intake parsed the body already; only a callback read back from the
-	// database (a retry, a replay, after a restart) is parsed here.
+	// Intake parsed the body already and handed it over; a callback read
+	// back from the database (a retry, a replay, after a restart) is parsed
+	// here, once, and only when its partner_trx_id (stored at intake) names
+	// a transfer.
 	parsed, _ := cb.Parsed.(*oy.DisbursementCallback)
-	if parsed == nil {
-		var err error
-		if parsed, err = oy.ParseDisbursementCallback(cb.Body); err != nil {
+	var parseErr error
+	parse := func() error {
+		if parsed == nil && parseErr == nil {
+			parsed, parseErr = oy.ParseDisbursementCallback(cb.Body)
+		}
+		return parseErr
+	}
+	ref := cb.Subject
+	if ref == "" || parsed != nil {
+		if err := parse(); err != nil {
 			return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 		}
+		ref = parsed.PartnerTrxID
 	}
-	ref := parsed.PartnerTrxID
 	d, err := s.store.FindDisbursementRef(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		// The same words for every such callback let the worker record them
@@ -310,6 +319,9 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	}
 	if err != nil {
 		return retryLater(err)
+	}
+	if err := parse(); err != nil {
+		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 	}
 	id := strconv.FormatInt(d.ID, 10)
 	confirmed, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: ref})

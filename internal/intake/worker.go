@@ -16,8 +16,8 @@ import (
 
 // Processor applies one kind of callback to the records it concerns. It
 // may call the provider's status API first (OY and Ayopop sign nothing, so
-// a final state is confirmed there); the returned result's Apply then runs
-// in the transaction that marks the callback processed. A processor must
+// a final state is confirmed there); the returned result's Change is then
+// applied in the transaction that marks the callback processed. A processor must
 // never move a record backwards: a late "pending" after "success" returns
 // CallbackNoChange.
 type Processor interface {
@@ -85,9 +85,6 @@ type Writer interface {
 	Busy() bool
 	// LastID is the id of the newest committed callback.
 	LastID() int64
-	// Record writes the bookkeeping of results that change no record in
-	// the writer's next group commit.
-	Record(ctx context.Context, results []store.ProcessResult) error
 }
 
 // NewWorker makes a worker; register processors before Run.
@@ -174,14 +171,14 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // gather is how long the worker collects handed-over groups before it
-// processes them: each processed group's bookkeeping is one more entry in
-// intake's single writer, so under load fewer, larger ones leave intake
-// more of it, while a lone callback waits no longer than this.
+// processes them: each processed group's bookkeeping is one transaction on
+// the single writer intake also needs, so under load fewer, larger ones
+// leave intake more of it, while a lone callback waits no longer than this.
 const gather = 25 * time.Millisecond
 
 // handOver processes committed groups from memory: this one and those
-// that follow within gather, up to one batch, in one bookkeeping
-// transaction.
+// that follow within gather, up to one batch, one bookkeeping transaction
+// per provider lane.
 func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 	var todo []*models.Callback
 	timeout := time.NewTimer(gather)
@@ -419,28 +416,11 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 	return len(cbs), nil
 }
 
-// record writes the results: those that change no record in the writer's
-// next group commit, the others (record changes, retries) in a transaction
-// of their own once intake's queue is empty.
+// record writes the results in one transaction of the worker's own,
+// once intake's queue is empty (or maxYield has passed).
 func (w *Worker) record(ctx context.Context, results []store.ProcessResult) error {
-	if w.writer == nil {
-		return w.store.FinishCallbacks(ctx, results)
-	}
-	var simple, other []store.ProcessResult
-	for _, r := range results {
-		if r.Simple() {
-			simple = append(simple, r)
-		} else {
-			other = append(other, r)
-		}
-	}
-	if len(other) > 0 {
-		w.yield()
-		if err := w.store.FinishCallbacks(ctx, other); err != nil {
-			return err
-		}
-	}
-	return w.writer.Record(ctx, simple)
+	w.yield()
+	return w.store.FinishCallbacks(ctx, results)
 }
 
 // yield waits while intake has callbacks queued for the writer.

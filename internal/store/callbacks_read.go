@@ -356,8 +356,7 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 // Simple reports whether a result changes no record and needs no retry
 // (the common outcomes: unmatched, no change). The bookkeeping of such
 // results is written in groups, with one UPDATE and one multi-row INSERT
-// per outcome, and the callback writer can write it in its own group
-// commit.
+// per outcome.
 func (r *ProcessResult) Simple() bool {
 	return r.Change == nil && r.RecordID == "" && r.NextTryAt == nil
 }

@@ -37,13 +37,11 @@ type CallbackWriter struct {
 	unprepared []string
 }
 
-// pendingCallback is one entry of the queue: a callback to store, or the
-// bookkeeping of callbacks the worker has processed.
+// pendingCallback is one entry of the queue: a callback to store.
 type pendingCallback struct {
-	cb      *models.Callback
-	refs    []string
-	results []ProcessResult
-	done    chan error
+	cb   *models.Callback
+	refs []string
+	done chan error
 }
 
 // MaxCallbackBatch bounds one group commit.
@@ -57,11 +55,6 @@ func (s *Store) NewCallbackWriter(onCommit func([]*models.Callback)) (*CallbackW
 	w := &CallbackWriter{store: s, db: s.db.WriteSQL(), queue: make(chan *pendingCallback, 4*MaxCallbackBatch), maxBatch: MaxCallbackBatch, onCommit: onCommit}
 	if err := w.db.QueryRow("SELECT coalesce(max(id), 0) FROM callbacks").Scan(&w.nextID); err != nil {
 		return nil, fmt.Errorf("store: read last callback id: %w", err)
-	}
-	// Record's statements are prepared now: inside the committer's
-	// transaction the writer's one connection is taken.
-	if err := s.prepareFinish(context.Background()); err != nil {
-		return nil, fmt.Errorf("store: prepare callback bookkeeping: %w", err)
 	}
 	w.lastID.Store(w.nextID)
 	w.wg.Add(1)
@@ -78,23 +71,6 @@ func (w *CallbackWriter) LastID() int64 { return w.lastID.Load() }
 // same dedup key was stored before.
 func (w *CallbackWriter) Write(ctx context.Context, cb *models.Callback, refs []string) error {
 	return w.enqueue(ctx, &pendingCallback{cb: cb, refs: refs, done: make(chan error, 1)})
-}
-
-// Record writes the bookkeeping of processed callbacks whose results are
-// Simple (they change no record) in the next group commit, and returns
-// once it is committed. Sharing intake's transactions spares the single
-// writer a transaction and a disk flush of its own for every batch the
-// worker processes.
-func (w *CallbackWriter) Record(ctx context.Context, results []ProcessResult) error {
-	for i := range results {
-		if !results[i].Simple() {
-			return fmt.Errorf("store: callback %d changes a record; its result goes through FinishCallbacks", results[i].CallbackID)
-		}
-	}
-	if len(results) == 0 {
-		return nil
-	}
-	return w.enqueue(ctx, &pendingCallback{results: results, done: make(chan error, 1)})
 }
 
 func (w *CallbackWriter) enqueue(ctx context.Context, p *pendingCallback) error {
@@ -155,9 +131,7 @@ func (w *CallbackWriter) run() {
 		if err == nil && w.onCommit != nil {
 			committed = make([]*models.Callback, 0, len(batch))
 			for _, p := range batch {
-				if p.cb != nil {
-					committed = append(committed, p.cb)
-				}
+				committed = append(committed, p.cb)
 			}
 		}
 		for _, p := range batch {
@@ -181,15 +155,7 @@ const insertChunk = 100
 // and finds duplicates with one look-up for the whole group.
 func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
 	ctx := context.Background()
-	batch := make([]*pendingCallback, 0, len(entries))
-	var results []ProcessResult
-	for _, p := range entries {
-		if p.cb != nil {
-			batch = append(batch, p)
-		} else {
-			results = append(results, p.results...)
-		}
-	}
+	batch := entries
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin callback batch: %w", err)
@@ -244,9 +210,6 @@ func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
 	}
 	if err := w.insertRows(ctx, tx, "INSERT INTO callback_refs (ref, callback_id) VALUES ", 2, refs, " ON CONFLICT DO NOTHING"); err != nil {
 		return fmt.Errorf("store: insert callback refs: %w", err)
-	}
-	if err := w.store.recordSimple(ctx, tx, results, now()); err != nil {
-		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit callback batch: %w", err)
