@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 // base URL, the callback intake and the web server, and starts the worker.
 func (a *App) Build(opts Options) error {
 	// The live heap is small (tens of MB) and the machine has memory to
-	// spare: collecting less often buys callback throughput. GOGC set in the
+	// spare: collecting less often saves ~11 % of CPU per callback (docs/callbacks.md). GOGC set in the
 	// environment still wins.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

@@ -309,7 +309,7 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 		var simple []ProcessResult
 		for i := range results {
 			r := &results[i]
-			if r.Simple() {
+			if r.simple() {
 				simple = append(simple, *r)
 				continue
 			}
@@ -353,11 +353,11 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 	})
 }
 
-// Simple reports whether a result changes no record and needs no retry
+// simple reports whether a result changes no record and needs no retry
 // (the common outcomes: unmatched, no change). The bookkeeping of such
 // results is written in groups, with one UPDATE and one multi-row INSERT
 // per outcome.
-func (r *ProcessResult) Simple() bool {
+func (r *ProcessResult) simple() bool {
 	return r.Change == nil && r.RecordID == "" && r.NextTryAt == nil
 }
 
