@@ -308,7 +308,7 @@ func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix stri
 // (a body over the size limit), per provider.
 func (s *Store) CountRefusedCallback(ctx context.Context, name string) error {
 	return s.db.Write.WithContext(ctx).Exec(`INSERT INTO callback_counters (name, value) VALUES (?, 1)
-		ON CONFLICT(name) DO UPDATE SET value = value + 1`, name).Error
+		ON CONFLICT(name) DO UPDATE SET value = callback_counters.value + 1`, name).Error
 }
 
 // CallbackCounter reads one counter.
