@@ -282,11 +282,9 @@ func (w *Worker) dispatch(ctx context.Context, cbs []*models.Callback, fromDB bo
 		return errors.Join(errs...)
 	}
 	for _, p := range order {
-		lane := w.lane(ctx, p)
-		select {
-		case lane <- laneWork{cbs: groups[p], fromDB: fromDB}:
-		default:
-			// The lane is far behind: leave these pending for a scan.
+		if !w.enqueue(ctx, p, laneWork{cbs: groups[p], fromDB: fromDB}) {
+			// The lane is far behind, or Run is ending: these stay pending
+			// in the database for a scan.
 			w.land(groups[p])
 			w.Wake()
 		}
@@ -294,40 +292,53 @@ func (w *Worker) dispatch(ctx context.Context, cbs []*models.Callback, fromDB bo
 	return nil
 }
 
-// lane returns the provider's lane, starting it on first use.
-func (w *Worker) lane(ctx context.Context, provider string) chan laneWork {
+// enqueue hands work to the provider's lane, starting the lane on first
+// use, without blocking. It reports false when the lane is full or Run has
+// stopped its lanes. Sends and closes happen under flightMu, so a lane is
+// never sent to after it is closed.
+func (w *Worker) enqueue(ctx context.Context, provider string, work laneWork) bool {
 	w.flightMu.Lock()
 	defer w.flightMu.Unlock()
-	if l, ok := w.lanes[provider]; ok {
-		return l
+	if w.lanes == nil {
+		return false
 	}
-	l := make(chan laneWork, w.laneCap)
-	w.lanes[provider] = l
-	w.lanesWG.Add(1)
-	go func() {
-		defer w.lanesWG.Done()
-		for work := range l {
-			if ctx.Err() != nil {
-				w.land(work.cbs) // still pending in the database
-				continue
-			}
-			if err := w.processGroup(ctx, work); err != nil && ctx.Err() == nil {
-				w.log.Error("callback worker", "provider", provider, "err", err.Error())
-			}
+	l, ok := w.lanes[provider]
+	if !ok {
+		l = make(chan laneWork, w.laneCap)
+		w.lanes[provider] = l
+		w.lanesWG.Add(1)
+		go w.runLane(ctx, provider, l)
+	}
+	select {
+	case l <- work:
+		return true
+	default:
+		return false
+	}
+}
+
+// runLane processes one provider's work in order until its lane is closed.
+func (w *Worker) runLane(ctx context.Context, provider string, l chan laneWork) {
+	defer w.lanesWG.Done()
+	for work := range l {
+		if ctx.Err() != nil {
+			w.land(work.cbs) // still pending in the database
+			continue
 		}
-	}()
-	return l
+		if err := w.processGroup(ctx, work); err != nil && ctx.Err() == nil {
+			w.log.Error("callback worker", "provider", provider, "err", err.Error())
+		}
+	}
 }
 
 // stopLanes closes the lanes and waits until they have recorded their work.
 func (w *Worker) stopLanes() {
 	w.flightMu.Lock()
-	lanes := w.lanes
-	w.lanes = nil
-	w.flightMu.Unlock()
-	for _, l := range lanes {
+	for _, l := range w.lanes {
 		close(l)
 	}
+	w.lanes = nil
+	w.flightMu.Unlock()
 	w.lanesWG.Wait()
 }
 
