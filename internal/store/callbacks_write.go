@@ -153,9 +153,8 @@ const insertChunk = 100
 // commit writes one group in one transaction with multi-row inserts: the
 // committer is the only writer of callbacks, so it numbers the rows itself
 // and finds duplicates with one look-up for the whole group.
-func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
+func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 	ctx := context.Background()
-	batch := entries
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin callback batch: %w", err)
