@@ -32,7 +32,7 @@ func (f ProcessorFunc) Process(ctx context.Context, cb *models.Callback) store.P
 	return f(ctx, cb)
 }
 
-// Worker applies stored callbacks in the order they arrived. Callbacks
+// Worker applies stored callbacks in the order they arrived, per provider. Callbacks
 // reach it two ways: the writer hands over each group it committed (the
 // hot path: nothing is read back from the database), and the worker scans
 // the database for what the hand-over missed — at start, after a crash,
