@@ -12,13 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
+	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
@@ -28,9 +26,7 @@ import (
 
 // Timing of the remit and the status checks.
 const (
-	RemitTimeout   = 20 * time.Second // an approver waits at most this for OY's answer
-	firstPoll      = 5 * time.Second
-	maxPollBackoff = 10 * time.Minute
+	RemitTimeout = 20 * time.Second // an approver waits at most this for OY's answer
 	// notFoundGrace is how long "OY has no record" is tolerated for a remit
 	// whose answer was lost before the transfer is marked failed.
 	notFoundGrace = 30 * time.Minute
@@ -57,12 +53,11 @@ func New(st *store.Store, client *oy.Client, log *slog.Logger) *Service {
 	return &Service{store: st, oy: client, log: log, batchWake: make(chan struct{}, 1)}
 }
 
-// NewPartnerTrxID makes our reference for OY: letters and digits only, unique.
-func NewPartnerTrxID(at time.Time) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return "BO" + at.UTC().Format("060102") + strings.ToUpper(hex.EncodeToString(b))
-}
+// pollBackoff spaces remit-status checks of a transfer that is not final.
+var pollBackoff = lifecycle.Backoff{First: 5 * time.Second, Max: 10 * time.Minute}
+
+// NewPartnerTrxID makes our reference for OY, once per transfer.
+func NewPartnerTrxID(at time.Time) string { return lifecycle.Ref("BO", at) }
 
 // StatusFor maps an OY disbursement code to the dashboard's status.
 func StatusFor(code string) models.DisbursementStatus {
@@ -80,8 +75,7 @@ func StatusFor(code string) models.DisbursementStatus {
 }
 
 func nextPoll(polls int) *time.Time {
-	d := time.Duration(float64(firstPoll) * math.Pow(2, float64(min(polls, 12))))
-	t := time.Now().UTC().Add(min(d, maxPollBackoff))
+	t := pollBackoff.Next(polls, time.Now().UTC())
 	return &t
 }
 
@@ -93,12 +87,7 @@ func (s *Service) approvalRule(ctx context.Context) (func(amount int64) int, err
 		return nil, err
 	}
 	limit, _ := strconv.ParseInt(v, 10, 64)
-	return func(amount int64) int {
-		if limit > 0 && amount > limit {
-			return 2
-		}
-		return 1
-	}, nil
+	return func(amount int64) int { return models.ApprovalsNeeded(amount, limit) }, nil
 }
 
 // ApprovalsNeeded is 2 when the amount is above the admin's threshold.
@@ -178,24 +167,24 @@ func (s *Service) Decide(ctx context.Context, id int64, dec store.Decision, audi
 // disbursement, so it runs once per transfer; OY's answer, or the lack of
 // one, decides the next status.
 func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RemitTimeout)
-	defer cancel()
 	var emails []string
 	if d.Emails != "" {
 		emails = strings.Split(d.Emails, ",")
 	}
-	res, err := s.oy.Remit(ctx, &oy.RemitParams{RecipientBank: d.RecipientBank, RecipientAccount: d.RecipientAccount, Amount: d.Amount,
-		Note: d.Note, PartnerTrxID: d.PartnerTrxID, Emails: emails})
+	res, result, err := lifecycle.Send(ctx, RemitTimeout, func(ctx context.Context) (*oy.Disbursement, error) {
+		return s.oy.Remit(ctx, &oy.RemitParams{RecipientBank: d.RecipientBank, RecipientAccount: d.RecipientAccount, Amount: d.Amount,
+			Note: d.Note, PartnerTrxID: d.PartnerTrxID, Emails: emails})
+	})
 	ch := store.StatusChange{Source: "api", ActorEmail: actor}
-	switch {
-	case err == nil:
-		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+	switch result {
+	case provider.Succeeded:
+		ch.To, ch.Code, ch.CodeText, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit answered: " + oy.ClerkMessage(res.Code)
-	case provider.IsRejected(err):
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, provider.CodeOf(err), errMessage(err)
+	case provider.Rejected:
+		ch.To, ch.Code, ch.CodeText = models.DisbFailed, provider.CodeOf(err), errMessage(err)
 		ch.Message = "OY refused the transfer; no money moved: " + errMessage(err)
 	default:
-		ch.To, ch.OYCode, ch.OYMessage = models.DisbUnknown, provider.CodeOf(err), errMessage(err)
+		ch.To, ch.Code, ch.CodeText = models.DisbUnknown, provider.CodeOf(err), errMessage(err)
 		ch.Message = "OY's answer did not arrive (" + errMessage(err) + "); checking with remit-status, the transfer is never sent twice"
 	}
 	if !ch.To.Final() {
@@ -231,7 +220,7 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 	ch := store.StatusChange{Source: "poll", CountPoll: true, NextPollAt: nextPoll(d.Polls + 1)}
 	switch {
 	case err == nil:
-		ch.To, ch.OYCode, ch.OYMessage, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
+		ch.To, ch.Code, ch.CodeText, ch.TrxID = StatusFor(res.Code), res.Code, res.ProviderMessage, res.TrxID
 		ch.Message = "remit-status: " + oy.ClerkMessage(res.Code)
 	case provider.CodeOf(err) == "204":
 		// OY has no transfer with our reference: the remit never arrived.
@@ -239,13 +228,13 @@ func (s *Service) pollOne(ctx context.Context, d *models.Disbursement) {
 		if d.SentAt != nil {
 			sent = *d.SentAt
 		}
-		if time.Since(sent) < notFoundGrace {
+		if !lifecycle.NotFoundFailed(sent, time.Now(), notFoundGrace) {
 			ch.To, ch.Message = d.Status, "remit-status: OY has no record of it yet; checking again"
 			if d.Status == models.DisbSending {
 				ch.To = models.DisbUnknown
 			}
 		} else {
-			ch.To, ch.OYCode, ch.OYMessage = models.DisbFailed, "204", errMessage(err)
+			ch.To, ch.Code, ch.CodeText = models.DisbFailed, "204", errMessage(err)
 			ch.Message = "OY still has no record of this transfer long after it was sent: it never reached OY and no money moved"
 		}
 	default:
@@ -291,10 +280,21 @@ func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 // so the state is confirmed with remit-status before anything changes; a
 // callback about a transfer the dashboard does not hold is unmatched.
 func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) store.ProcessResult {
-	ref := cb.Subject // partner_trx_id, read at intake
-	if ref == "" {
-		parsed, err := oy.ParseDisbursementCallback(cb.Body)
-		if err != nil {
+	// Intake parsed the body already and handed it over; a callback read
+	// back from the database (a retry, a replay, after a restart) is parsed
+	// here, once, and only when its partner_trx_id (stored at intake) names
+	// a transfer.
+	parsed, _ := cb.Parsed.(*oy.DisbursementCallback)
+	var parseErr error
+	parse := func() error {
+		if parsed == nil && parseErr == nil {
+			parsed, parseErr = oy.ParseDisbursementCallback(cb.Body)
+		}
+		return parseErr
+	}
+	ref := cb.Subject
+	if ref == "" || parsed != nil {
+		if err := parse(); err != nil {
 			return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 		}
 		ref = parsed.PartnerTrxID
@@ -309,8 +309,7 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	if err != nil {
 		return retryLater(err)
 	}
-	parsed, err := oy.ParseDisbursementCallback(cb.Body)
-	if err != nil {
+	if err := parse(); err != nil {
 		return store.ProcessResult{Outcome: models.CallbackUnmatched, Detail: "The body could not be read: " + err.Error()}
 	}
 	id := strconv.FormatInt(d.ID, 10)
@@ -323,20 +322,13 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 	to := StatusFor(confirmed.Code)
 	detail := fmt.Sprintf("Callback said %s; remit-status confirmed %s (%s).", parsed.Code, confirmed.Code, to.Label())
 	cbID := cb.ID
-	res := store.ProcessResult{RecordType: "disbursement", RecordID: id, Detail: detail}
-	res.Apply = func(tx *gorm.DB) (models.CallbackStatus, error) {
-		ch := store.StatusChange{To: to, OYCode: confirmed.Code, OYMessage: confirmed.ProviderMessage, TrxID: confirmed.TrxID,
-			Source: "callback", CallbackID: &cbID, Message: detail}
-		if !to.Final() {
-			ch.NextPollAt = nextPoll(d.Polls)
-		}
-		moved, err := store.ApplyStatus(tx, d.ID, ch)
-		if !moved {
-			return models.CallbackNoChange, err
-		}
-		return models.CallbackApplied, err
+	ch := store.StatusChange{To: to, Code: confirmed.Code, CodeText: confirmed.ProviderMessage, TrxID: confirmed.TrxID,
+		Source: "callback", CallbackID: &cbID, Message: detail}
+	if !to.Final() {
+		ch.NextPollAt = nextPoll(d.Polls)
 	}
-	res.Outcome = models.CallbackApplied
+	res := store.ProcessResult{RecordType: "disbursement", RecordID: id, Detail: detail, Outcome: models.CallbackApplied,
+		Change: store.DisbursementMove{ID: d.ID, Change: ch}}
 	return res
 }
 

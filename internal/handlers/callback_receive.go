@@ -19,6 +19,7 @@ import (
 
 	"backoffice/internal/intake"
 	"backoffice/internal/models"
+	"backoffice/internal/redact"
 	"backoffice/internal/store"
 )
 
@@ -129,9 +130,9 @@ func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep inta
 	}
 	cb := &models.Callback{
 		ReceivedAt: received, Provider: ep.Provider, Kind: ep.Kind, Method: r.Method, Path: r.URL.Path,
-		Query: intake.RedactQuery(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
+		Query: redact.Query(req.Query), Headers: intake.HeadersJSON(r.Header), Body: body, SourceIP: req.SourceIP,
 		Verified: out.Verified, VerifyReason: out.Reason, DedupKey: out.DedupKey, Refs: strings.Join(out.Refs, " "), Subject: out.Subject,
-		ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending,
+		ReplyStatus: out.ReplyStatus, ReplyBody: string(out.ReplyBody), Status: models.CallbackPending, Parsed: out.Parsed,
 	}
 	if out.StoredReply != nil {
 		cb.ReplyBody = string(out.StoredReply)

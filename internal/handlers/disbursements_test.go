@@ -72,7 +72,7 @@ func (a *testApp) settle(id int64, want models.DisbursementStatus, within time.D
 			a.t.Fatalf("disbursement %d is %s, want %s; timeline %+v", id, d.Status, want, hist.Events)
 		}
 		// Make every scheduled status check due now.
-		a.store.DB().Write.Exec("UPDATE disbursements SET next_poll_at = ? WHERE next_poll_at IS NOT NULL", time.Now().UTC().Add(-time.Second))
+		a.db.Write.Exec("UPDATE disbursements SET next_poll_at = ? WHERE next_poll_at IS NOT NULL", time.Now().UTC().Add(-time.Second))
 		if _, err := a.disb.Poll(context.Background()); err != nil {
 			a.t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestOYMockNumbersReachTheirDocumentedOutcome(t *testing.T) {
 		// In progress shows 101 before the sandbox settles on 102: poll on for the code.
 		for deadline := time.Now().Add(5 * time.Second); c.code != "" && d.OYCode != c.code && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
-			a.store.DB().Write.Exec("UPDATE disbursements SET next_poll_at = ? WHERE id = ?", time.Now().UTC().Add(-time.Second), id)
+			a.db.Write.Exec("UPDATE disbursements SET next_poll_at = ? WHERE id = ?", time.Now().UTC().Add(-time.Second), id)
 			a.disb.Poll(context.Background())
 			d = a.disbursement(id)
 		}

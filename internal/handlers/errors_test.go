@@ -48,7 +48,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	if p := b.get("/readyz"); p.Status != http.StatusOK {
 		t.Fatalf("readyz %d", p.Status)
 	}
-	a.store.DB().ReadSQL().Close()
+	a.db.ReadSQL().Close()
 	if p := b.get("/readyz"); p.Status != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with a closed database: %d", p.Status)
 	}

@@ -68,6 +68,7 @@ type testApp struct {
 	totp   map[string]string
 	cfg    *config.Config
 	dbPath string
+	db     *db.DB // the test reaches past the store only to stage what no page can (a due poll, a dead pool)
 }
 
 type syncBuffer struct {
@@ -161,7 +162,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handlerMu.Lock()
 	handler = srv.Handler()
 	handlerMu.Unlock()
-	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, totp: map[string]string{}, cfg: cfg, dbPath: dbPath,
+	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, totp: map[string]string{}, cfg: cfg, dbPath: dbPath, db: d,
 		oy: oySandbox, oyHTTP: oyServer, disb: disb}
 	jobs, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})

@@ -22,7 +22,7 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.DB().Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("not ready", "err", err.Error())
 		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 	}

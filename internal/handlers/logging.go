@@ -1,34 +1,12 @@
 package handlers
 
 import (
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/redact"
 )
-
-// secretParams are query parameters that are never logged as sent.
-var secretParams = []string{"token", "password", "api_key", "apikey", "key", "signature", "secret", "authcode", "auth_code"}
-
-// RedactQuery replaces the values of secret query parameters.
-func RedactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return "[unparseable query redacted]"
-	}
-	for k := range q {
-		for _, s := range secretParams {
-			if strings.EqualFold(k, s) {
-				q[k] = []string{"REDACTED"}
-			}
-		}
-	}
-	return q.Encode()
-}
 
 // logRequests writes one structured line per request. It logs the route,
 // the redacted query and who asked; never bodies, cookies or headers.
@@ -48,7 +26,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			"duration_ms", time.Since(start).Milliseconds(),
 			"ip", c.RealIP(),
 		}
-		if q := RedactQuery(r.URL.RawQuery); q != "" {
+		if q := redact.RawQuery(r.URL.RawQuery); q != "" {
 			attrs = append(attrs, "query", q)
 		}
 		if st, ok := c.Get(stateKey).(*reqState); ok && st.user != nil {

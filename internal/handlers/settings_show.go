@@ -33,22 +33,22 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 		}
 		return "live", u
 	}
-	add := func(name, baseURL, sb string, cbs ...settings.Callback) {
-		m, u := mode(baseURL, sb)
-		p.Providers = append(p.Providers, settings.Provider{Name: name, Mode: m, BaseURL: u, Callbacks: cbs})
+	// The URLs come from intake's endpoint list, so this page cannot drift from what is served.
+	byProvider := map[string][]settings.Callback{}
+	for _, ep := range s.callbacks.Endpoints {
+		label := ep.Label
+		if ep.Method != http.MethodPost {
+			label += " (" + ep.Method + ")"
+		}
+		byProvider[ep.Provider] = append(byProvider[ep.Provider], settings.Callback{Label: label, URL: ep.URL(base)})
 	}
-	tok := "?token=REDACTED"
-	add("OY! Indonesia", cfg.OY.BaseURL, "oy",
-		settings.Callback{Label: "Disbursement callback", URL: base + "/callbacks/oy/disbursement" + tok},
-		settings.Callback{Label: "VA callback", URL: base + "/callbacks/oy/va" + tok},
-		settings.Callback{Label: "Payment link / invoice callback", URL: base + "/callbacks/oy/checkout" + tok})
-	add("Faspay OVO Tokenize", cfg.Faspay.BaseURL, "faspay",
-		settings.Callback{Label: "Activation result (GET)", URL: base + "/callbacks/faspay/ovo-linkage"},
-		settings.Callback{Label: "Payment notification", URL: base + "/callbacks/faspay/payment-notification"})
-	add("DOKU SNAP OVO", cfg.Doku.BaseURL, "doku",
-		settings.Callback{Label: "Token endpoint", URL: base + "/callbacks/doku/v1.0/access-token/b2b"},
-		settings.Callback{Label: "Payment notification", URL: base + "/callbacks/doku/v1.0/debit/notify"})
-	add("Ayopop", cfg.Ayopop.BaseURL, "ayopop", settings.Callback{Label: "Top-up callback", URL: base + "/callbacks/ayopop" + tok})
+	for _, pr := range []struct{ key, name, baseURL string }{
+		{"oy", "OY! Indonesia", cfg.OY.BaseURL}, {"faspay", "Faspay OVO Tokenize", cfg.Faspay.BaseURL},
+		{"doku", "DOKU SNAP OVO", cfg.Doku.BaseURL}, {"ayopop", "Ayopop", cfg.Ayopop.BaseURL},
+	} {
+		m, u := mode(pr.baseURL, pr.key)
+		p.Providers = append(p.Providers, settings.Provider{Name: pr.name, Mode: m, BaseURL: u, Callbacks: byProvider[pr.key]})
+	}
 	return p, nil
 }
 

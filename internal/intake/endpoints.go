@@ -13,14 +13,14 @@ import (
 // Endpoints lists every callback URL of PRODUCT.md with its handling.
 func Endpoints(s *Secrets) []Endpoint {
 	return []Endpoint{
-		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, handle: s.oyDisbursement},
-		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, handle: s.oyVA},
-		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, handle: s.oyCheckout},
+		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, Token: true, handle: s.oyDisbursement},
+		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, Token: true, handle: s.oyVA},
+		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, Token: true, handle: s.oyCheckout},
 		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", handle: s.faspayLinkage},
 		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", Media: faspayMedia, handle: s.faspayPayment},
 		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", Media: jsonMedia, handle: s.dokuToken},
 		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", Media: jsonMedia, handle: s.dokuNotify},
-		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", Media: jsonMedia, handle: s.ayopop},
+		{Provider: "ayopop", Kind: "topup", Method: "POST", Path: "/callbacks/ayopop", Label: "Ayopop top-up status", Media: jsonMedia, Token: true, handle: s.ayopop},
 	}
 }
 
@@ -39,7 +39,8 @@ func refused(status int, reason string) Outcome {
 
 // tokenGate checks the source IP and the ?token= secret of the unsigned
 // providers (OY, Ayopop). A failed gate never reveals which check failed.
-func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, bool) {
+// verify is the provider package's constant-time check of the secret.
+func (s *Secrets) tokenGate(provider string, r *Request, verify func(got string) error) (Outcome, bool) {
 	if !s.ipAllowed(provider, r.SourceIP) {
 		return refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the "+provider+" allow-list"), false
 	}
@@ -47,10 +48,16 @@ func (s *Secrets) tokenGate(provider string, r *Request, want string) (Outcome, 
 	if got == "" {
 		return refused(http.StatusUnauthorized, "the URL carries no ?token= secret"), false
 	}
-	if !tokenMatches(got, want) {
+	if verify(got) != nil {
 		return refused(http.StatusUnauthorized, "the ?token= secret is wrong"), false
 	}
 	return Outcome{}, true
+}
+
+func (s *Secrets) verifyOYToken(got string) error { return oy.VerifyToken(got, s.OYToken) }
+
+func (s *Secrets) verifyAyopopToken(got string) error {
+	return ayopop.VerifyCallbackToken(s.AyopopToken, got)
 }
 
 // referenced is any parsed callback.
@@ -72,50 +79,50 @@ func malformedBody(err error) Outcome {
 
 func (s *Secrets) oyDisbursement(r *Request) Outcome {
 	cb, err := oy.ParseDisbursementCallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the final state is confirmed with remit-status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PartnerTrxID, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PartnerTrxID, Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) oyVA(r *Request) Outcome {
 	cb, err := oy.ParseVACallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the payment is confirmed with the VA API before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) oyCheckout(r *Request) Outcome {
 	cb, err := oy.ParseCheckoutCallback(r.Body)
-	if o, ok := s.tokenGate("oy", r, s.OYToken); !ok {
+	if o, ok := s.tokenGate("oy", r, s.verifyOYToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; OY signs nothing, so the status is confirmed with payment-checkout/status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) ayopop(r *Request) Outcome {
 	cb, err := ayopop.ParseCallback(r.Body)
-	if o, ok := s.tokenGate("ayopop", r, s.AyopopToken); !ok {
+	if o, ok := s.tokenGate("ayopop", r, s.verifyAyopopToken); !ok {
 		return withRefs(o, cb, err)
 	}
 	if err != nil {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; Ayopop signs nothing, so the state is confirmed with bill/status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 // faspayLinkage is the GET Faspay sends after an OVO activation. Faspay
@@ -130,7 +137,7 @@ func (s *Secrets) faspayLinkage(r *Request) Outcome {
 		return refused(http.StatusBadRequest, "the query could not be read: "+err.Error())
 	}
 	return Outcome{Verified: true, Reason: "Faspay does not sign activation results; accepted from an allowed source and confirmed with a balance inquiry before the account is shown as linked",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 func (s *Secrets) faspayPayment(r *Request) Outcome {
@@ -147,7 +154,7 @@ func (s *Secrets) faspayPayment(r *Request) Outcome {
 	}
 	reply := faspay.NewNotificationReply(n, r.Received).JSON()
 	return Outcome{Verified: true, Reason: "signature sha1(md5(user_id+password+bill_no+payment_status_code)) matched",
-		DedupKey: n.DedupKey(), Refs: n.References(), ReplyStatus: http.StatusOK, ReplyBody: reply}
+		DedupKey: n.DedupKey(), Refs: n.References(), Parsed: n, ReplyStatus: http.StatusOK, ReplyBody: reply}
 }
 
 func (s *Secrets) dokuToken(r *Request) Outcome {
@@ -191,5 +198,5 @@ func (s *Secrets) dokuNotify(r *Request) Outcome {
 	}
 	ack := doku.NotificationAck()
 	return Outcome{Verified: true, Reason: "bearer token issued by us, fresh X-TIMESTAMP, X-SIGNATURE verified",
-		DedupKey: n.DedupKey(), Refs: n.References(), ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
+		DedupKey: n.DedupKey(), Refs: n.References(), Parsed: n, ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
 }

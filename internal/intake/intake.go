@@ -7,7 +7,6 @@ package intake
 
 import (
 	"crypto/rsa"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -48,7 +47,10 @@ type Outcome struct {
 	Refs     []string
 	// Subject is the reference a processor matches its record by (OY's
 	// partner_trx_id), parsed here once so the worker need not parse again.
-	Subject     string
+	Subject string
+	// Parsed is the parsed body of a verified callback, handed to the
+	// processor with it so the body is parsed once.
+	Parsed      any
 	ReplyStatus int
 	ReplyBody   []byte
 	// StoredReply is the reply as kept in the log when the real one holds a
@@ -66,8 +68,19 @@ type Endpoint struct {
 	Path     string
 	Label    string
 	// Media are the body types the provider documents; none for a GET.
-	Media  []string
+	Media []string
+	// Token: the URL carries the ?token= secret (providers that sign nothing).
+	Token  bool
 	handle func(r *Request) Outcome
+}
+
+// URL is the address to register with the provider, the secret shown as
+// REDACTED.
+func (e Endpoint) URL(base string) string {
+	if e.Token {
+		return base + e.Path + "?token=REDACTED"
+	}
+	return base + e.Path
 }
 
 // Handle decides the outcome of one request to this endpoint. A genuine,
@@ -153,11 +166,6 @@ func (s *Secrets) ipAllowed(provider, ip string) bool {
 	return false
 }
 
-// tokenMatches compares the ?token= secret in constant time.
-func tokenMatches(got, want string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
 // redactedHeaders are never stored as sent.
 var redactedHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Api-Key": true, "Key": true, "Token": true, "Proxy-Authorization": true}
 
@@ -186,22 +194,6 @@ func redactValue(v string) string {
 		return scheme + " REDACTED"
 	}
 	return "REDACTED"
-}
-
-// RedactQuery hides the ?token= secret.
-func RedactQuery(q url.Values) string {
-	if len(q) == 0 {
-		return ""
-	}
-	c := url.Values{}
-	for k, v := range q {
-		if strings.EqualFold(k, "token") {
-			c[k] = []string{"REDACTED"}
-		} else {
-			c[k] = v
-		}
-	}
-	return c.Encode()
 }
 
 func mustJSON(v any) []byte {

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -15,8 +16,8 @@ import (
 
 // Processor applies one kind of callback to the records it concerns. It
 // may call the provider's status API first (OY and Ayopop sign nothing, so
-// a final state is confirmed there); the returned result's Apply then runs
-// in the transaction that marks the callback processed. A processor must
+// a final state is confirmed there); the returned result's Change is then
+// applied in the transaction that marks the callback processed. A processor must
 // never move a record backwards: a late "pending" after "success" returns
 // CallbackNoChange.
 type Processor interface {
@@ -31,7 +32,7 @@ func (f ProcessorFunc) Process(ctx context.Context, cb *models.Callback) store.P
 	return f(ctx, cb)
 }
 
-// Worker applies stored callbacks in the order they arrived. Callbacks
+// Worker applies stored callbacks in the order they arrived, per provider. Callbacks
 // reach it two ways: the writer hands over each group it committed (the
 // hot path: nothing is read back from the database), and the worker scans
 // the database for what the hand-over missed — at start, after a crash,
@@ -44,11 +45,23 @@ func (f ProcessorFunc) Process(ctx context.Context, cb *models.Callback) store.P
 // are skipped, and a group that starts above next (one was dropped) sends
 // the worker back to the database. Run is the only goroutine that moves
 // next; RunOnce is for callers that do not Run the worker.
+//
+// Processing runs in one lane per provider: a goroutine that processes the
+// provider's callbacks in id order, each with a deadline (ProcessTimeout),
+// and records their results. A slow status call of one provider holds up
+// only that provider's lane. A callback handed to a lane is "in flight"
+// until its result is recorded; scans skip callbacks in flight.
 type Worker struct {
 	store      *store.Store
 	log        *slog.Logger
 	mu         sync.RWMutex
 	processors map[string]Processor // provider + "/" + kind
+	flightMu   sync.Mutex
+	inFlight   map[int64]bool
+	lanes      map[string]chan laneWork // provider → its lane; nil outside Run
+	lanesWG    sync.WaitGroup
+	laneCap    int
+	timeout    time.Duration // ProcessTimeout
 	wake       chan struct{}
 	feed       chan []*models.Callback
 	writer     Writer
@@ -72,15 +85,12 @@ type Writer interface {
 	Busy() bool
 	// LastID is the id of the newest committed callback.
 	LastID() int64
-	// Record writes the bookkeeping of results that change no record in
-	// the writer's next group commit.
-	Record(ctx context.Context, results []store.ProcessResult) error
 }
 
 // NewWorker makes a worker; register processors before Run.
 func NewWorker(st *store.Store, log *slog.Logger) *Worker {
-	return &Worker{store: st, log: log, processors: map[string]Processor{}, wake: make(chan struct{}, 1),
-		feed: make(chan []*models.Callback, feedGroups), batch: 250, idle: time.Second}
+	return &Worker{store: st, log: log, processors: map[string]Processor{}, inFlight: map[int64]bool{}, wake: make(chan struct{}, 1),
+		feed: make(chan []*models.Callback, feedGroups), laneCap: laneQueue, timeout: ProcessTimeout, batch: 250, idle: time.Second}
 }
 
 // feedGroups bounds the committed groups waiting in memory; past it a
@@ -117,8 +127,28 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Run processes until ctx ends.
+// ProcessTimeout bounds one processor call, its provider status call
+// included; past it the callback fails and is retried later.
+const ProcessTimeout = 20 * time.Second
+
+// laneQueue bounds the groups waiting in one lane; past it a group is
+// left pending in the database for a later scan, so a stuck provider
+// cannot hold up the dispatch of the others.
+const laneQueue = 64
+
+// laneWork is one group of a provider's callbacks for its lane.
+type laneWork struct {
+	cbs    []*models.Callback
+	fromDB bool
+}
+
+// Run processes until ctx ends, then waits for its lanes to record what
+// they were processing.
 func (w *Worker) Run(ctx context.Context) {
+	w.flightMu.Lock()
+	w.lanes = map[string]chan laneWork{}
+	w.flightMu.Unlock()
+	defer w.stopLanes()
 	w.scan(ctx)
 	t := time.NewTimer(w.idle)
 	defer t.Stop()
@@ -141,14 +171,14 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // gather is how long the worker collects handed-over groups before it
-// processes them: each processed group's bookkeeping is one more entry in
-// intake's single writer, so under load fewer, larger ones leave intake
-// more of it, while a lone callback waits no longer than this.
+// processes them: each processed group's bookkeeping is one transaction on
+// the single writer intake also needs, so under load fewer, larger ones
+// leave intake more of it, while a lone callback waits no longer than this.
 const gather = 25 * time.Millisecond
 
 // handOver processes committed groups from memory: this one and those
-// that follow within gather, up to one batch, in one bookkeeping
-// transaction.
+// that follow within gather, up to one batch, one bookkeeping transaction
+// per provider lane.
 func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 	var todo []*models.Callback
 	timeout := time.NewTimer(gather)
@@ -182,19 +212,159 @@ func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 	w.finish(ctx, todo)
 }
 
-// finish processes callbacks and records the results.
+// finish hands callbacks to their lanes.
 func (w *Worker) finish(ctx context.Context, cbs []*models.Callback) {
 	if len(cbs) == 0 {
 		return
 	}
-	if err := w.apply(ctx, cbs); err != nil {
+	w.flightMu.Lock()
+	cbs = w.takeLocked(cbs)
+	w.flightMu.Unlock()
+	if err := w.dispatch(ctx, cbs, false); err != nil {
 		// What was not recorded is still pending in the database, and the
 		// next scan (due within a second) takes it.
 		w.log.Error("callback worker", "err", err.Error())
 		w.lastScan = time.Time{}
-		return
 	}
-	w.fromMemory.Add(int64(len(cbs)))
+}
+
+// takeLocked keeps the callbacks not in flight and marks them in flight.
+func (w *Worker) takeLocked(cbs []*models.Callback) []*models.Callback {
+	out := cbs[:0:0]
+	for _, cb := range cbs {
+		if !w.inFlight[cb.ID] {
+			w.inFlight[cb.ID] = true
+			out = append(out, cb)
+		}
+	}
+	return out
+}
+
+// land ends the flight of callbacks whose results are recorded (or were
+// not, and stay due in the database).
+func (w *Worker) land(cbs []*models.Callback) {
+	w.flightMu.Lock()
+	for _, cb := range cbs {
+		delete(w.inFlight, cb.ID)
+	}
+	w.flightMu.Unlock()
+}
+
+// dispatch splits callbacks by provider. Inside Run each group goes to its
+// provider's lane; otherwise (RunOnce) the groups are processed side by
+// side and dispatch returns once all are recorded.
+func (w *Worker) dispatch(ctx context.Context, cbs []*models.Callback, fromDB bool) error {
+	if len(cbs) == 0 {
+		return nil
+	}
+	groups := map[string][]*models.Callback{}
+	var order []string
+	for _, cb := range cbs {
+		if _, ok := groups[cb.Provider]; !ok {
+			order = append(order, cb.Provider)
+		}
+		groups[cb.Provider] = append(groups[cb.Provider], cb)
+	}
+	w.flightMu.Lock()
+	lanes := w.lanes
+	w.flightMu.Unlock()
+	if lanes == nil {
+		errs := make([]error, len(order))
+		var wg sync.WaitGroup
+		for i, p := range order {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = w.processGroup(ctx, laneWork{cbs: groups[p], fromDB: fromDB})
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	for _, p := range order {
+		if !w.enqueue(ctx, p, laneWork{cbs: groups[p], fromDB: fromDB}) {
+			// The lane is far behind, or Run is ending: these stay pending
+			// in the database for a scan.
+			w.land(groups[p])
+			w.Wake()
+		}
+	}
+	return nil
+}
+
+// enqueue hands work to the provider's lane, starting the lane on first
+// use, without blocking. It reports false when the lane is full or Run has
+// stopped its lanes. Sends and closes happen under flightMu, so a lane is
+// never sent to after it is closed.
+func (w *Worker) enqueue(ctx context.Context, provider string, work laneWork) bool {
+	w.flightMu.Lock()
+	defer w.flightMu.Unlock()
+	if w.lanes == nil {
+		return false
+	}
+	l, ok := w.lanes[provider]
+	if !ok {
+		l = make(chan laneWork, w.laneCap)
+		w.lanes[provider] = l
+		w.lanesWG.Add(1)
+		go w.runLane(ctx, provider, l)
+	}
+	select {
+	case l <- work:
+		return true
+	default:
+		return false
+	}
+}
+
+// runLane processes one provider's work in order until its lane is closed.
+func (w *Worker) runLane(ctx context.Context, provider string, l chan laneWork) {
+	defer w.lanesWG.Done()
+	for work := range l {
+		if ctx.Err() != nil {
+			w.land(work.cbs) // still pending in the database
+			continue
+		}
+		if err := w.processGroup(ctx, work); err != nil && ctx.Err() == nil {
+			w.log.Error("callback worker", "provider", provider, "err", err.Error())
+		}
+	}
+}
+
+// stopLanes closes the lanes and waits until they have recorded their work.
+func (w *Worker) stopLanes() {
+	w.flightMu.Lock()
+	for _, l := range w.lanes {
+		close(l)
+	}
+	w.lanes = nil
+	w.flightMu.Unlock()
+	w.lanesWG.Wait()
+}
+
+// processGroup processes one provider's callbacks in order, records the
+// results and ends their flight.
+func (w *Worker) processGroup(ctx context.Context, work laneWork) error {
+	defer w.land(work.cbs)
+	results := make([]store.ProcessResult, 0, len(work.cbs))
+	for _, cb := range work.cbs {
+		results = append(results, w.processWithDeadline(ctx, cb))
+	}
+	if err := w.record(ctx, results); err != nil {
+		return err
+	}
+	if work.fromDB {
+		w.fromDB.Add(int64(len(work.cbs)))
+	} else {
+		w.fromMemory.Add(int64(len(work.cbs)))
+	}
+	return nil
+}
+
+func (w *Worker) processWithDeadline(ctx context.Context, cb *models.Callback) store.ProcessResult {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	return w.process(ctx, cb, "")
 }
 
 // scan processes due callbacks from the database until none are left up
@@ -229,59 +399,39 @@ func (w *Worker) upTo() int64 {
 func (w *Worker) RunOnce(ctx context.Context) (int, error) { return w.scanOnce(ctx, w.upTo()) }
 
 func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
+	// Read and take under flightMu: a lane ends a flight (under the same
+	// lock) only after its results committed, so a callback read here as
+	// due is either still in flight or really due.
+	w.flightMu.Lock()
 	due, err := w.store.DueCallbacks(ctx, w.batch, upTo)
 	if err != nil {
+		w.flightMu.Unlock()
 		return 0, err
 	}
 	if upTo != math.MaxInt64 {
 		// Everything up to upTo is handled by this scan or an earlier one.
 		w.next = max(w.next, upTo+1)
 	}
-	if len(due) == 0 {
-		return 0, nil
-	}
 	cbs := make([]*models.Callback, len(due))
 	for i := range due {
 		cbs[i] = &due[i]
 	}
-	if err := w.apply(ctx, cbs); err != nil {
+	cbs = w.takeLocked(cbs)
+	w.flightMu.Unlock()
+	if len(cbs) == 0 {
+		return 0, nil
+	}
+	if err := w.dispatch(ctx, cbs, true); err != nil {
 		return 0, err
 	}
-	w.fromDB.Add(int64(len(due)))
-	return len(due), nil
+	return len(cbs), nil
 }
 
-// apply processes callbacks in order and records the results.
-func (w *Worker) apply(ctx context.Context, cbs []*models.Callback) error {
-	results := make([]store.ProcessResult, 0, len(cbs))
-	for _, cb := range cbs {
-		results = append(results, w.process(ctx, cb, ""))
-	}
-	return w.record(ctx, results)
-}
-
-// record writes the results: those that change no record in the writer's
-// next group commit, the others (record changes, retries) in a transaction
-// of their own once intake's queue is empty.
+// record writes the results in one transaction of the worker's own,
+// once intake's queue is empty (or maxYield has passed).
 func (w *Worker) record(ctx context.Context, results []store.ProcessResult) error {
-	if w.writer == nil {
-		return w.store.FinishCallbacks(ctx, results)
-	}
-	var simple, other []store.ProcessResult
-	for _, r := range results {
-		if r.Simple() {
-			simple = append(simple, r)
-		} else {
-			other = append(other, r)
-		}
-	}
-	if len(other) > 0 {
-		w.yield()
-		if err := w.store.FinishCallbacks(ctx, other); err != nil {
-			return err
-		}
-	}
-	return w.writer.Record(ctx, simple)
+	w.yield()
+	return w.store.FinishCallbacks(ctx, results)
 }
 
 // yield waits while intake has callbacks queued for the writer.

@@ -57,6 +57,7 @@ func newWorkerRig(t *testing.T, feedCap int, delay time.Duration) *workerRig {
 	}
 	w := NewWorker(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	w.feed = make(chan []*models.Callback, feedCap)
+	w.laneCap = feedCap
 	proc := &countingProcessor{seen: map[int64]int{}, delay: delay}
 	w.Register("oy", "disbursement", proc)
 	wr, err := st.NewCallbackWriter(w.Committed)
@@ -171,9 +172,9 @@ func TestWorkerProcessesEveryCommittedCallbackOnce(t *testing.T) {
 	}
 }
 
-// With room for one group in memory and a slow processor, most groups are
-// dropped: the worker must find them in the database, and still process
-// each callback once.
+// With room for one group in memory (the hand-over and the lane) and a
+// slow processor, most groups are dropped: the worker must find them in
+// the database, and still process each callback once.
 func TestWorkerFallsBackToTheDatabaseWhenGroupsAreDropped(t *testing.T) {
 	r := newWorkerRig(t, 1, 200*time.Microsecond)
 	stop := r.start()
@@ -201,4 +202,79 @@ func TestWorkerTakesRequeuedCallbacksFromTheDatabase(t *testing.T) {
 	r.worker.Wake()
 	r.waitIdle(t)
 	r.checkOnce(t, cbs, 2)
+}
+
+// stuckProcessor stands for a provider whose status API does not answer:
+// it waits for its deadline, then asks to be retried.
+type stuckProcessor struct {
+	mu       sync.Mutex
+	calls    int
+	deadline bool
+}
+
+func (p *stuckProcessor) Process(ctx context.Context, cb *models.Callback) store.ProcessResult {
+	_, hasDeadline := ctx.Deadline()
+	p.mu.Lock()
+	p.calls++
+	p.deadline = p.deadline || hasDeadline
+	p.mu.Unlock()
+	<-ctx.Done()
+	retry := time.Now().UTC().Add(time.Hour)
+	return store.ProcessResult{Outcome: models.CallbackFailed, Error: "status call timed out", NextTryAt: &retry}
+}
+
+// One lane per provider: while OY's status call hangs, Ayopop's callbacks
+// are processed; the hanging call ends at its deadline and is retried later.
+func TestSlowProviderDoesNotStallTheOthers(t *testing.T) {
+	r := newWorkerRig(t, feedGroups, 0)
+	stuck := &stuckProcessor{}
+	r.worker.Register("oy", "disbursement", stuck)
+	r.worker.Register("ayopop", "topup", r.proc)
+	r.worker.timeout = 3 * time.Second
+	stop := r.start()
+	defer stop()
+	oyCB := &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Verified: true,
+		DedupKey: "oy:slow", Status: models.CallbackPending, Body: []byte(`{}`)}
+	if err := r.writer.Write(context.Background(), oyCB, nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var topups []*models.Callback
+	for i := range 20 {
+		cb := &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "ayopop", Kind: "topup", Method: "POST", Verified: true,
+			DedupKey: fmt.Sprint("ayopop:", i), Status: models.CallbackPending, Body: []byte(`{}`)}
+		if err := r.writer.Write(context.Background(), cb, nil); err != nil {
+			t.Fatal(err)
+		}
+		topups = append(topups, cb)
+	}
+	for _, cb := range topups {
+		for r.proc.count(cb.ID) == 0 {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("Ayopop callback %d not processed while OY's call hangs", cb.ID)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if time.Since(start) >= r.worker.timeout {
+		t.Fatalf("Ayopop's callbacks waited %v, as long as OY's deadline", time.Since(start))
+	}
+	for {
+		got, err := r.store.CallbackByID(context.Background(), oyCB.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == models.CallbackFailed {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("hanging OY callback still %s after 10 s", got.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stuck.mu.Lock()
+	defer stuck.mu.Unlock()
+	if stuck.calls != 1 || !stuck.deadline {
+		t.Errorf("OY processor called %d times, deadline given: %v", stuck.calls, stuck.deadline)
+	}
 }

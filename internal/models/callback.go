@@ -79,6 +79,10 @@ type Callback struct {
 	RecordID     string
 	ProcessedAt  *time.Time
 	NextTryAt    *time.Time
+	// Parsed is the body as intake parsed it (e.g. *oy.DisbursementCallback),
+	// handed to the processor with the callback so the body is parsed once;
+	// nil for a callback read back from the database. Never stored.
+	Parsed any `gorm:"-"`
 }
 
 // CallbackAttempt is one processing run of a stored callback.

@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"time"
+
+	"backoffice/internal/lifecycle"
+)
 
 // DisbursementStatus is where a transfer is, in the clerk's terms.
 type DisbursementStatus string
@@ -46,36 +50,23 @@ func (s DisbursementStatus) Label() string {
 	return string(s)
 }
 
-// Final reports whether the status never changes again.
-func (s DisbursementStatus) Final() bool {
-	return s == DisbSuccess || s == DisbFailed || s == DisbRejected
-}
+// disbursementStages order the statuses so a transfer never moves
+// backwards; in progress and pending may alternate, as OY reports them.
+var disbursementStages = lifecycle.NewStages(
+	[]DisbursementStatus{DisbWaitingApproval},
+	[]DisbursementStatus{DisbSending},
+	[]DisbursementStatus{DisbUnknown},
+	[]DisbursementStatus{DisbInProgress, DisbPending},
+	[]DisbursementStatus{DisbSuccess, DisbFailed, DisbRejected},
+)
 
-// rank orders statuses so a transfer never moves backwards.
-func (s DisbursementStatus) rank() int {
-	switch s {
-	case DisbWaitingApproval:
-		return 0
-	case DisbSending:
-		return 1
-	case DisbUnknown:
-		return 2
-	case DisbInProgress, DisbPending:
-		return 3
-	case DisbSuccess, DisbFailed, DisbRejected:
-		return 9
-	}
-	return -1
-}
+// Final reports whether the status never changes again.
+func (s DisbursementStatus) Final() bool { return disbursementStages.Final(s) }
 
 // CanMoveTo reports whether a transfer may go from s to next: never out of
-// a final status, never back to an earlier stage. In progress and pending
-// may alternate, as OY reports them.
+// a final status, never back to an earlier stage.
 func (s DisbursementStatus) CanMoveTo(next DisbursementStatus) bool {
-	if s.Final() || next.rank() < 0 || s == next {
-		return false
-	}
-	return next.rank() >= s.rank()
+	return disbursementStages.CanMove(s, next)
 }
 
 // Disbursement is one transfer to a bank account or e-wallet through OY.

@@ -160,11 +160,8 @@ func (s *Store) DecideBatch(ctx context.Context, batchID int64, approver *models
 		} else if err != nil {
 			return err
 		}
-		if b.Status != models.BatchSubmitted {
-			return ErrConflict
-		}
-		if b.MakerID == approver.ID {
-			return ErrMakerCannotApprove
+		if err := models.MayDecide(b.Status == models.BatchSubmitted, b.MakerID, approver); err != nil {
+			return err
 		}
 		next := models.BatchApproving
 		if !approve {

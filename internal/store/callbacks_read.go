@@ -212,14 +212,6 @@ func (s *Store) CallbackAttempts(ctx context.Context, id int64) ([]models.Callba
 	return out, err
 }
 
-// CallbacksForRecord lists the callbacks that changed or concern a record.
-func (s *Store) CallbacksForRecord(ctx context.Context, recordType, recordID string) ([]models.Callback, error) {
-	var out []models.Callback
-	err := s.db.Read.WithContext(ctx).Select(callbackListColumns).
-		Where("record_type = ? AND record_id = ?", recordType, recordID).Order("id").Find(&out).Error
-	return out, err
-}
-
 // DueCallbacks returns callbacks waiting for processing with ids up to
 // maxID, oldest first: pending ones, and failed ones whose retry time has
 // come. Both halves run on the (status, id) index.
@@ -256,19 +248,26 @@ type ProcessResult struct {
 	RecordID   string
 	ActorEmail string
 	NextTryAt  *time.Time
-	// Apply changes the record in the same transaction that marks the
-	// callback processed, so a crash cannot apply it twice. The outcome it
-	// returns (applied or no change) replaces Outcome.
-	Apply func(tx *gorm.DB) (models.CallbackStatus, error)
+	// Change is the record change, applied in the same transaction that
+	// marks the callback processed, so a crash cannot apply it twice.
+	// Outcome becomes applied when it moves the record, no change when not.
+	Change RecordChange
+}
+
+// RecordChange is a change a processed callback makes to a record. Only
+// the store's own types (DisbursementMove) implement it: the store owns
+// the transaction it runs in.
+type RecordChange interface {
+	applyIn(tx *gorm.DB) (changed bool, err error)
 }
 
 // The worker's two grouped statements take the callback ids as one JSON
 // array, so their shape never changes and each is prepared once.
 const (
 	insertAttempts = `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email)
-		SELECT value, ?, ?, ?, ?, ? FROM json_each(?)`
+		SELECT ids.value, ?, ?, ?, ?, ? FROM (` + jsonValues + `) AS ids`
 	updateGroup = `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at)
-		WHERE id IN (SELECT value FROM json_each(?))`
+		WHERE id IN (` + jsonValues + `)`
 )
 
 // prepareFinish prepares the grouped statements on the writer, outside
@@ -310,24 +309,26 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 		var simple []ProcessResult
 		for i := range results {
 			r := &results[i]
-			if r.Simple() {
+			if r.simple() {
 				simple = append(simple, *r)
 				continue
 			}
-			if r.Apply != nil {
+			if r.Change != nil {
 				sp := fmt.Sprintf("cb%d", i)
 				if err := tx.SavePoint(sp).Error; err != nil {
 					return err
 				}
-				outcome, err := r.Apply(tx)
+				changed, err := r.Change.applyIn(tx)
 				if err != nil {
 					if err := tx.RollbackTo(sp).Error; err != nil {
 						return err
 					}
 					retry := at.Add(time.Minute)
 					r.Outcome, r.Error, r.NextTryAt = models.CallbackFailed, err.Error(), &retry
-				} else if outcome != "" {
-					r.Outcome = outcome
+				} else if changed {
+					r.Outcome = models.CallbackApplied
+				} else {
+					r.Outcome = models.CallbackNoChange
 				}
 			}
 			if _, err := conn.ExecContext(ctx, `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)
@@ -352,13 +353,12 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 	})
 }
 
-// Simple reports whether a result changes no record and needs no retry
+// simple reports whether a result changes no record and needs no retry
 // (the common outcomes: unmatched, no change). The bookkeeping of such
 // results is written in groups, with one UPDATE and one multi-row INSERT
-// per outcome, and the callback writer can write it in its own group
-// commit.
-func (r *ProcessResult) Simple() bool {
-	return r.Apply == nil && r.RecordID == "" && r.NextTryAt == nil
+// per outcome.
+func (r *ProcessResult) simple() bool {
+	return r.Change == nil && r.RecordID == "" && r.NextTryAt == nil
 }
 
 // recordSimple writes the attempts and new statuses of simple results,

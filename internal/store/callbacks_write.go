@@ -37,13 +37,11 @@ type CallbackWriter struct {
 	unprepared []string
 }
 
-// pendingCallback is one entry of the queue: a callback to store, or the
-// bookkeeping of callbacks the worker has processed.
+// pendingCallback is one entry of the queue: a callback to store.
 type pendingCallback struct {
-	cb      *models.Callback
-	refs    []string
-	results []ProcessResult
-	done    chan error
+	cb   *models.Callback
+	refs []string
+	done chan error
 }
 
 // MaxCallbackBatch bounds one group commit.
@@ -57,11 +55,6 @@ func (s *Store) NewCallbackWriter(onCommit func([]*models.Callback)) (*CallbackW
 	w := &CallbackWriter{store: s, db: s.db.WriteSQL(), queue: make(chan *pendingCallback, 4*MaxCallbackBatch), maxBatch: MaxCallbackBatch, onCommit: onCommit}
 	if err := w.db.QueryRow("SELECT coalesce(max(id), 0) FROM callbacks").Scan(&w.nextID); err != nil {
 		return nil, fmt.Errorf("store: read last callback id: %w", err)
-	}
-	// Record's statements are prepared now: inside the committer's
-	// transaction the writer's one connection is taken.
-	if err := s.prepareFinish(context.Background()); err != nil {
-		return nil, fmt.Errorf("store: prepare callback bookkeeping: %w", err)
 	}
 	w.lastID.Store(w.nextID)
 	w.wg.Add(1)
@@ -78,23 +71,6 @@ func (w *CallbackWriter) LastID() int64 { return w.lastID.Load() }
 // same dedup key was stored before.
 func (w *CallbackWriter) Write(ctx context.Context, cb *models.Callback, refs []string) error {
 	return w.enqueue(ctx, &pendingCallback{cb: cb, refs: refs, done: make(chan error, 1)})
-}
-
-// Record writes the bookkeeping of processed callbacks whose results are
-// Simple (they change no record) in the next group commit, and returns
-// once it is committed. Sharing intake's transactions spares the single
-// writer a transaction and a disk flush of its own for every batch the
-// worker processes.
-func (w *CallbackWriter) Record(ctx context.Context, results []ProcessResult) error {
-	for i := range results {
-		if !results[i].Simple() {
-			return fmt.Errorf("store: callback %d changes a record; its result goes through FinishCallbacks", results[i].CallbackID)
-		}
-	}
-	if len(results) == 0 {
-		return nil
-	}
-	return w.enqueue(ctx, &pendingCallback{results: results, done: make(chan error, 1)})
 }
 
 func (w *CallbackWriter) enqueue(ctx context.Context, p *pendingCallback) error {
@@ -155,9 +131,7 @@ func (w *CallbackWriter) run() {
 		if err == nil && w.onCommit != nil {
 			committed = make([]*models.Callback, 0, len(batch))
 			for _, p := range batch {
-				if p.cb != nil {
-					committed = append(committed, p.cb)
-				}
+				committed = append(committed, p.cb)
 			}
 		}
 		for _, p := range batch {
@@ -179,17 +153,8 @@ const insertChunk = 100
 // commit writes one group in one transaction with multi-row inserts: the
 // committer is the only writer of callbacks, so it numbers the rows itself
 // and finds duplicates with one look-up for the whole group.
-func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
+func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 	ctx := context.Background()
-	batch := make([]*pendingCallback, 0, len(entries))
-	var results []ProcessResult
-	for _, p := range entries {
-		if p.cb != nil {
-			batch = append(batch, p)
-		} else {
-			results = append(results, p.results...)
-		}
-	}
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin callback batch: %w", err)
@@ -235,18 +200,15 @@ func (w *CallbackWriter) commit(entries []*pendingCallback) (err error) {
 			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
 				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
 		}
-		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows); err != nil {
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows, ""); err != nil {
 			return fmt.Errorf("store: insert callbacks: %w", err)
 		}
 	}
-	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys); err != nil {
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys, ""); err != nil {
 		return fmt.Errorf("store: insert callback keys: %w", err)
 	}
-	if err := w.insertRows(ctx, tx, "INSERT OR IGNORE INTO callback_refs (ref, callback_id) VALUES ", 2, refs); err != nil {
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_refs (ref, callback_id) VALUES ", 2, refs, " ON CONFLICT DO NOTHING"); err != nil {
 		return fmt.Errorf("store: insert callback refs: %w", err)
-	}
-	if err := w.store.recordSimple(ctx, tx, results, now()); err != nil {
-		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit callback batch: %w", err)
@@ -292,7 +254,7 @@ func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*
 	if err != nil {
 		return nil, err
 	}
-	const q = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (SELECT value FROM json_each(?))"
+	const q = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key IN (" + jsonValues + ")"
 	st, ok := w.stmts[q]
 	var rs *sql.Rows
 	if ok {
@@ -319,13 +281,13 @@ func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*
 // insertRows runs one multi-row INSERT per chunk of args (cols per row).
 // Statements are prepared once per shape (between transactions) and kept:
 // the writer pool has one connection, so every later transaction reuses them.
-func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any) error {
+func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix string, cols int, args []any, suffix string) error {
 	row := "(?" + strings.Repeat(",?", cols-1) + ")"
 	per := insertChunk * cols
 	for start := 0; start < len(args); start += per {
 		chunk := args[start:min(start+per, len(args))]
 		n := len(chunk) / cols
-		q := prefix + row + strings.Repeat(","+row, n-1)
+		q := prefix + row + strings.Repeat(","+row, n-1) + suffix
 		var err error
 		if st, ok := w.stmts[q]; ok {
 			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, chunk...)
@@ -345,7 +307,7 @@ func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix stri
 // (a body over the size limit), per provider.
 func (s *Store) CountRefusedCallback(ctx context.Context, name string) error {
 	return s.db.Write.WithContext(ctx).Exec(`INSERT INTO callback_counters (name, value) VALUES (?, 1)
-		ON CONFLICT(name) DO UPDATE SET value = value + 1`, name).Error
+		ON CONFLICT(name) DO UPDATE SET value = callback_counters.value + 1`, name).Error
 }
 
 // CallbackCounter reads one counter.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -15,7 +14,7 @@ import (
 
 // ErrConflict is returned when a record changed under a decision, for
 // example a disbursement approved by someone else a moment earlier.
-var ErrConflict = errors.New("store: changed by someone else")
+var ErrConflict = models.ErrDecisionConflict
 
 // CreateDraft stores an inquired recipient waiting for confirmation.
 func (s *Store) CreateDraft(ctx context.Context, d *models.DisbursementDraft) error {
@@ -77,16 +76,6 @@ func (s *Store) DisbursementByID(ctx context.Context, id int64) (*models.Disburs
 	return &d, err
 }
 
-// DisbursementByPartnerTrxID loads the disbursement with our OY reference.
-func (s *Store) DisbursementByPartnerTrxID(ctx context.Context, ref string) (*models.Disbursement, error) {
-	var d models.Disbursement
-	err := s.db.Read.WithContext(ctx).Where("partner_trx_id = ?", ref).First(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &d, err
-}
-
 // DisbursementDetail is everything the detail page shows.
 type DisbursementDetail struct {
 	Approvals []models.DisbursementApproval
@@ -119,9 +108,10 @@ type DecideResult struct {
 	Claimed bool
 }
 
-// Decide records an approval or rejection. The check that the approver is
-// not the maker, the approval count and the move to sending happen in one
-// immediate transaction, so two approvers racing cannot both send.
+// Decide records an approval or rejection. The rules (not the maker, how
+// many approvals, when it goes to sending) are models.Disbursement.Decide;
+// here they run in one immediate transaction, so two approvers racing
+// cannot both send.
 func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *models.AuditEntry) (DecideResult, error) {
 	var res DecideResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -132,11 +122,8 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 			return err
 		}
 		res.Disbursement = &d
-		if d.Status != models.DisbWaitingApproval {
-			return ErrConflict
-		}
-		if d.MakerID == dec.User.ID {
-			return ErrMakerCannotApprove
+		if err := models.MayDecide(d.Status == models.DisbWaitingApproval, d.MakerID, dec.User); err != nil {
+			return err
 		}
 		at := now()
 		decision := "reject"
@@ -150,29 +137,20 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 		if err != nil {
 			return err
 		}
-		next := d.Status
-		msg := ""
-		if !dec.Approve {
-			next, msg = models.DisbRejected, "rejected by "+dec.User.Email
-			if dec.Reason != "" {
-				msg += ": " + dec.Reason
-			}
-		} else {
-			var n int64
-			if err := tx.Model(&models.DisbursementApproval{}).Where("disbursement_id = ? AND decision = 'approve'", id).Count(&n).Error; err != nil {
-				return err
-			}
-			msg = fmt.Sprintf("approved by %s (%d of %d)", dec.User.Email, n, d.ApprovalsNeeded)
-			if n >= int64(d.ApprovalsNeeded) {
-				next = models.DisbSending
-			}
+		var approvals int64
+		if err := tx.Model(&models.DisbursementApproval{}).Where("disbursement_id = ? AND decision = ?", id, "approve").Count(&approvals).Error; err != nil {
+			return err
 		}
-		if next != d.Status {
-			cols := map[string]any{"status": next, "updated_at": at}
-			if next == models.DisbRejected {
+		eff, err := d.Decide(dec.User, dec.Approve, dec.Reason, int(approvals))
+		if err != nil {
+			return err
+		}
+		if eff.To != d.Status {
+			cols := map[string]any{"status": eff.To, "updated_at": at}
+			if eff.To.Final() {
 				cols["final_at"] = at
 			}
-			if next == models.DisbSending {
+			if eff.Send {
 				cols["sent_at"] = at
 				// Should the process die before OY answers, the poller
 				// will find it and ask OY — it never sends it again.
@@ -185,14 +163,14 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 			if r.RowsAffected != 1 {
 				return ErrConflict
 			}
-			res.Claimed = next == models.DisbSending
+			res.Claimed = eff.Send
 		}
-		if err := tx.Create(&models.DisbursementEvent{DisbursementID: id, At: at, Source: "approver", FromStatus: d.Status, ToStatus: next,
-			Message: msg, ActorEmail: dec.User.Email}).Error; err != nil {
+		if err := tx.Create(&models.DisbursementEvent{DisbursementID: id, At: at, Source: "approver", FromStatus: d.Status, ToStatus: eff.To,
+			Message: eff.Message, ActorEmail: dec.User.Email}).Error; err != nil {
 			return err
 		}
-		d.Status = next
-		audit.Summary = msg + "; " + audit.Summary
+		d.Status = eff.To
+		audit.Summary = eff.Message + "; " + audit.Summary
 		return insertAudit(tx, audit)
 	})
 	return res, err
@@ -200,85 +178,56 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 
 // Decision errors in the approver's words.
 var (
-	ErrMakerCannotApprove = errors.New("the person who made a disbursement cannot approve or reject it")
-	ErrAlreadyDecided     = errors.New("you have already decided on this disbursement")
+	ErrMakerCannotApprove = models.ErrMakerCannotApprove
+	ErrAlreadyDecided     = models.ErrAlreadyDecided
 )
 
-// StatusChange is one observed OY state to apply to a disbursement.
-type StatusChange struct {
-	To         models.DisbursementStatus
-	OYCode     string
-	OYMessage  string
-	TrxID      string
-	Source     string // api, poll, callback, system
-	Message    string
-	CallbackID *int64
-	ActorEmail string
-	NextPollAt *time.Time // for non-final states; nil stops polling
-	CountPoll  bool
-}
+// StatusChange is one observed provider state to apply to a disbursement.
+type StatusChange = models.Observation
 
-// ApplyStatus moves a disbursement through the state machine inside tx:
-// a change that would go backwards (a late "in progress" after "success")
-// is recorded on the timeline but changes nothing. It reports whether the
-// status moved.
-func ApplyStatus(tx *gorm.DB, id int64, ch StatusChange) (bool, error) {
+// applyStatus moves a disbursement through its state machine
+// (models.Disbursement.Observe) inside tx and reports whether the status moved.
+func applyStatus(tx *gorm.DB, id int64, o models.Observation) (bool, error) {
 	var d models.Disbursement
 	// The writer runs one immediate transaction at a time, so this read
 	// cannot go stale before the update below.
 	if err := tx.First(&d, id).Error; err != nil {
 		return false, err
 	}
-	at := now()
-	moved := d.Status.CanMoveTo(ch.To)
-	cols := map[string]any{"updated_at": at}
-	if ch.CountPoll {
-		cols["polls"] = gorm.Expr("polls + 1")
-	}
-	if moved {
-		cols["status"] = ch.To
-		if ch.To.Final() {
-			cols["final_at"] = at
-			cols["next_poll_at"] = nil
-		}
-	}
-	if !d.Status.Final() && !(moved && ch.To.Final()) {
-		cols["next_poll_at"] = ch.NextPollAt
-	}
-	if ch.OYCode != "" && (moved || d.Status == ch.To) {
-		cols["oy_code"], cols["oy_message"] = ch.OYCode, ch.OYMessage
-	}
-	if ch.TrxID != "" && d.TrxID == "" {
-		cols["trx_id"] = ch.TrxID
-	}
+	next, ev, moved := d.Observe(o, now())
+	cols := map[string]any{"updated_at": next.UpdatedAt, "polls": next.Polls, "status": next.Status, "final_at": next.FinalAt,
+		"next_poll_at": next.NextPollAt, "oy_code": next.OYCode, "oy_message": next.OYMessage, "trx_id": next.TrxID}
 	if err := tx.Model(&models.Disbursement{}).Where("id = ?", id).Updates(cols).Error; err != nil {
 		return false, err
 	}
-	msg := ch.Message
-	to := ch.To
-	if !moved && d.Status != ch.To {
-		msg = strings.TrimSpace(msg + " (kept " + d.Status.Label() + ": a transfer never moves back)")
-		to = d.Status
-	}
-	if moved || ch.Source != "poll" || d.Status != ch.To {
-		if err := tx.Create(&models.DisbursementEvent{DisbursementID: id, At: at, Source: ch.Source, FromStatus: d.Status, ToStatus: to,
-			OYCode: ch.OYCode, Message: msg, CallbackID: ch.CallbackID, ActorEmail: ch.ActorEmail}).Error; err != nil {
+	if ev != nil {
+		if err := tx.Create(ev).Error; err != nil {
 			return false, err
 		}
 	}
 	return moved, nil
 }
 
-// ApplyDisbursementStatus runs ApplyStatus in its own transaction.
+// ApplyDisbursementStatus applies one observed state in its own transaction.
 func (s *Store) ApplyDisbursementStatus(ctx context.Context, id int64, ch StatusChange) (bool, error) {
 	var moved bool
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		moved, err = ApplyStatus(tx, id, ch)
+		moved, err = applyStatus(tx, id, ch)
 		return err
 	})
 	return moved, err
 }
+
+// DisbursementMove is the record change of a processed disbursement
+// callback: the store applies it in the transaction that marks the
+// callback processed.
+type DisbursementMove struct {
+	ID     int64
+	Change StatusChange
+}
+
+func (m DisbursementMove) applyIn(tx *gorm.DB) (bool, error) { return applyStatus(tx, m.ID, m.Change) }
 
 // AddDisbursementEvent adds a line to the timeline without a status change.
 func (s *Store) AddDisbursementEvent(ctx context.Context, e *models.DisbursementEvent, audit *models.AuditEntry) error {
@@ -386,13 +335,6 @@ func (s *Store) EachDisbursement(ctx context.Context, f DisbursementFilter, fn f
 		}
 		f.Before = page.Next
 	}
-}
-
-// CountDisbursementsByStatus feeds the overview.
-func (s *Store) CountDisbursementsByStatus(ctx context.Context, st models.DisbursementStatus) (int64, error) {
-	var n int64
-	err := s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Where("status = ?", st).Count(&n).Error
-	return n, err
 }
 
 // AddBalanceReading stores one reading of the OY balance.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"sync"
 
 	"backoffice/internal/db"
@@ -36,12 +35,8 @@ type Store struct {
 // New wraps an open database.
 func New(d *db.DB) *Store { return &Store{db: d} }
 
-// DB exposes the pools for packages that batch their own statements.
-func (s *Store) DB() *db.DB { return s.db }
-
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
+// Ping checks that both pools answer (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // Page is one page of a keyset-paginated list, newest first.
 type Page[T any] struct {

@@ -1,0 +1,127 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The maker-checker rules and the status rules of a transfer are pure
+// functions of these models: the store loads, calls them and writes what
+// they return, inside one transaction of its own.
+
+// Decision errors, in the approver's words.
+var (
+	// ErrDecisionConflict: the transfer or batch is no longer waiting for
+	// this decision (someone else decided a moment earlier).
+	ErrDecisionConflict   = errors.New("store: changed by someone else")
+	ErrMakerCannotApprove = errors.New("the person who made a disbursement cannot approve or reject it")
+	ErrAlreadyDecided     = errors.New("you have already decided on this disbursement")
+)
+
+// ApprovalsNeeded is how many approvers a transfer of amount needs: two
+// above the admin's threshold (0: no threshold), otherwise one.
+func ApprovalsNeeded(amount, dualAbove int64) int {
+	if dualAbove > 0 && amount > dualAbove {
+		return 2
+	}
+	return 1
+}
+
+// MayDecide reports whether approver may approve or reject what maker made
+// while it is in a state that waits for a decision.
+func MayDecide(waiting bool, makerID int64, approver *User) error {
+	if !waiting {
+		return ErrDecisionConflict
+	}
+	if makerID == approver.ID {
+		return ErrMakerCannotApprove
+	}
+	return nil
+}
+
+// DecisionEffect is what one approver's decision does to a transfer.
+type DecisionEffect struct {
+	To DisbursementStatus // d.Status when more approvals are needed
+	// Send: this decision completed the approvals; its caller, and only
+	// it, sends the one remit.
+	Send    bool
+	Message string // the timeline line
+}
+
+// Decide works out one decision on d, given how many approvals d has
+// including this one (approve) — the store counts them inside the
+// transaction that records it.
+func (d *Disbursement) Decide(approver *User, approve bool, reason string, approvals int) (DecisionEffect, error) {
+	if err := MayDecide(d.Status == DisbWaitingApproval, d.MakerID, approver); err != nil {
+		return DecisionEffect{}, err
+	}
+	if !approve {
+		msg := "rejected by " + approver.Email
+		if reason != "" {
+			msg += ": " + reason
+		}
+		return DecisionEffect{To: DisbRejected, Message: msg}, nil
+	}
+	e := DecisionEffect{To: d.Status, Message: fmt.Sprintf("approved by %s (%d of %d)", approver.Email, approvals, d.ApprovalsNeeded)}
+	if approvals >= d.ApprovalsNeeded {
+		e.To, e.Send = DisbSending, true
+	}
+	return e, nil
+}
+
+// Observation is one observed provider state of a transfer: an API answer,
+// a status check or a confirmed callback.
+type Observation struct {
+	To         DisbursementStatus
+	Code       string // the provider's status code
+	CodeText   string // the provider's message for it
+	TrxID      string // the provider's id, kept once known
+	Source     string // api, poll, callback, system
+	Message    string
+	CallbackID *int64
+	ActorEmail string
+	NextPollAt *time.Time // for non-final states; nil stops polling
+	CountPoll  bool
+}
+
+// Observe applies an observation to d at time at and returns the
+// transfer afterwards, the timeline line to add (nil: none) and whether
+// the status moved. A change that would go backwards (a late "in
+// progress" after "success") changes no status; it is written on the
+// timeline, except for a status check that found nothing new.
+func (d Disbursement) Observe(o Observation, at time.Time) (Disbursement, *DisbursementEvent, bool) {
+	from := d.Status
+	next := d
+	next.UpdatedAt = at
+	if o.CountPoll {
+		next.Polls++
+	}
+	moved := from.CanMoveTo(o.To)
+	if moved {
+		next.Status = o.To
+		if o.To.Final() {
+			next.FinalAt, next.NextPollAt = &at, nil
+		}
+	}
+	if !from.Final() && !(moved && o.To.Final()) {
+		next.NextPollAt = o.NextPollAt
+	}
+	if o.Code != "" && (moved || from == o.To) {
+		next.OYCode, next.OYMessage = o.Code, o.CodeText
+	}
+	if o.TrxID != "" && d.TrxID == "" {
+		next.TrxID = o.TrxID
+	}
+	if !moved && o.Source == "poll" && from == o.To {
+		return next, nil, false
+	}
+	ev := &DisbursementEvent{DisbursementID: d.ID, At: at, Source: o.Source, FromStatus: from, ToStatus: o.To,
+		OYCode: o.Code, Message: o.Message, CallbackID: o.CallbackID, ActorEmail: o.ActorEmail}
+	if !moved && from != o.To {
+		ev.Message = strings.TrimSpace(o.Message + " (kept " + from.Label() + ": a transfer never moves back)")
+		ev.ToStatus = from
+	}
+	return next, ev, moved
+}
