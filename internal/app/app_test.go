@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 // background; live ones stay.
 func TestExpiredSessionsArePurged(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil { // start-up refuses a data directory others can read
+		t.Fatal(err)
+	}
 	cfg, err := config.Load(func(k string) string {
 		if k == "DASHBOARD_DATA_DIR" {
 			return dir
