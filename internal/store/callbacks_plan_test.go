@@ -55,7 +55,7 @@ func TestCallbackLogQueriesUseIndexes(t *testing.T) {
 		"reference":       {CallbackFilter{Ref: "P-42"}, "callback_refs"},
 		"id range":        {CallbackFilter{minID: 10, maxID: 900}, "USING INTEGER PRIMARY KEY"},
 		"date range":      {CallbackFilter{From: time.Now().Add(-time.Hour), To: time.Now(), minID: 4000, maxID: 9000}, "USING INTEGER PRIMARY KEY"},
-		"next page":       {CallbackFilter{Provider: "oy", Before: 3000}, "USING INDEX callbacks_provider"},
+		"next page":       {CallbackFilter{Provider: "oy", Cursor: Cursor{Before: 3000}}, "USING INDEX callbacks_provider"},
 	}
 	for name, c := range cases {
 		plan := explain(t, s, s.CallbackListSQL(c.f, PageSize))

@@ -241,6 +241,83 @@ CREATE TABLE batch_rows (
 );
 CREATE INDEX batch_rows_batch ON batch_rows(batch_id, checked, id);
 `},
+	// Versions 10-19 belong to the list pages (docs/lists.md): counters kept
+	// by triggers, so a page's counts and totals never scan the rows.
+	{10, "callback counts per WIB day", `
+CREATE TABLE callback_day_counts (
+	day TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	status TEXT NOT NULL,
+	verified INTEGER NOT NULL,
+	duplicate INTEGER NOT NULL,
+	provider TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (day, kind, status, verified, duplicate, provider)
+) WITHOUT ROWID;
+INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	SELECT date(received_at, '+7 hours'), kind, status, verified, duplicate, provider, count(*)
+	FROM callbacks GROUP BY 1, 2, 3, 4, 5, 6;
+CREATE TRIGGER callbacks_count_insert AFTER INSERT ON callbacks BEGIN
+	INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	VALUES (date(NEW.received_at, '+7 hours'), NEW.kind, NEW.status, NEW.verified, NEW.duplicate, NEW.provider, 1)
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER callbacks_count_update AFTER UPDATE OF received_at, kind, status, verified, duplicate, provider ON callbacks
+WHEN OLD.status IS NOT NEW.status OR OLD.verified IS NOT NEW.verified OR OLD.duplicate IS NOT NEW.duplicate
+	OR OLD.kind IS NOT NEW.kind OR OLD.provider IS NOT NEW.provider OR OLD.received_at IS NOT NEW.received_at BEGIN
+	UPDATE callback_day_counts SET n = n - 1
+	WHERE day = date(OLD.received_at, '+7 hours') AND kind = OLD.kind AND status = OLD.status
+		AND verified = OLD.verified AND duplicate = OLD.duplicate AND provider = OLD.provider;
+	INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	VALUES (date(NEW.received_at, '+7 hours'), NEW.kind, NEW.status, NEW.verified, NEW.duplicate, NEW.provider, 1)
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER callbacks_count_delete AFTER DELETE ON callbacks BEGIN
+	UPDATE callback_day_counts SET n = n - 1
+	WHERE day = date(OLD.received_at, '+7 hours') AND kind = OLD.kind AND status = OLD.status
+		AND verified = OLD.verified AND duplicate = OLD.duplicate AND provider = OLD.provider;
+END;
+`},
+	{11, "disbursement counts and sums per WIB day", `
+CREATE TABLE disbursement_day_counts (
+	day TEXT NOT NULL,
+	status TEXT NOT NULL,
+	recipient_bank TEXT NOT NULL,
+	maker_id INTEGER NOT NULL,
+	batch_id INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	PRIMARY KEY (day, status, recipient_bank, maker_id, batch_id)
+) WITHOUT ROWID;
+INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	SELECT date(created_at, '+7 hours'), status, recipient_bank, maker_id, coalesce(batch_id, 0), count(*), sum(amount)
+	FROM disbursements GROUP BY 1, 2, 3, 4, 5;
+CREATE TRIGGER disbursements_count_insert AFTER INSERT ON disbursements BEGIN
+	INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	VALUES (date(NEW.created_at, '+7 hours'), NEW.status, NEW.recipient_bank, NEW.maker_id, coalesce(NEW.batch_id, 0), 1, NEW.amount)
+	ON CONFLICT (day, status, recipient_bank, maker_id, batch_id) DO UPDATE SET n = n + 1, total = total + excluded.total;
+END;
+CREATE TRIGGER disbursements_count_update AFTER UPDATE OF created_at, status, recipient_bank, maker_id, batch_id, amount ON disbursements
+WHEN OLD.status IS NOT NEW.status OR OLD.recipient_bank IS NOT NEW.recipient_bank OR OLD.maker_id IS NOT NEW.maker_id
+	OR OLD.batch_id IS NOT NEW.batch_id OR OLD.amount IS NOT NEW.amount OR OLD.created_at IS NOT NEW.created_at BEGIN
+	UPDATE disbursement_day_counts SET n = n - 1, total = total - OLD.amount
+	WHERE day = date(OLD.created_at, '+7 hours') AND status = OLD.status AND recipient_bank = OLD.recipient_bank
+		AND maker_id = OLD.maker_id AND batch_id = coalesce(OLD.batch_id, 0);
+	INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	VALUES (date(NEW.created_at, '+7 hours'), NEW.status, NEW.recipient_bank, NEW.maker_id, coalesce(NEW.batch_id, 0), 1, NEW.amount)
+	ON CONFLICT (day, status, recipient_bank, maker_id, batch_id) DO UPDATE SET n = n + 1, total = total + excluded.total;
+END;
+CREATE TRIGGER disbursements_count_delete AFTER DELETE ON disbursements BEGIN
+	UPDATE disbursement_day_counts SET n = n - 1, total = total - OLD.amount
+	WHERE day = date(OLD.created_at, '+7 hours') AND status = OLD.status AND recipient_bank = OLD.recipient_bank
+		AND maker_id = OLD.maker_id AND batch_id = coalesce(OLD.batch_id, 0);
+END;
+`},
+	{12, "prefix search on disbursement references", `
+CREATE INDEX disbursements_trx_id ON disbursements(trx_id) WHERE trx_id <> '';
+DROP INDEX disbursements_account;
+CREATE INDEX disbursements_account ON disbursements(recipient_account, id);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -49,6 +49,9 @@ type Page[T any] struct {
 	// Next is the cursor for the following page: the smallest id shown.
 	// Zero when this is the last page.
 	Next int64
+	// Newer is the cursor for the page before this one (rows after it):
+	// the largest id shown. Zero on the newest page.
+	Newer int64
 }
 
 // PageSize is the default rows per page.
