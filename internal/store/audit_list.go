@@ -45,10 +45,10 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("id < ?", f.maxID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("at >= ?", f.From.UTC())
+		q = q.Where("+at >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("at < ?", f.To.UTC())
+		q = q.Where("+at < ?", f.To.UTC())
 	}
 	return q
 }
@@ -74,8 +74,10 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, limit int) (Page[m
 // AuditListSQL is the statement ListAudit runs (dates already resolved),
 // for query-plan tests.
 func (s *Store) AuditListSQL(ctx context.Context, f AuditFilter, limit int) (string, error) {
-	minID, maxID, _, err := s.idRange(ctx, "audit_entries", "at", f.From, f.To)
-	f.minID, f.maxID = minID, maxID
+	var err error
+	if f.minID == 0 && f.maxID == 0 {
+		f.minID, f.maxID, _, err = s.idRange(ctx, "audit_entries", "at", f.From, f.To)
+	}
 	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var rows []models.AuditEntry
 		return auditPageQuery(tx, f, limit).Find(&rows)

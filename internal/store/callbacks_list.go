@@ -60,10 +60,10 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("id < ?", f.maxID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("received_at >= ?", f.From.UTC())
+		q = q.Where("+received_at >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("received_at < ?", f.To.UTC())
+		q = q.Where("+received_at < ?", f.To.UTC())
 	}
 	return q
 }

@@ -60,10 +60,10 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("id < ?", f.maxID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("created_at >= ?", f.From.UTC())
+		q = q.Where("+created_at >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("created_at < ?", f.To.UTC())
+		q = q.Where("+created_at < ?", f.To.UTC())
 	}
 	if f.BatchID > 0 {
 		q = q.Where("batch_id = ?", f.BatchID)
