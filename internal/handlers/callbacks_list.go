@@ -101,12 +101,8 @@ func (s *Server) renderCallbackLog(c echo.Context, status int, v listkit.View[mo
 			p.Counts = append(p.Counts, callbacks.StatusCount{Status: cs, Count: components.FormatCount(counts[cs]), Active: f.Value("status") == string(cs),
 				URL: f.URL("status", string(cs))})
 		}
-		for _, ep := range s.callbacks.Endpoints {
-			n, err := s.store.CallbackCounter(ctx, "oversize:"+ep.Provider+"/"+ep.Kind)
-			if err != nil {
-				return err
-			}
-			p.Oversize += n
+		if p.Oversize, err = s.store.CallbackCounterSum(ctx, "oversize:"); err != nil {
+			return err
 		}
 	}
 	return s.render(c, status, "Callback log", callbacks.List(p))

@@ -101,7 +101,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor}
 			if f.OK() {
-				t, err := s.store.DisbursementPageTotals(c.Request().Context(), disbursementFilter(f))
+				t, err := s.disbursementTotals(c.Request().Context(), f, v.Page)
 				if err != nil {
 					return err
 				}
@@ -114,4 +114,18 @@ func (s *Server) showDisbursements(c echo.Context) error {
 		},
 	}
 	return l.Serve(c)
+}
+
+// disbursementTotals is the count and sum above the list. The newest page
+// with no older one holds every match, so it is its own total; otherwise
+// the store answers (from day counters where they serve).
+func (s *Server) disbursementTotals(ctx context.Context, f *listkit.Form, page store.Page[models.Disbursement]) (store.Totals, error) {
+	if f.Cursor == (store.Cursor{}) && page.Next == 0 {
+		t := store.Totals{Count: int64(len(page.Items))}
+		for _, d := range page.Items {
+			t.Sum += d.Amount
+		}
+		return t, nil
+	}
+	return s.store.DisbursementPageTotals(ctx, disbursementFilter(f))
 }

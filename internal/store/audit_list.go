@@ -35,8 +35,8 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 		}
 	}
 	if f.Q != "" {
-		like := "%" + escapeLike(strings.ToLower(f.Q)) + "%"
-		q = q.Where("(lower(object_id) LIKE ? ESCAPE '\\' OR lower(summary) LIKE ? ESCAPE '\\')", like, like)
+		like := "%" + escapeLike(f.Q) + "%"
+		q = q.Where("(object_id LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\')", like, like)
 	}
 	if f.minID > 0 {
 		q = q.Where("id >= ?", f.minID)

@@ -201,3 +201,12 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 	}
 	return counts, total >= int64(window), nil
 }
+
+// CallbackCounterSum adds up the intake counters whose names start with
+// prefix (such as "oversize:"), in one query.
+func (s *Store) CallbackCounterSum(ctx context.Context, prefix string) (int64, error) {
+	lo, hi := prefixRange(prefix)
+	var n int64
+	err := s.db.Read.WithContext(ctx).Raw(`SELECT coalesce(sum(value), 0) FROM callback_counters WHERE name >= ? AND name < ?`, lo, hi).Scan(&n).Error
+	return n, err
+}

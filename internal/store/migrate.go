@@ -361,3 +361,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	err := s.db.Read.WithContext(ctx).Raw("SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v).Error
 	return v, err
 }
+
+// LatestVersion is the newest migration this build knows, so a cached
+// benchmark database can be keyed by schema.
+func LatestVersion() int { return migrations[len(migrations)-1].Version }
