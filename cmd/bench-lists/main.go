@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -45,9 +46,22 @@ func main() {
 	clients := flag.Int("clients", 8, "concurrent clients")
 	requests := flag.Int("requests", 200, "requests per page (spread over the clients)")
 	only := flag.String("only", "", "measure only pages whose name contains this")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured requests to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-lists:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*callbacks, *disbursements, *auditEntries, *clients, *requests, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-lists:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
