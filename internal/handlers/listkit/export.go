@@ -203,13 +203,20 @@ type xlsxWriter struct {
 	out                  io.Writer
 	f                    *excelize.File
 	sw                   *excelize.StreamWriter
-	n                    int
+	n                    int // rows written on the current sheet
+	maxRows              int // rows a sheet holds, header included
+	sheets               int
+	cols                 []Column
 	money, date, headerS int
 }
 
+// xlsxMaxRows is a sheet's last row in Excel; the rows after it go on to
+// the next sheet, each with its own header.
+const xlsxMaxRows = 1_048_576
+
 func newXLSXWriter(out io.Writer) (*xlsxWriter, error) {
 	f := excelize.NewFile()
-	w := &xlsxWriter{out: out, f: f}
+	w := &xlsxWriter{out: out, f: f, maxRows: xlsxMaxRows}
 	var err error
 	rupiah := `"Rp" #,##0`
 	dateFmt := "yyyy-mm-dd hh:mm:ss"
@@ -225,10 +232,29 @@ func newXLSXWriter(out io.Writer) (*xlsxWriter, error) {
 	if w.sw, err = f.NewStreamWriter("Sheet1"); err != nil {
 		return nil, err
 	}
+	w.sheets = 1
 	return w, nil
 }
 
+// nextSheet flushes the full sheet and starts the next one.
+func (w *xlsxWriter) nextSheet() error {
+	if err := w.sw.Flush(); err != nil {
+		return err
+	}
+	w.sheets++
+	name := "Sheet" + strconv.Itoa(w.sheets)
+	if _, err := w.f.NewSheet(name); err != nil {
+		return err
+	}
+	var err error
+	if w.sw, err = w.f.NewStreamWriter(name); err != nil {
+		return err
+	}
+	return w.header(w.cols)
+}
+
 func (w *xlsxWriter) header(cols []Column) error {
+	w.cols = cols
 	cells := make([]any, len(cols))
 	for i, c := range cols {
 		name := c.Name
@@ -249,6 +275,11 @@ func (w *xlsxWriter) header(cols []Column) error {
 }
 
 func (w *xlsxWriter) row(cols []Column, cells []any) error {
+	if w.n == w.maxRows {
+		if err := w.nextSheet(); err != nil {
+			return err
+		}
+	}
 	out := make([]any, len(cols))
 	for i, col := range cols {
 		if i >= len(cells) {

@@ -1,10 +1,14 @@
 package listkit
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"backoffice/web/templates/components"
 )
@@ -91,5 +95,46 @@ func TestParseWritesASentenceBesideEachBadField(t *testing.T) {
 		if _, err := testSpec.Parse(q); !errors.As(err, &br) {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// Rows past a sheet's last row go on to the next sheet under its own
+// header, so an export of more rows than Excel holds is still whole.
+func TestXLSXContinuesOnTheNextSheet(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := newXLSXWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.maxRows = 3
+	cols := []Column{{Name: "id", Type: NumberColumn}, {Name: "account"}, {Name: "amount", Type: MoneyColumn}, {Name: "at", Type: TimeColumn}}
+	if err := w.header(cols); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)
+	for i := range 5 {
+		if err := w.row(cols, []any{int64(i + 1), "007", int64(1500000), at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	got := map[string][][]string{}
+	for _, sh := range x.GetSheetList() {
+		got[sh], _ = x.GetRows(sh)
+	}
+	want := map[string][][]string{
+		"Sheet1": {{"id", "account", "amount", "at (WIB)"}, {"1", "007", "Rp 1,500,000", "2026-12-02 06:30:00"}, {"2", "007", "Rp 1,500,000", "2026-12-02 06:30:00"}},
+		"Sheet2": {{"id", "account", "amount", "at (WIB)"}, {"3", "007", "Rp 1,500,000", "2026-12-02 06:30:00"}, {"4", "007", "Rp 1,500,000", "2026-12-02 06:30:00"}},
+		"Sheet3": {{"id", "account", "amount", "at (WIB)"}, {"5", "007", "Rp 1,500,000", "2026-12-02 06:30:00"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sheets:\n got %v\nwant %v", got, want)
 	}
 }
