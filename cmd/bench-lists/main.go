@@ -35,7 +35,7 @@ import (
 )
 
 // seedVersion changes whenever the seeded data changes shape.
-const seedVersion = 1
+const seedVersion = 2
 
 const password = "bench-lists-password-1"
 

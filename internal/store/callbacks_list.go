@@ -143,7 +143,8 @@ func (s *Store) EachCallback(ctx context.Context, f CallbackFilter, fn func(mode
 // CallbackStatusCounts counts the matching callbacks per processing status,
 // whatever the status filter. Without a reference search and with whole
 // WIB days it sums the day counters the triggers keep (migration 10), so
-// the cost does not grow with the log. A reference search counts the
+// the cost does not grow with the log; pending ones are counted along
+// their index, up to window. A reference search counts the
 // newest window matches at most; capped reports that the window was full.
 func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, window int) (counts map[models.CallbackStatus]int64, capped bool, err error) {
 	counts = map[models.CallbackStatus]int64{}
@@ -180,7 +181,22 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 				counts[r.Status] = r.N
 			}
 		}
-		return counts, false, nil
+		// The counters leave pending out (migration 10); the queue is
+		// counted along the (status, id) index, up to the window.
+		pending := f
+		pending.Status = models.CallbackPending
+		ok, err := s.resolveDates(ctx, &pending)
+		if err != nil || !ok {
+			return counts, false, err
+		}
+		var n int64
+		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?)", s.pendingCountQuery(ctx, pending, window)).Scan(&n).Error; err != nil {
+			return nil, false, fmt.Errorf("store: count pending callbacks: %w", err)
+		}
+		if n > 0 {
+			counts[models.CallbackPending] = n
+		}
+		return counts, n >= int64(window), nil
 	}
 	ok, err := s.resolveDates(ctx, &f)
 	if err != nil || !ok {
@@ -209,4 +225,21 @@ func (s *Store) CallbackCounterSum(ctx context.Context, prefix string) (int64, e
 	var n int64
 	err := s.db.Read.WithContext(ctx).Raw(`SELECT coalesce(sum(value), 0) FROM callback_counters WHERE name >= ? AND name < ?`, lo, hi).Scan(&n).Error
 	return n, err
+}
+
+// pendingCountQuery selects up to window pending callbacks matching f, along
+// the (status, id) index whatever the other filters (a kind or provider
+// index would walk every row of that kind).
+func (s *Store) pendingCountQuery(ctx context.Context, f CallbackFilter, window int) *gorm.DB {
+	f.Status = models.CallbackPending
+	return f.apply(s.db.Read.WithContext(ctx).Table("callbacks INDEXED BY callbacks_status").Select("id")).Limit(window)
+}
+
+// PendingCountSQL is the statement that counts the queue, for plan tests.
+func (s *Store) PendingCountSQL(f CallbackFilter, window int) string {
+	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var ids []int64
+		f.Status = models.CallbackPending
+		return f.apply(tx.Table("callbacks INDEXED BY callbacks_status").Select("id")).Limit(window).Find(&ids)
+	})
 }
