@@ -20,10 +20,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"backoffice/internal/app"
@@ -47,6 +50,7 @@ func main() {
 	requests := flag.Int("requests", 200, "requests per page (spread over the clients)")
 	only := flag.String("only", "", "measure only pages whose name contains this")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured requests to this file")
+	exports := flag.Bool("exports", false, "also time CSV and XLSX exports of the whole callback log and disbursements, with the process's peak memory")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -59,14 +63,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*callbacks, *disbursements, *auditEntries, *clients, *requests, *only); err != nil {
+	if err := run(*callbacks, *disbursements, *auditEntries, *clients, *requests, *only, *exports); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-lists:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(nCallbacks, nDisb, nAudit, clients, requests int, only string) error {
+func run(nCallbacks, nDisb, nAudit, clients, requests int, only string, exports bool) error {
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("bench-lists-s%d-m%d-c%d-d%d-a%d", seedVersion, store.LatestVersion(), nCallbacks, nDisb, nAudit))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -163,6 +167,52 @@ func run(nCallbacks, nDisb, nAudit, clients, requests int, only string) error {
 		fmt.Printf("%-34s %9s %9s %9s\n", p.name, ms(pct(lat, 0.5)), ms(p95), ms(lat[len(lat)-1]))
 	}
 	fmt.Printf("worst p95: %s (goal < 30 ms)\n", ms(worst))
+	if exports {
+		for _, path := range []string{"/disbursements?format=csv", "/disbursements?format=xlsx", "/callback-log?format=csv", "/callback-log?format=xlsx"} {
+			if err := timeExport(browsers[0], base+path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// timeExport downloads one export, counting its bytes as they arrive, and
+// prints the time taken and the peak heap and RSS of the process so far.
+func timeExport(c *http.Client, u string) error {
+	runtime.GC()
+	t := time.Now()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	resp, err := c.Get(u)
+	if err != nil {
+		close(done)
+		return err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	close(done)
+	if err != nil {
+		return err
+	}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Printf("export %-28s %6.1f MB in %6s, peak heap in use %4d MB, peak RSS so far %4d MB\n", u[strings.Index(u[len("http://"):], "/")+len("http://"):], float64(n)/1e6,
+		time.Since(t).Round(100*time.Millisecond), peak.Load()>>20, ru.Maxrss>>10)
 	return nil
 }
 
