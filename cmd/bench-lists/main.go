@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -178,41 +179,48 @@ func run(nCallbacks, nDisb, nAudit, clients, requests int, only string, exports 
 }
 
 // timeExport downloads one export, counting its bytes as they arrive, and
-// prints the time taken and the peak heap and RSS of the process so far.
+// prints the time taken, the peak live heap (as of each collection) while
+// it ran and the process's peak RSS so far.
 func timeExport(c *http.Client, u string) error {
+	c = &http.Client{Jar: c.Jar} // no timeout: a million rows take a while
 	runtime.GC()
 	t := time.Now()
 	var peak atomic.Uint64
 	done := make(chan struct{})
+	stopped := make(chan struct{})
 	go func() {
-		var m runtime.MemStats
+		defer close(stopped)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
 			}
 			select {
 			case <-done:
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(20 * time.Millisecond):
 			}
 		}
 	}()
 	resp, err := c.Get(u)
-	if err != nil {
-		close(done)
-		return err
+	var n int64
+	var ttfb time.Duration
+	if err == nil {
+		ttfb = time.Since(t)
+		n, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 	close(done)
+	<-stopped
 	if err != nil {
 		return err
 	}
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("export %-28s %6.1f MB in %6s, peak heap in use %4d MB, peak RSS so far %4d MB\n", u[strings.Index(u[len("http://"):], "/")+len("http://"):], float64(n)/1e6,
-		time.Since(t).Round(100*time.Millisecond), peak.Load()>>20, ru.Maxrss>>10)
+	path := u[strings.Index(u[len("http://"):], "/")+len("http://"):]
+	fmt.Printf("export %-26s %6.1f MB in %6s (headers after %s), peak live heap %4d MB, peak RSS so far %4d MB\n", path, float64(n)/1e6,
+		time.Since(t).Round(100*time.Millisecond), ttfb.Round(time.Millisecond), peak.Load()>>20, ru.Maxrss>>10)
 	return nil
 }
 

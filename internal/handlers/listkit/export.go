@@ -97,6 +97,7 @@ func Stream(c echo.Context, format string, e Export, rows func(emit func(cells .
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
+	c.Response().Flush() // the download starts now, not when the last row is read
 	if err := w.header(e.Columns); err != nil {
 		return err
 	}
