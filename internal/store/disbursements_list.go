@@ -27,6 +27,9 @@ type DisbursementFilter struct {
 	BatchID int64
 	Cursor
 	minID, maxID int64
+	// byAmount lets an amount range use its index (counting); a page
+	// keeps to id order instead.
+	byAmount bool
 }
 
 // IsReference reports whether a search looks like the start of a
@@ -45,13 +48,18 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.MakerID > 0 {
 		q = q.Where("maker_id = ?", f.MakerID)
 	}
-	// No index serves an amount range in id order; the amounts are read
-	// along whichever index the other filters pick (or the primary key).
+	// The amount index serves a count, never a page: a page walks id
+	// order, so its amounts are read along whichever index the other
+	// filters pick (or the primary key).
+	amount := "+amount"
+	if f.byAmount {
+		amount = "amount"
+	}
 	if f.MinAmount > 0 {
-		q = q.Where("+amount >= ?", f.MinAmount)
+		q = q.Where(amount+" >= ?", f.MinAmount)
 	}
 	if f.MaxAmount > 0 {
-		q = q.Where("+amount <= ?", f.MaxAmount)
+		q = q.Where(amount+" <= ?", f.MaxAmount)
 	}
 	if f.minID > 0 {
 		q = q.Where("id >= ?", f.minID)
@@ -167,9 +175,14 @@ func (s *Store) DisbursementTotals(ctx context.Context, f DisbursementFilter) (c
 	return t.N, t.Total, err
 }
 
+// TextCountCap bounds the count of a name search, which no index serves:
+// past it a page says "1.000+".
+const TextCountCap = 1000
+
 // DisbursementPageTotals is what a list page shows: exact from the day
 // counters where they serve, otherwise counted over at most CountCap
-// matches.
+// matches (TextCountCap for a name search), along the amount index for an
+// amount range.
 func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter) (Totals, error) {
 	if f.countersServe() {
 		return s.disbursementCounters(ctx, f)
@@ -179,15 +192,30 @@ func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter
 		return Totals{}, err
 	}
 	f.Cursor = Cursor{}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Select("amount")).Order("id DESC").Limit(CountCap + 1)
+	window := CountCap
+	if f.Q != "" && !IsReference(f.Q) {
+		window = TextCountCap
+	}
+	f.byAmount = f.MinAmount > 0 || f.MaxAmount > 0
+	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Select("amount")).Limit(window + 1)
 	var t Totals
 	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum FROM (?)", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count disbursements: %w", err)
 	}
-	if t.Count > CountCap {
-		return Totals{Count: CountCap, Capped: true}, nil
+	if t.Count > int64(window) {
+		return Totals{Count: int64(window), Capped: true}, nil
 	}
 	return t, nil
+}
+
+// DisbursementCountSQL is the statement DisbursementPageTotals runs where
+// the counters do not serve, for query-plan tests.
+func (s *Store) DisbursementCountSQL(f DisbursementFilter) string {
+	f.byAmount = f.MinAmount > 0 || f.MaxAmount > 0
+	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var amounts []int64
+		return f.apply(tx.Model(&models.Disbursement{}).Select("amount")).Limit(CountCap + 1).Find(&amounts)
+	})
 }
 
 // EachDisbursement streams the filtered set, newest first, for export.

@@ -127,6 +127,14 @@ func TestDisbursementCountersFollowTheRows(t *testing.T) {
 	if err != nil || tot.Capped || tot.Count != 1111 { // 1, 10-19, 100-199, 1000-1999
 		t.Fatalf("prefix totals %+v %v", tot, err)
 	}
+	// A name search stops counting at TextCountCap and shows no sum.
+	if tot, err := s.DisbursementPageTotals(ctx, DisbursementFilter{Q: "name"}); err != nil || !tot.Capped || tot.Count != TextCountCap || tot.Sum != 0 {
+		t.Fatalf("name totals %+v %v", tot, err)
+	}
+	// An amount range is counted exactly below the cap.
+	if tot, err := s.DisbursementPageTotals(ctx, DisbursementFilter{MinAmount: 10101, MaxAmount: 10200}); err != nil || tot.Capped || tot.Count != 100 || tot.Sum != 1015050 {
+		t.Fatalf("amount totals %+v %v", tot, err)
+	}
 }
 
 // Every filter of the disbursement list and the audit log walks an index
@@ -188,6 +196,10 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("audit %s: plan sorts the matching rows: %q", name, plan)
 		}
+	}
+	// An amount range is counted along the amount index.
+	if plan := explain(t, s, s.DisbursementCountSQL(DisbursementFilter{MinAmount: 12000, MaxAmount: 13000})); !strings.Contains(plan, "COVERING INDEX disbursements_amount") {
+		t.Errorf("amount count plan %q", plan)
 	}
 	// The queue is counted along the status index whatever the filters.
 	yes := true

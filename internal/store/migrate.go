@@ -320,8 +320,9 @@ CREATE TRIGGER disbursements_count_delete AFTER DELETE ON disbursements BEGIN
 		AND maker_id = OLD.maker_id AND batch_id = coalesce(OLD.batch_id, 0);
 END;
 `},
-	{12, "prefix search on disbursement references", `
+	{12, "prefix search on disbursement references, amount ranges counted by index", `
 CREATE INDEX disbursements_trx_id ON disbursements(trx_id) WHERE trx_id <> '';
+CREATE INDEX disbursements_amount ON disbursements(amount);
 DROP INDEX disbursements_account;
 CREATE INDEX disbursements_account ON disbursements(recipient_account, id);
 `},

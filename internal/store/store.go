@@ -57,15 +57,6 @@ type Page[T any] struct {
 // PageSize is the default rows per page.
 const PageSize = 50
 
-// pageOf trims the one extra row fetched to learn whether a next page exists.
-func pageOf[T any](rows []T, limit int, id func(T) int64) Page[T] {
-	if len(rows) > limit {
-		rows = rows[:limit]
-		return Page[T]{Items: rows, Next: id(rows[len(rows)-1])}
-	}
-	return Page[T]{Items: rows}
-}
-
 // quick drops cancellation from ctx for short statements on the hot
 // callback path. With a cancellable context the SQLite driver runs every
 // step (each row read, each exec) in a goroutine of its own so it can
