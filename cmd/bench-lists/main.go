@@ -39,7 +39,7 @@ import (
 )
 
 // seedVersion changes whenever the seeded data changes shape.
-const seedVersion = 2
+const seedVersion = 3
 
 const password = "bench-lists-password-1"
 
