@@ -24,7 +24,15 @@ type CallbackFilter struct {
 	Cursor
 	maxID int64
 	minID int64
+	// refWalk: the prefix is common, so rows are walked newest first and
+	// their refs read, instead of gathering every matching id first.
+	refWalk bool
 }
+
+// refWalkAt is how many references a prefix may match before the log is
+// walked instead: gathering ids costs what they number, walking stops at
+// a page.
+const refWalkAt = 2000
 
 func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 	// A kind belongs to one provider, so with a kind the provider adds
@@ -47,7 +55,10 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.Duplicate {
 		q = q.Where("duplicate = 1")
 	}
-	if f.Ref != "" {
+	if f.Ref != "" && f.refWalk {
+		// refs holds the same references as callback_refs, space-separated.
+		q = q.Where("instr(' ' || refs, ?) > 0", " "+f.Ref)
+	} else if f.Ref != "" {
 		lo, hi := prefixRange(f.Ref)
 		q = q.Where("id IN (SELECT callback_id FROM callback_refs WHERE ref >= ? AND ref < ?)", lo, hi)
 	}
@@ -81,7 +92,23 @@ const boundID = `SELECT min(id) FROM (SELECT id FROM callbacks WHERE received_at
 // so a date filter becomes a range of the primary key; the exact received_at
 // conditions stay in the query. It reports false when nothing was received
 // in the range.
+//
+// It also picks how a reference prefix is matched: through callback_refs
+// when it matches fewer than refWalkAt references, otherwise by walking
+// the log newest first (a clerk who types only "8808" matches every VA).
 func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, error) {
+	if f.Ref != "" {
+		lo, hi := prefixRange(f.Ref)
+		var n int64
+		err := s.db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM callback_refs WHERE ref >= ? AND ref < ? LIMIT ?)`, lo, hi, refWalkAt).Scan(&n).Error
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			return false, nil
+		}
+		f.refWalk = n >= refWalkAt
+	}
 	minID, maxID, ok, err := s.idRange(ctx, "callbacks", "received_at", f.From, f.To)
 	f.minID, f.maxID = minID, maxID
 	return ok, err

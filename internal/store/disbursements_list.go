@@ -30,6 +30,9 @@ type DisbursementFilter struct {
 	// byAmount lets an amount range use its index (counting); a page
 	// keeps to id order instead.
 	byAmount bool
+	// refWalk: the reference prefix is common, so rows are walked newest
+	// first and checked, instead of gathering every matching id first.
+	refWalk bool
 }
 
 // IsReference reports whether a search looks like the start of a
@@ -76,7 +79,11 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.BatchID > 0 {
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
-	if IsReference(f.Q) {
+	if IsReference(f.Q) && f.refWalk {
+		lo, hi := prefixRange(f.Q)
+		q = q.Where(`((partner_trx_id >= ? AND partner_trx_id < ?) OR (recipient_account >= ? AND recipient_account < ?)
+			OR (trx_id >= ? AND trx_id < ?))`, lo, hi, lo, hi, lo, hi)
+	} else if IsReference(f.Q) {
 		lo, hi := prefixRange(f.Q)
 		q = q.Where(`id IN (SELECT id FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
 			UNION ALL SELECT id FROM disbursements WHERE recipient_account >= ? AND recipient_account < ?
@@ -89,7 +96,24 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 	return q
 }
 
+// resolveDisbursementDates turns the dates into an id range and picks how
+// a reference prefix is matched: through its three indexes when it matches
+// fewer than refWalkAt rows, otherwise by walking newest first.
 func (s *Store) resolveDisbursementDates(ctx context.Context, f *DisbursementFilter) (bool, error) {
+	if IsReference(f.Q) {
+		lo, hi := prefixRange(f.Q)
+		var n int64
+		err := s.db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
+			UNION ALL SELECT 1 FROM disbursements WHERE recipient_account >= ? AND recipient_account < ?
+			UNION ALL SELECT 1 FROM disbursements WHERE trx_id >= ? AND trx_id < ? AND trx_id <> '' LIMIT ?)`, lo, hi, lo, hi, lo, hi, refWalkAt).Scan(&n).Error
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			return false, nil
+		}
+		f.refWalk = n >= refWalkAt
+	}
 	minID, maxID, ok, err := s.idRange(ctx, "disbursements", "created_at", f.From, f.To)
 	f.minID, f.maxID = minID, maxID
 	return ok, err

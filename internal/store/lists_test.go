@@ -149,18 +149,20 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		f    DisbursementFilter
 		want string
 	}{
-		"no filter":  {DisbursementFilter{}, "SCAN disbursements"},
-		"status":     {DisbursementFilter{Status: models.DisbFailed}, "USING INDEX disbursements_status"},
-		"bank":       {DisbursementFilter{Bank: "014"}, "USING INDEX disbursements_bank"},
-		"maker":      {DisbursementFilter{MakerID: 1}, "disbursements"},
-		"batch":      {DisbursementFilter{BatchID: 7}, "USING INDEX disbursements_batch"},
-		"reference":  {DisbursementFilter{Q: "PTX-42"}, "COVERING INDEX sqlite_autoindex_disbursements_1 (partner_trx_id>"},
-		"account":    {DisbursementFilter{Q: "0042"}, "COVERING INDEX disbursements_account (recipient_account>"},
-		"name":       {DisbursementFilter{Q: "name"}, "SCAN disbursements"},
-		"amounts":    {DisbursementFilter{MinAmount: 12000, MaxAmount: 13000}, "SCAN disbursements"},
-		"7 days":     {DisbursementFilter{From: today.AddDate(0, 0, -6), To: today.AddDate(0, 0, 1)}, "USING INTEGER PRIMARY KEY"},
-		"deep page":  {DisbursementFilter{Status: models.DisbSuccess, Cursor: Cursor{Before: 100}}, "USING INDEX disbursements_status"},
-		"newer page": {DisbursementFilter{Bank: "014", Cursor: Cursor{After: 100}}, "USING INDEX disbursements_bank"},
+		"no filter":           {DisbursementFilter{}, "SCAN disbursements"},
+		"status":              {DisbursementFilter{Status: models.DisbFailed}, "USING INDEX disbursements_status"},
+		"bank":                {DisbursementFilter{Bank: "014"}, "USING INDEX disbursements_bank"},
+		"maker":               {DisbursementFilter{MakerID: 1}, "disbursements"},
+		"batch":               {DisbursementFilter{BatchID: 7}, "USING INDEX disbursements_batch"},
+		"reference":           {DisbursementFilter{Q: "PTX-42"}, "COVERING INDEX sqlite_autoindex_disbursements_1 (partner_trx_id>"},
+		"account":             {DisbursementFilter{Q: "0042"}, "COVERING INDEX disbursements_account (recipient_account>"},
+		"name":                {DisbursementFilter{Q: "name"}, "SCAN disbursements"},
+		"common ref":          {DisbursementFilter{Q: "00"}, "SCAN disbursements"},
+		"common ref + status": {DisbursementFilter{Q: "00", Status: models.DisbFailed}, "USING INDEX disbursements_status"},
+		"amounts":             {DisbursementFilter{MinAmount: 12000, MaxAmount: 13000}, "SCAN disbursements"},
+		"7 days":              {DisbursementFilter{From: today.AddDate(0, 0, -6), To: today.AddDate(0, 0, 1)}, "USING INTEGER PRIMARY KEY"},
+		"deep page":           {DisbursementFilter{Status: models.DisbSuccess, Cursor: Cursor{Before: 100}}, "USING INDEX disbursements_status"},
+		"newer page":          {DisbursementFilter{Bank: "014", Cursor: Cursor{After: 100}}, "USING INDEX disbursements_bank"},
 	} {
 		q, err := s.DisbursementListSQL(ctx, c.f, PageSize)
 		if err != nil {
@@ -231,5 +233,117 @@ func TestCursorPagesBothWays(t *testing.T) {
 	top, _ := s.ListDisbursements(ctx, DisbursementFilter{Cursor: Cursor{After: back.Newer}}, 50)
 	if len(top.Items) != 50 || top.Items[0].ID != p1.Items[0].ID || top.Newer != 0 {
 		t.Fatalf("newest page again: %d %d newer %d", len(top.Items), top.Items[0].ID, top.Newer)
+	}
+}
+
+// A reference prefix finds the same callbacks whether it is matched
+// through callback_refs (a rare prefix) or by walking the log (a common
+// one), page after page, and the counts agree.
+func TestReferencePrefixBothWays(t *testing.T) {
+	s := newStore(t)
+	fillCallbacks(t, s, 5000)
+	ctx := context.Background()
+	type cb struct {
+		ID     int64
+		Refs   string
+		Status models.CallbackStatus
+	}
+	var all []cb
+	if err := s.db.Read.Raw("SELECT id, refs, status FROM callbacks ORDER BY id DESC").Scan(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		f    CallbackFilter
+		walk bool
+	}{
+		{CallbackFilter{Ref: "P-"}, true},
+		{CallbackFilter{Ref: "P-", Status: models.CallbackApplied}, true},
+		{CallbackFilter{Ref: "P-1"}, false},
+		{CallbackFilter{Ref: "P-49"}, false},
+		{CallbackFilter{Ref: "P-4999"}, false},
+		{CallbackFilter{Ref: "p-1"}, false},
+		{CallbackFilter{Ref: "Q"}, false},
+	} {
+		var want []int64
+		for _, r := range all {
+			if strings.HasPrefix(r.Refs, c.f.Ref) && (c.f.Status == "" || r.Status == c.f.Status) {
+				want = append(want, r.ID)
+			}
+		}
+		var got []int64
+		f := c.f
+		for {
+			page, err := s.ListCallbacks(ctx, f, PageSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page.Items {
+				got = append(got, r.ID)
+			}
+			if page.Next == 0 {
+				break
+			}
+			f.Before = page.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%q %s: %d callbacks, want %d", c.f.Ref, c.f.Status, len(got), len(want))
+		}
+		probe := c.f
+		if _, err := s.resolveDates(ctx, &probe); err != nil || probe.refWalk != c.walk {
+			t.Errorf("%q: walk %v, want %v (%v)", c.f.Ref, probe.refWalk, c.walk, err)
+		}
+		counts, capped, err := s.CallbackStatusCounts(ctx, c.f, CountCap)
+		if err != nil || capped {
+			t.Fatal(err, capped)
+		}
+		var total int64
+		for st, n := range counts {
+			if c.f.Status == "" || st == c.f.Status {
+				total += n
+			}
+		}
+		if c.f.Status == "" && total != int64(len(want)) {
+			t.Errorf("%q: counts add up to %d, want %d", c.f.Ref, total, len(want))
+		}
+	}
+}
+
+func TestDisbursementReferencePrefixBothWays(t *testing.T) {
+	s := newStore(t)
+	fillDisbursements(t, s, 3000)
+	ctx := context.Background()
+	var all []models.Disbursement
+	if err := s.db.Read.Order("id DESC").Find(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"00", "001", "0029", "PTX-1", "PTX-2999", "T12", "00x9"} {
+		var want []int64
+		for _, d := range all {
+			if strings.HasPrefix(d.PartnerTrxID, q) || strings.HasPrefix(d.RecipientAccount, q) || strings.HasPrefix(d.TrxID, q) {
+				want = append(want, d.ID)
+			}
+		}
+		var got []int64
+		f := DisbursementFilter{Q: q}
+		for {
+			page, err := s.ListDisbursements(ctx, f, PageSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page.Items {
+				got = append(got, d.ID)
+			}
+			if page.Next == 0 {
+				break
+			}
+			f.Before = page.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%q: %d disbursements, want %d", q, len(got), len(want))
+		}
+		tot, err := s.DisbursementPageTotals(ctx, DisbursementFilter{Q: q})
+		if err != nil || tot.Count != int64(len(want)) {
+			t.Errorf("%q: totals %+v, want %d (%v)", q, tot, len(want), err)
+		}
 	}
 }
