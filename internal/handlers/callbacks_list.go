@@ -92,11 +92,11 @@ func (s *Server) renderCallbackLog(c echo.Context, status int, v listkit.View[mo
 	slices.SortFunc(p.Filters, func(a, b components.Option) int { return strings.Compare(a.Label, b.Label) })
 	if f.OK() {
 		ctx := c.Request().Context()
-		counts, capped, err := s.store.CallbackStatusCounts(ctx, callbackFilter(f), countCap)
+		counts, cappedAt, err := s.store.CallbackPageCounts(ctx, callbackFilter(f))
 		if err != nil {
 			return err
 		}
-		p.CountsCapped = capped
+		p.CountsCappedAt = cappedAt
 		for _, cs := range models.CallbackStatuses {
 			p.Counts = append(p.Counts, callbacks.StatusCount{Status: cs, Count: components.FormatCount(counts[cs]), Active: f.Value("status") == string(cs),
 				URL: f.URL("status", string(cs))})

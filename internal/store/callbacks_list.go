@@ -254,6 +254,28 @@ func (s *Store) CallbackCounterSum(ctx context.Context, prefix string) (int64, e
 	return n, err
 }
 
+// CallbackPageCounts is what the log's status chips show: the counts of
+// CallbackStatusCounts over a window of CountCap, or of TextCountCap for a
+// common reference prefix (each row's references are read). cappedAt is
+// the window when more match, otherwise zero.
+func (s *Store) CallbackPageCounts(ctx context.Context, f CallbackFilter) (counts map[models.CallbackStatus]int64, cappedAt int64, err error) {
+	window := CountCap
+	if f.Ref != "" {
+		probe := f
+		if _, err := s.resolveDates(ctx, &probe); err != nil {
+			return nil, 0, err
+		}
+		if probe.refWalk {
+			window = TextCountCap
+		}
+	}
+	counts, capped, err := s.CallbackStatusCounts(ctx, f, window)
+	if capped {
+		cappedAt = int64(window)
+	}
+	return counts, cappedAt, err
+}
+
 // pendingCountQuery selects up to window pending callbacks matching f, along
 // the (status, id) index whatever the other filters (a kind or provider
 // index would walk every row of that kind).

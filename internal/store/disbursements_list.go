@@ -199,8 +199,8 @@ func (s *Store) DisbursementTotals(ctx context.Context, f DisbursementFilter) (c
 	return t.N, t.Total, err
 }
 
-// TextCountCap bounds the count of a name search, which no index serves:
-// past it a page says "1.000+".
+// TextCountCap bounds the counts that read every matching row's text (a
+// name search, a common reference prefix): past it a page says "1.000+".
 const TextCountCap = 1000
 
 // DisbursementPageTotals is what a list page shows: exact from the day

@@ -305,6 +305,20 @@ func TestReferencePrefixBothWays(t *testing.T) {
 		if c.f.Status == "" && total != int64(len(want)) {
 			t.Errorf("%q: counts add up to %d, want %d", c.f.Ref, total, len(want))
 		}
+		// The page reads a common prefix's rows, so it counts fewer.
+		pageCounts, cappedAt, err := s.CallbackPageCounts(ctx, c.f)
+		var pageTotal int64
+		for _, n := range pageCounts {
+			pageTotal += n
+		}
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case c.walk && c.f.Status == "" && (cappedAt != TextCountCap || pageTotal != TextCountCap):
+			t.Errorf("%q: page counts %d capped at %d, want %d", c.f.Ref, pageTotal, cappedAt, TextCountCap)
+		case !c.walk && (cappedAt != 0 || pageTotal != total):
+			t.Errorf("%q: page counts %d capped at %d, want %d uncapped", c.f.Ref, pageTotal, cappedAt, total)
+		}
 	}
 }
 
