@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/store"
 )
 
 // maxBulkReplay bounds one bulk replay.
@@ -35,16 +37,21 @@ func (s *Server) replayCallback(c echo.Context) error {
 
 // replayCallbacks queues every verified callback matching the filters.
 func (s *Server) replayCallbacks(c echo.Context) error {
-	form := readCallbackFilters(c.FormValue)
-	filter, errs := s.callbackFilter(form)
-	back := "/callback-log"
-	if q := form.values().Encode(); q != "" {
-		back += "?" + q
+	params, err := c.FormParams()
+	if err != nil {
+		return err
 	}
-	if len(errs) > 0 {
+	form, err := s.callbackSpec().Parse(params)
+	if err != nil {
+		return s.redirect(c, "/callback-log", "bad", "The filters could not be read; nothing was queued.")
+	}
+	back := form.URL()
+	if !form.OK() {
 		return s.redirect(c, back, "bad", "The filters could not be read; nothing was queued.")
 	}
-	entry := s.auditEntry(c, "callback.bulk_replay", "callback_log", "", "bulk replay "+form.values().Encode())
+	filter := callbackFilter(form)
+	filter.Cursor = store.Cursor{}
+	entry := s.auditEntry(c, "callback.bulk_replay", "callback_log", "", "bulk replay "+form.Query().Encode())
 	n, err := s.store.RequeueCallbacks(c.Request().Context(), filter, maxBulkReplay, entry)
 	if err != nil {
 		return err

@@ -1,17 +1,15 @@
 package handlers
 
 import (
-	"backoffice/internal/wib"
-	"net/http"
-	"net/url"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/handlers/listkit"
 	"backoffice/internal/models"
-	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
 	"backoffice/web/templates/components"
@@ -37,122 +35,97 @@ func bankNames() map[string]string {
 	return m
 }
 
-// showDisbursements lists transfers with filters and totals, or streams CSV.
-func (s *Server) showDisbursements(c echo.Context) error {
-	ctx := c.Request().Context()
-	q := c.QueryParams()
-	st := state(c)
-	p := disbursements.ListProps{
-		Status: q.Get("status"), Bank: q.Get("bank"), Maker: q.Get("maker"), MinAmount: strings.TrimSpace(q.Get("min_amount")),
-		MaxAmount: strings.TrimSpace(q.Get("max_amount")), From: q.Get("from"), To: q.Get("to"), Q: strings.TrimSpace(q.Get("q")),
-		Errors: map[string]string{}, BankNames: bankNames(), Banks: bankOptions("All banks"),
-		CanCreate: st.user.Role != models.RoleAuditor,
-	}
-	p.Statuses = []components.Option{{Value: "", Label: "Any"}}
+// disbursementSpec declares the disbursement list's filters.
+func (s *Server) disbursementSpec(ctx context.Context) (*listkit.Spec, error) {
+	statuses := []components.Option{{Value: "", Label: "Any"}}
 	for _, ds := range models.DisbursementStatuses {
-		p.Statuses = append(p.Statuses, components.Option{Value: string(ds), Label: ds.Label()})
+		statuses = append(statuses, components.Option{Value: string(ds), Label: ds.Label()})
 	}
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p.Makers = []components.Option{{Value: "", Label: "Anyone"}}
+	makers := []components.Option{{Value: "", Label: "Anyone"}}
 	for _, u := range users {
 		if u.Role != models.RoleAuditor {
-			p.Makers = append(p.Makers, components.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
+			makers = append(makers, components.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
 		}
 	}
-	f := store.DisbursementFilter{Status: models.DisbursementStatus(p.Status), Bank: p.Bank, Q: p.Q}
-	if b := q.Get("batch"); b != "" {
-		id, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || id <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest)
-		}
-		f.BatchID = id
-	}
-	if p.Status != "" && !slices.Contains(models.DisbursementStatuses, f.Status) {
-		p.Errors["status"] = "Choose a status from the list."
-	}
-	if p.Bank != "" {
-		if _, ok := oy.LookupBank(p.Bank); !ok {
-			p.Errors["bank"] = "Choose a bank from the list."
-		}
-	}
-	if p.Maker != "" {
-		id, err := strconv.ParseInt(p.Maker, 10, 64)
-		if err != nil || id <= 0 {
-			p.Errors["maker"] = "Choose a person from the list."
-		}
-		f.MakerID = id
-	}
-	for _, a := range []struct {
-		field, value string
-		dst          *int64
-	}{{"min_amount", p.MinAmount, &f.MinAmount}, {"max_amount", p.MaxAmount, &f.MaxAmount}} {
-		if a.value == "" {
-			continue
-		}
-		v, err := money.ParseInput(a.value)
-		if err != nil {
-			p.Errors[a.field] = "Use whole rupiah, like 1.000.000."
-		}
-		*a.dst = v
-	}
-	if f.MinAmount > 0 && f.MaxAmount > 0 && f.MinAmount > f.MaxAmount {
-		p.Errors["max_amount"] = "The upper amount is below the lower one."
-	}
-	if len(p.Q) > 100 {
-		p.Errors["q"] = "Use at most 100 characters."
-	}
-	f.From, f.To = parseDateRange(p.From, p.To, p.Errors)
-	base := url.Values{}
-	for _, k := range []string{"status", "bank", "maker", "min_amount", "max_amount", "from", "to", "q", "batch"} {
-		if v := q.Get(k); v != "" {
-			base.Set(k, v)
-		}
-	}
-	p.CSVURL = withQuery("/disbursements", base, "format", "csv")
-	if len(p.Errors) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, "Disbursements", disbursements.List(p))
-	}
-	if f.Before, err = parseCursor(q.Get("before")); err != nil {
-		return err
-	}
-	if q.Get("format") == "csv" {
-		return s.exportDisbursements(c, f)
-	}
-	page, err := s.store.ListDisbursements(ctx, f, store.PageSize)
+	return &listkit.Spec{Path: "/disbursements", TestID: "disbursement-filters", Fields: []listkit.Field{
+		{Kind: listkit.Ref, Name: "q", Label: "Reference or account starts with, or a name"},
+		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
+		{Kind: listkit.Enum, Name: "bank", Label: "Bank", Options: bankOptions("All banks"), Wrong: "Choose a bank from the list."},
+		{Kind: listkit.Enum, Name: "maker", Label: "Made by", Options: makers, Wrong: "Choose a person from the list."},
+		{Kind: listkit.Amounts, Name: "min_amount", To: "max_amount", Label: "Amount from", ToLabel: "Amount to"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
+		{Kind: listkit.ID, Name: "batch"},
+	}}, nil
+}
+
+// disbursementFilter is the store filter of a valid disbursement form.
+func disbursementFilter(f *listkit.Form) store.DisbursementFilter {
+	out := store.DisbursementFilter{Status: models.DisbursementStatus(f.Value("status")), Bank: f.Value("bank"), Q: f.Value("q"),
+		BatchID: f.ID("batch"), Cursor: f.Cursor}
+	out.MakerID, _ = strconv.ParseInt(f.Value("maker"), 10, 64)
+	out.MinAmount, out.MaxAmount = f.Amounts("min_amount")
+	out.From, out.To = f.Dates("from")
+	return out
+}
+
+// showDisbursements lists transfers with filters and totals, or exports them.
+func (s *Server) showDisbursements(c echo.Context) error {
+	spec, err := s.disbursementSpec(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	p.Items = page.Items
-	if p.Count, p.Sum, err = s.store.DisbursementTotals(ctx, f); err != nil {
-		return err
+	names := bankNames()
+	l := &listkit.List[models.Disbursement]{
+		Spec: spec,
+		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.Disbursement], error) {
+			return s.store.ListDisbursements(ctx, disbursementFilter(f), store.PageSize)
+		},
+		Each: func(ctx context.Context, f *listkit.Form, fn func(models.Disbursement) error) error {
+			return s.store.EachDisbursement(ctx, disbursementFilter(f), fn)
+		},
+		Export: listkit.Export{Name: "disbursements", Columns: []listkit.Column{{Name: "id", Type: listkit.NumberColumn}, {Name: "created", Type: listkit.TimeColumn},
+			{Name: "partner_trx_id"}, {Name: "recipient_name"}, {Name: "bank_code"}, {Name: "bank"}, {Name: "account"}, {Name: "amount", Type: listkit.MoneyColumn},
+			{Name: "status"}, {Name: "oy_code"}, {Name: "oy_trx_id"}, {Name: "maker"}, {Name: "note"}, {Name: "final", Type: listkit.TimeColumn}}},
+		Row: func(d models.Disbursement) []any {
+			return []any{d.ID, d.CreatedAt, d.PartnerTrxID, d.RecipientName, d.RecipientBank, names[d.RecipientBank], d.RecipientAccount, d.Amount,
+				d.Status.Label(), d.OYCode, d.TrxID, d.MakerEmail, d.Note, d.FinalAt}
+		},
+		Exported: s.listExported("disbursement.export", "disbursement", "exported disbursements"),
+		Failed:   s.exportFailed,
+		Render: func(c echo.Context, status int, v listkit.View[models.Disbursement]) error {
+			f := v.Form
+			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor}
+			if f.OK() {
+				t, err := s.disbursementTotals(c.Request().Context(), f, v.Page)
+				if err != nil {
+					return err
+				}
+				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "disbursements"}
+				if t.Count == 1 && !t.Capped {
+					p.Totals.Noun = "disbursement"
+				}
+			}
+			return s.render(c, status, "Disbursements", disbursements.List(p))
+		},
 	}
-	if page.Next > 0 {
-		p.NextURL = withQuery("/disbursements", base, "before", strconv.FormatInt(page.Next, 10))
-	}
-	if f.Before > 0 {
-		p.FirstURL = withQuery("/disbursements", base, "before", "")
-	}
-	return s.render(c, http.StatusOK, "Disbursements", disbursements.List(p))
+	return l.Serve(c)
 }
 
-func (s *Server) exportDisbursements(c echo.Context, f store.DisbursementFilter) error {
-	ctx := c.Request().Context()
-	if err := s.store.Audit(ctx, s.auditEntry(c, "disbursement.export", "disbursement", "", "exported disbursements")); err != nil {
-		return err
+// disbursementTotals is the count and sum above the list. The newest page
+// with no older one holds every match, so it is its own total; otherwise
+// the store answers (from day counters where they serve).
+func (s *Server) disbursementTotals(ctx context.Context, f *listkit.Form, page store.Page[models.Disbursement]) (store.Totals, error) {
+	if f.Cursor == (store.Cursor{}) && page.Next == 0 {
+		t := store.Totals{Count: int64(len(page.Items))}
+		for _, d := range page.Items {
+			t.Sum += d.Amount
+		}
+		return t, nil
 	}
-	names := bankNames()
-	header := []string{"id", "created_wib", "partner_trx_id", "recipient_name", "bank_code", "bank", "account", "amount", "status", "oy_code", "oy_trx_id", "maker", "note", "final_wib"}
-	return s.streamCSV(c, "disbursements", header, func(write func(...string) error) error {
-		return s.store.EachDisbursement(ctx, f, func(d models.Disbursement) error {
-			final := ""
-			if d.FinalAt != nil {
-				final = wib.Format(*d.FinalAt)
-			}
-			return write(strconv.FormatInt(d.ID, 10), wib.Format(d.CreatedAt), d.PartnerTrxID, d.RecipientName, d.RecipientBank,
-				names[d.RecipientBank], d.RecipientAccount, strconv.FormatInt(d.Amount, 10), d.Status.Label(), d.OYCode, d.TrxID, d.MakerEmail, d.Note, final)
-		})
-	})
+	return s.store.DisbursementPageTotals(ctx, disbursementFilter(f))
 }

@@ -53,9 +53,11 @@ func TestCallbackLogQueriesUseIndexes(t *testing.T) {
 		"not verified":    {CallbackFilter{Verified: &no}, "USING INDEX callbacks_unverified"},
 		"duplicates only": {CallbackFilter{Duplicate: true}, "USING INDEX callbacks_duplicates"},
 		"reference":       {CallbackFilter{Ref: "P-42"}, "callback_refs"},
+		"common prefix":   {CallbackFilter{Ref: "P-", refWalk: true}, "SCAN callbacks"},
+		"common + status": {CallbackFilter{Ref: "P-", refWalk: true, Status: models.CallbackApplied}, "USING INDEX callbacks_status"},
 		"id range":        {CallbackFilter{minID: 10, maxID: 900}, "USING INTEGER PRIMARY KEY"},
 		"date range":      {CallbackFilter{From: time.Now().Add(-time.Hour), To: time.Now(), minID: 4000, maxID: 9000}, "USING INTEGER PRIMARY KEY"},
-		"next page":       {CallbackFilter{Provider: "oy", Before: 3000}, "USING INDEX callbacks_provider"},
+		"next page":       {CallbackFilter{Provider: "oy", Cursor: Cursor{Before: 3000}}, "USING INDEX callbacks_provider"},
 	}
 	for name, c := range cases {
 		plan := explain(t, s, s.CallbackListSQL(c.f, PageSize))

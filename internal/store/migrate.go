@@ -241,6 +241,91 @@ CREATE TABLE batch_rows (
 );
 CREATE INDEX batch_rows_batch ON batch_rows(batch_id, checked, id);
 `},
+	// Versions 10-19 belong to the list pages (docs/lists.md): counters kept
+	// by triggers, so a page's counts and totals never scan the rows. Pending
+	// callbacks are left out of the callback counters: every callback passes
+	// through pending on its way in, and the queue is short and indexed, so
+	// counting it live spares the intake two counter writes per callback.
+	{10, "callback counts per WIB day", `
+CREATE TABLE callback_day_counts (
+	day TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	status TEXT NOT NULL,
+	verified INTEGER NOT NULL,
+	duplicate INTEGER NOT NULL,
+	provider TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (day, kind, status, verified, duplicate, provider)
+) WITHOUT ROWID;
+INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	SELECT date(received_at, '+7 hours'), kind, status, verified, duplicate, provider, count(*)
+	FROM callbacks WHERE status <> 'pending' GROUP BY 1, 2, 3, 4, 5, 6;
+CREATE TRIGGER callbacks_count_insert AFTER INSERT ON callbacks WHEN NEW.status <> 'pending' BEGIN
+	INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	VALUES (date(NEW.received_at, '+7 hours'), NEW.kind, NEW.status, NEW.verified, NEW.duplicate, NEW.provider, 1)
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER callbacks_uncount_update AFTER UPDATE OF received_at, kind, status, verified, duplicate, provider ON callbacks
+WHEN OLD.status <> 'pending' AND (OLD.status IS NOT NEW.status OR OLD.verified IS NOT NEW.verified OR OLD.duplicate IS NOT NEW.duplicate
+	OR OLD.kind IS NOT NEW.kind OR OLD.provider IS NOT NEW.provider OR OLD.received_at IS NOT NEW.received_at) BEGIN
+	UPDATE callback_day_counts SET n = n - 1
+	WHERE day = date(OLD.received_at, '+7 hours') AND kind = OLD.kind AND status = OLD.status
+		AND verified = OLD.verified AND duplicate = OLD.duplicate AND provider = OLD.provider;
+END;
+CREATE TRIGGER callbacks_count_update AFTER UPDATE OF received_at, kind, status, verified, duplicate, provider ON callbacks
+WHEN NEW.status <> 'pending' AND (OLD.status IS NOT NEW.status OR OLD.verified IS NOT NEW.verified OR OLD.duplicate IS NOT NEW.duplicate
+	OR OLD.kind IS NOT NEW.kind OR OLD.provider IS NOT NEW.provider OR OLD.received_at IS NOT NEW.received_at) BEGIN
+	INSERT INTO callback_day_counts (day, kind, status, verified, duplicate, provider, n)
+	VALUES (date(NEW.received_at, '+7 hours'), NEW.kind, NEW.status, NEW.verified, NEW.duplicate, NEW.provider, 1)
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER callbacks_count_delete AFTER DELETE ON callbacks WHEN OLD.status <> 'pending' BEGIN
+	UPDATE callback_day_counts SET n = n - 1
+	WHERE day = date(OLD.received_at, '+7 hours') AND kind = OLD.kind AND status = OLD.status
+		AND verified = OLD.verified AND duplicate = OLD.duplicate AND provider = OLD.provider;
+END;
+`},
+	{11, "disbursement counts and sums per WIB day", `
+CREATE TABLE disbursement_day_counts (
+	day TEXT NOT NULL,
+	status TEXT NOT NULL,
+	recipient_bank TEXT NOT NULL,
+	maker_id INTEGER NOT NULL,
+	batch_id INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	PRIMARY KEY (day, status, recipient_bank, maker_id, batch_id)
+) WITHOUT ROWID;
+INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	SELECT date(created_at, '+7 hours'), status, recipient_bank, maker_id, coalesce(batch_id, 0), count(*), sum(amount)
+	FROM disbursements GROUP BY 1, 2, 3, 4, 5;
+CREATE TRIGGER disbursements_count_insert AFTER INSERT ON disbursements BEGIN
+	INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	VALUES (date(NEW.created_at, '+7 hours'), NEW.status, NEW.recipient_bank, NEW.maker_id, coalesce(NEW.batch_id, 0), 1, NEW.amount)
+	ON CONFLICT (day, status, recipient_bank, maker_id, batch_id) DO UPDATE SET n = n + 1, total = total + excluded.total;
+END;
+CREATE TRIGGER disbursements_count_update AFTER UPDATE OF created_at, status, recipient_bank, maker_id, batch_id, amount ON disbursements
+WHEN OLD.status IS NOT NEW.status OR OLD.recipient_bank IS NOT NEW.recipient_bank OR OLD.maker_id IS NOT NEW.maker_id
+	OR OLD.batch_id IS NOT NEW.batch_id OR OLD.amount IS NOT NEW.amount OR OLD.created_at IS NOT NEW.created_at BEGIN
+	UPDATE disbursement_day_counts SET n = n - 1, total = total - OLD.amount
+	WHERE day = date(OLD.created_at, '+7 hours') AND status = OLD.status AND recipient_bank = OLD.recipient_bank
+		AND maker_id = OLD.maker_id AND batch_id = coalesce(OLD.batch_id, 0);
+	INSERT INTO disbursement_day_counts (day, status, recipient_bank, maker_id, batch_id, n, total)
+	VALUES (date(NEW.created_at, '+7 hours'), NEW.status, NEW.recipient_bank, NEW.maker_id, coalesce(NEW.batch_id, 0), 1, NEW.amount)
+	ON CONFLICT (day, status, recipient_bank, maker_id, batch_id) DO UPDATE SET n = n + 1, total = total + excluded.total;
+END;
+CREATE TRIGGER disbursements_count_delete AFTER DELETE ON disbursements BEGIN
+	UPDATE disbursement_day_counts SET n = n - 1, total = total - OLD.amount
+	WHERE day = date(OLD.created_at, '+7 hours') AND status = OLD.status AND recipient_bank = OLD.recipient_bank
+		AND maker_id = OLD.maker_id AND batch_id = coalesce(OLD.batch_id, 0);
+END;
+`},
+	{12, "prefix search on disbursement references, amount ranges counted by index", `
+CREATE INDEX disbursements_trx_id ON disbursements(trx_id) WHERE trx_id <> '';
+CREATE INDEX disbursements_amount ON disbursements(amount);
+DROP INDEX disbursements_account;
+CREATE INDEX disbursements_account ON disbursements(recipient_account, id);
+`},
 	{30, "sign-in attempts counted before the password check", `
 CREATE TABLE login_attempts (
 	id INTEGER PRIMARY KEY,
@@ -308,3 +393,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	err := s.db.Read.WithContext(ctx).Raw("SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v).Error
 	return v, err
 }
+
+// LatestVersion is the newest migration this build knows, so a cached
+// benchmark database can be keyed by schema.
+func LatestVersion() int { return migrations[len(migrations)-1].Version }

@@ -44,19 +44,13 @@ type Page[T any] struct {
 	// Next is the cursor for the following page: the smallest id shown.
 	// Zero when this is the last page.
 	Next int64
+	// Newer is the cursor for the page before this one (rows after it):
+	// the largest id shown. Zero on the newest page.
+	Newer int64
 }
 
 // PageSize is the default rows per page.
 const PageSize = 50
-
-// pageOf trims the one extra row fetched to learn whether a next page exists.
-func pageOf[T any](rows []T, limit int, id func(T) int64) Page[T] {
-	if len(rows) > limit {
-		rows = rows[:limit]
-		return Page[T]{Items: rows, Next: id(rows[len(rows)-1])}
-	}
-	return Page[T]{Items: rows}
-}
 
 // quick drops cancellation from ctx for short statements on the hot
 // callback path. With a cancellable context the SQLite driver runs every

@@ -3,6 +3,8 @@
 package components
 
 import (
+	"strconv"
+
 	"backoffice/internal/money"
 )
 
@@ -51,3 +53,55 @@ const (
 	BadgeInfo    BadgeKind = "info"
 	BadgeNeutral BadgeKind = ""
 )
+
+// FormatCount prints a count with dots between thousands: 12.345.
+func FormatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return "-" + FormatCount(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
+}
+
+// FilterBarProps is a list page's filter form.
+type FilterBarProps struct {
+	Action string // the page's path
+	TestID string
+	Fields []FieldProps
+	Checks []CheckProps
+	Hidden []Option // Label is the parameter name
+}
+
+// CheckProps is one checkbox filter.
+type CheckProps struct {
+	Name, Label string
+	Checked     bool
+}
+
+// PagerProps is the cursor links around a page; empty URLs are not shown.
+type PagerProps struct {
+	FirstURL, NewerURL, OlderURL string
+	Shown                        int
+}
+
+// ExportProps is the download links of a list.
+type ExportProps struct {
+	CSVURL, XLSXURL string
+}
+
+// Header is one column heading of a Table; Num right-aligns it.
+type Header struct {
+	Label string
+	Num   bool
+}
+
+// TotalsProps is a list's count and sum. Capped: Count is a lower bound.
+type TotalsProps struct {
+	Count, Sum int64
+	Capped     bool
+	ShowSum    bool
+	Noun       string
+}
