@@ -43,7 +43,7 @@ func href(d *goquery.Document, id string) string {
 // tenth has a name that tries to run as a formula.
 func seedDisbursements(t *testing.T, a *testApp, n int) (finance int64) {
 	t.Helper()
-	w := a.store.DB().Write
+	w := a.db.Write
 	if err := w.Raw("SELECT id FROM users WHERE email = ?", "finance@example.com").Scan(&finance).Error; err != nil || finance == 0 {
 		t.Fatalf("finance user: %v", err)
 	}
@@ -166,7 +166,7 @@ func TestDisbursementListFiltersTotalsAndPages(t *testing.T) {
 func (a *testApp) userID(t *testing.T, role string) int64 {
 	t.Helper()
 	var id int64
-	if err := a.store.DB().Read.Raw("SELECT id FROM users WHERE email = ?", role+"@example.com").Scan(&id).Error; err != nil {
+	if err := a.db.Read.Raw("SELECT id FROM users WHERE email = ?", role+"@example.com").Scan(&id).Error; err != nil {
 		t.Fatal(err)
 	}
 	return id

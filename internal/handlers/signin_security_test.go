@@ -29,16 +29,8 @@ func (a *testApp) browserFrom(ip string) *browser {
 	return &browser{a: a, c: &http.Client{Jar: jar, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func doc(t *testing.T, p page) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(p.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func testid(t *testing.T, p page, id string) *goquery.Selection {
+// byTestID finds the elements of a page with a data-testid.
+func byTestID(t *testing.T, p page, id string) *goquery.Selection {
 	t.Helper()
 	return doc(t, p).Find(`[data-testid="` + id + `"]`)
 }
@@ -106,7 +98,7 @@ func TestGuessesFromOneAddressGrowSlowerAndDoNotLockTheOwnerOut(t *testing.T) {
 	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") != "10" {
 		t.Fatalf("4th attempt at once: %d, Retry-After %q", p.Status, p.Header.Get("Retry-After"))
 	}
-	if msg := testid(t, p, "login-error").Text(); !strings.Contains(msg, "Wait 10 seconds") {
+	if msg := byTestID(t, p, "login-error").Text(); !strings.Contains(msg, "Wait 10 seconds") {
 		t.Fatalf("message %q", msg)
 	}
 	a.clock.Advance(10 * time.Second)
@@ -187,7 +179,7 @@ func TestAdminUnlockAndPasswordResetLiftTheLock(t *testing.T) {
 	id := itoa(a.users[models.RoleAuditor].ID)
 	b := a.browser()
 	lockOut(t, a, b, "auditor@example.com")
-	if got := testid(t, admin.get("/users/"+id), "user-failed-sign-ins").Text(); got != "5" {
+	if got := byTestID(t, admin.get("/users/"+id), "user-failed-sign-ins").Text(); got != "5" {
 		t.Fatalf("staff page shows %q failed sign-ins", got)
 	}
 	if p := admin.post("/users/"+id+"/unlock", nil); p.Status != http.StatusSeeOther {
@@ -217,7 +209,7 @@ func TestPasswordRulesEachSayTheirSentence(t *testing.T) {
 	if p.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", p.Status)
 	}
-	msg := testid(t, p, "error-password").Text()
+	msg := byTestID(t, p, "error-password").Text()
 	for _, want := range []string{auth.MsgTooShort, auth.MsgCommon} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
@@ -227,7 +219,7 @@ func TestPasswordRulesEachSayTheirSentence(t *testing.T) {
 		t.Errorf("email not kept: %q", v)
 	}
 	p = admin.post("/users", url.Values{"name": {"Siti Rahma"}, "email": {"siti.rahma@example.co.id"}, "role": {"auditor"}, "password": {"siti rahma is here 2026"}})
-	if msg := testid(t, p, "error-password").Text(); p.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, auth.MsgHasName) || !strings.Contains(msg, auth.MsgHasEmail) {
+	if msg := byTestID(t, p, "error-password").Text(); p.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, auth.MsgHasName) || !strings.Contains(msg, auth.MsgHasEmail) {
 		t.Fatalf("status %d error %q", p.Status, msg)
 	}
 	if _, err := a.store.UserByEmail(context.Background(), "siti.rahma@example.co.id"); err == nil {
@@ -284,28 +276,28 @@ func TestSecondFactorEnrolmentAndSignIn(t *testing.T) {
 		t.Fatalf("a password-only session reached a page: %d %s", p.Status, p.Location)
 	}
 	p = b.get("/account/two-factor?next=/disbursements")
-	if src, _ := testid(t, p, "otp-qr").Attr("src"); !strings.HasPrefix(src, "data:image/png;base64,") {
+	if src, _ := byTestID(t, p, "otp-qr").Attr("src"); !strings.HasPrefix(src, "data:image/png;base64,") {
 		t.Fatalf("no QR code image: %q", src)
 	}
-	if testid(t, p, "nav").Length() != 0 {
+	if byTestID(t, p, "nav").Length() != 0 {
 		t.Fatal("navigation shown before the second factor")
 	}
-	uri, err := url.Parse(testid(t, p, "otp-uri").Text())
+	uri, err := url.Parse(byTestID(t, p, "otp-uri").Text())
 	if err != nil || uri.Scheme != "otpauth" {
-		t.Fatalf("otpauth URI %q: %v", testid(t, p, "otp-uri").Text(), err)
+		t.Fatalf("otpauth URI %q: %v", byTestID(t, p, "otp-uri").Text(), err)
 	}
 	secret := uri.Query().Get("secret")
-	if p := b.post("/account/two-factor", url.Values{"otp": {"000000"}, "next": {"/disbursements"}}); p.Status != http.StatusUnprocessableEntity || testid(t, p, "error-otp").Length() != 1 {
+	if p := b.post("/account/two-factor", url.Values{"otp": {"000000"}, "next": {"/disbursements"}}); p.Status != http.StatusUnprocessableEntity || byTestID(t, p, "error-otp").Length() != 1 {
 		t.Fatalf("wrong code: %d", p.Status)
 	}
 	code, _ := totp.GenerateCode(secret, a.clock.Now())
 	p = b.post("/account/two-factor", url.Values{"otp": {code}, "next": {"/disbursements"}})
-	codes := testid(t, p, "recovery-code")
+	codes := byTestID(t, p, "recovery-code")
 	if p.Status != http.StatusOK || codes.Length() != auth.RecoveryCodeCount {
 		t.Fatalf("enrol: %d, %d recovery codes", p.Status, codes.Length())
 	}
 	recovery := codes.First().Text()
-	if href, _ := testid(t, p, "recovery-continue").Attr("href"); href != "/disbursements" {
+	if href, _ := byTestID(t, p, "recovery-continue").Attr("href"); href != "/disbursements" {
 		t.Fatalf("continue goes to %q", href)
 	}
 	if p := b.get("/disbursements"); p.Status != http.StatusOK {
@@ -337,7 +329,7 @@ func TestSecondFactorEnrolmentAndSignIn(t *testing.T) {
 	} else {
 		b2.get(p.Location) // the code page, with the new session's CSRF token
 	}
-	if p := b2.post("/login/otp", url.Values{"otp": {"123456"}}); p.Status != http.StatusUnprocessableEntity || testid(t, p, "otp-error").Length() != 1 {
+	if p := b2.post("/login/otp", url.Values{"otp": {"123456"}}); p.Status != http.StatusUnprocessableEntity || byTestID(t, p, "otp-error").Length() != 1 {
 		t.Fatalf("wrong code: %d", p.Status)
 	}
 	if p := b2.post("/login/otp", url.Values{"otp": {strings.ToUpper(recovery)}, "next": {"/balance"}}); p.Status != http.StatusSeeOther || p.Location != "/balance" {
@@ -381,7 +373,7 @@ func TestStepUpBeforeStaffChanges(t *testing.T) {
 	id := itoa(a.users[models.RoleAuditor].ID)
 	a.clock.Advance(StepUpAge + time.Minute)
 	p := admin.post("/users/"+id+"/role", url.Values{"role": {"finance"}})
-	if p.Status != http.StatusUnauthorized || testid(t, p, "page-step-up").Length() != 1 {
+	if p.Status != http.StatusUnauthorized || byTestID(t, p, "page-step-up").Length() != 1 {
 		t.Fatalf("no step-up: %d", p.Status)
 	}
 	if v, _ := doc(t, p).Find(`[data-testid="step-up-form"] input[name="role"]`).Attr("value"); v != "finance" {
@@ -409,15 +401,15 @@ func TestStepUpBeforeStaffChanges(t *testing.T) {
 func TestOwnPasswordChange(t *testing.T) {
 	a := newTestApp(t)
 	b := a.signedIn(models.RoleAuditor)
-	if p := b.get("/account"); p.Status != http.StatusOK || testid(t, p, "account-password-form").Length() != 1 {
+	if p := b.get("/account"); p.Status != http.StatusOK || byTestID(t, p, "account-password-form").Length() != 1 {
 		t.Fatalf("account page: %d", p.Status)
 	}
 	p := b.post("/account/password", url.Values{"current_password": {"not it at all"}, "password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
-	if p.Status != http.StatusUnprocessableEntity || testid(t, p, "error-current_password").Length() != 1 {
+	if p.Status != http.StatusUnprocessableEntity || byTestID(t, p, "error-current_password").Length() != 1 {
 		t.Fatalf("wrong current password: %d", p.Status)
 	}
 	p = b.post("/account/password", url.Values{"current_password": {testPassword}, "password": {"qwerty"}, "password_confirm": {"qwerty"}})
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(testid(t, p, "error-password").Text(), auth.MsgCommon) {
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(byTestID(t, p, "error-password").Text(), auth.MsgCommon) {
 		t.Fatalf("weak password: %d", p.Status)
 	}
 	p = b.post("/account/password", url.Values{"current_password": {testPassword}, "password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
@@ -440,7 +432,7 @@ func TestStepUpBeforeApprovingADisbursement(t *testing.T) {
 	id := a.makeDisbursement(fin, "014", "0123456789", 25_000)
 	a.clock.Advance(StepUpAge + time.Second)
 	path := "/disbursements/" + itoa(id) + "/approve"
-	if p := admin.post(path, nil); p.Status != http.StatusUnauthorized || testid(t, p, "step-up-form").Length() != 1 {
+	if p := admin.post(path, nil); p.Status != http.StatusUnauthorized || byTestID(t, p, "step-up-form").Length() != 1 {
 		t.Fatalf("approval without a fresh code: %d", p.Status)
 	}
 	if d := a.disbursement(id); d.Status != models.DisbWaitingApproval {
