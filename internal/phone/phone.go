@@ -1,0 +1,73 @@
+// Package phone reads Indonesian mobile numbers as people type them
+// (0812-3456-7890, +62 812 3456 7890, 62812…) into one canonical form,
+// 628…, so the same customer is one number everywhere.
+package phone
+
+import "strings"
+
+// Problem is what is wrong with a typed number: its text is the sentence a
+// clerk sees beside the field.
+type Problem string
+
+func (p Problem) Error() string { return string(p) }
+
+// The problems Normalise reports.
+const (
+	ErrEmpty    Problem = "Type the customer's mobile number."
+	ErrNotDigit Problem = "Use digits only, like 0812 3456 7890 or +62 812 3456 7890."
+	ErrNotID    Problem = "Use an Indonesian mobile number starting with 08 or +62 8."
+	ErrLength   Problem = "An Indonesian mobile number has 10 to 13 digits with the leading 0."
+)
+
+// Normalise returns the number as 628…, or a sentence saying what is wrong.
+// Spaces, dashes, dots and brackets are ignored; a leading +62, 62 or 0 is
+// accepted.
+func Normalise(in string) (string, error) {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(in) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
+		case r == '+' && i == 0:
+		default:
+			return "", ErrNotDigit
+		}
+	}
+	d := b.String()
+	if d == "" {
+		return "", ErrEmpty
+	}
+	var national string // without the leading 0 or 62: 8…
+	switch {
+	case strings.HasPrefix(d, "62"):
+		national = d[2:]
+	case strings.HasPrefix(d, "0"):
+		national = d[1:]
+	default:
+		return "", ErrNotID
+	}
+	if !strings.HasPrefix(national, "8") {
+		return "", ErrNotID
+	}
+	if len(national) < 9 || len(national) > 12 {
+		return "", ErrLength
+	}
+	return "62" + national, nil
+}
+
+// Local writes a canonical 628… number the way Indonesians read it: 08….
+func Local(canonical string) string {
+	if strings.HasPrefix(canonical, "62") {
+		return "0" + canonical[2:]
+	}
+	return canonical
+}
+
+// Mask shows only the last four digits, for lists and exports.
+func Mask(canonical string) string {
+	if len(canonical) <= 4 {
+		return strings.Repeat("•", len(canonical))
+	}
+	return "••••" + canonical[len(canonical)-4:]
+}
