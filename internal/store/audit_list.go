@@ -38,18 +38,7 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 		like := "%" + escapeLike(f.Q) + "%"
 		q = q.Where("(object_id LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\')", like, like)
 	}
-	if f.minID > 0 {
-		q = q.Where("id >= ?", f.minID)
-	}
-	if f.maxID > 0 {
-		q = q.Where("id < ?", f.maxID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("+at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("+at < ?", f.To.UTC())
-	}
+	q = idAndTimeRange(q, f.minID, f.maxID, "at", f.From, f.To)
 	return q
 }
 

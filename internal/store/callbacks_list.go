@@ -64,18 +64,7 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	// Dates become an id range: received_at grows with id, and the id range
 	// keeps every filter on the primary key order (no sort of a big set).
-	if f.minID > 0 {
-		q = q.Where("id >= ?", f.minID)
-	}
-	if f.maxID > 0 {
-		q = q.Where("id < ?", f.maxID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("+received_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("+received_at < ?", f.To.UTC())
-	}
+	q = idAndTimeRange(q, f.minID, f.maxID, "received_at", f.From, f.To)
 	return q
 }
 
@@ -99,15 +88,11 @@ const boundID = `SELECT min(id) FROM (SELECT id FROM callbacks WHERE received_at
 func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, error) {
 	if f.Ref != "" {
 		lo, hi := prefixRange(f.Ref)
-		var n int64
-		err := s.db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM callback_refs WHERE ref >= ? AND ref < ? LIMIT ?)`, lo, hi, refWalkAt).Scan(&n).Error
-		if err != nil {
+		found, walk, err := s.prefixMatches(ctx, `SELECT 1 FROM callback_refs WHERE ref >= ? AND ref < ?`, lo, hi)
+		if err != nil || !found {
 			return false, err
 		}
-		if n == 0 {
-			return false, nil
-		}
-		f.refWalk = n >= refWalkAt
+		f.refWalk = walk
 	}
 	minID, maxID, ok, err := s.idRange(ctx, "callbacks", "received_at", f.From, f.To)
 	f.minID, f.maxID = minID, maxID

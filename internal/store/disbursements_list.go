@@ -64,18 +64,7 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.MaxAmount > 0 {
 		q = q.Where(amount+" <= ?", f.MaxAmount)
 	}
-	if f.minID > 0 {
-		q = q.Where("id >= ?", f.minID)
-	}
-	if f.maxID > 0 {
-		q = q.Where("id < ?", f.maxID)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("+created_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("+created_at < ?", f.To.UTC())
-	}
+	q = idAndTimeRange(q, f.minID, f.maxID, "created_at", f.From, f.To)
 	if f.BatchID > 0 {
 		q = q.Where("batch_id = ?", f.BatchID)
 	}
@@ -102,17 +91,13 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 func (s *Store) resolveDisbursementDates(ctx context.Context, f *DisbursementFilter) (bool, error) {
 	if IsReference(f.Q) {
 		lo, hi := prefixRange(f.Q)
-		var n int64
-		err := s.db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
+		found, walk, err := s.prefixMatches(ctx, `SELECT 1 FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
 			UNION ALL SELECT 1 FROM disbursements WHERE recipient_account >= ? AND recipient_account < ?
-			UNION ALL SELECT 1 FROM disbursements WHERE trx_id >= ? AND trx_id < ? AND trx_id <> '' LIMIT ?)`, lo, hi, lo, hi, lo, hi, refWalkAt).Scan(&n).Error
-		if err != nil {
+			UNION ALL SELECT 1 FROM disbursements WHERE trx_id >= ? AND trx_id < ? AND trx_id <> ''`, lo, hi, lo, hi, lo, hi)
+		if err != nil || !found {
 			return false, err
 		}
-		if n == 0 {
-			return false, nil
-		}
-		f.refWalk = n >= refWalkAt
+		f.refWalk = walk
 	}
 	minID, maxID, ok, err := s.idRange(ctx, "disbursements", "created_at", f.From, f.To)
 	f.minID, f.maxID = minID, maxID

@@ -126,3 +126,33 @@ func (s *Store) idRange(ctx context.Context, table, column string, from, to time
 	}
 	return minID, maxID, true, nil
 }
+
+// idAndTimeRange keeps a list's rows inside an id range (its dates resolved
+// to ids, so every filter walks the primary key order) and, exactly, inside
+// [from, to) of its time column. The unary + keeps SQLite from choosing the
+// time column's index over the primary key.
+func idAndTimeRange(q *gorm.DB, minID, maxID int64, timeCol string, from, to time.Time) *gorm.DB {
+	if minID > 0 {
+		q = q.Where("id >= ?", minID)
+	}
+	if maxID > 0 {
+		q = q.Where("id < ?", maxID)
+	}
+	if !from.IsZero() {
+		q = q.Where("+"+timeCol+" >= ?", from.UTC())
+	}
+	if !to.IsZero() {
+		q = q.Where("+"+timeCol+" < ?", to.UTC())
+	}
+	return q
+}
+
+// prefixMatches counts, up to refWalkAt, the rows a reference prefix matches
+// (matchSQL selects one row per match). found is false when none match;
+// walk is true when so many match that walking the list newest first is
+// cheaper than collecting every matching id.
+func (s *Store) prefixMatches(ctx context.Context, matchSQL string, args ...any) (found, walk bool, err error) {
+	var n int64
+	err = s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?)", append(args, refWalkAt)...).Scan(&n).Error
+	return n > 0, n >= refWalkAt, err
+}
