@@ -22,7 +22,9 @@ func (s *Server) requestChange(c echo.Context, r *models.ChangeRequest) error {
 	return s.store.RequestChange(c.Request().Context(), r, s.auditEntry(c, "change.request", "", "", "asked: "+r.Summary))
 }
 
-func changePath(r *models.ChangeRequest) string { return "/change-requests/" + strconv.FormatInt(r.ID, 10) }
+func changePath(r *models.ChangeRequest) string {
+	return "/change-requests/" + strconv.FormatInt(r.ID, 10)
+}
 
 func (s *Server) loadChange(c echo.Context) (*models.ChangeRequest, error) {
 	return loadByID(c, s.store.ChangeRequestByID)
@@ -84,8 +86,10 @@ func (s *Server) approveChange(c echo.Context) error {
 	return s.redirect(c, changePath(done), "ok", "Approved and applied: "+done.Summary+".")
 }
 
-func (s *Server) rejectChange(c echo.Context) error   { return s.closeChange(c, models.ChangeRejected) }
-func (s *Server) withdrawChange(c echo.Context) error { return s.closeChange(c, models.ChangeWithdrawn) }
+func (s *Server) rejectChange(c echo.Context) error { return s.closeChange(c, models.ChangeRejected) }
+func (s *Server) withdrawChange(c echo.Context) error {
+	return s.closeChange(c, models.ChangeWithdrawn)
+}
 
 func (s *Server) closeChange(c echo.Context, status models.ChangeStatus) error {
 	r, err := s.loadChange(c)

@@ -85,9 +85,15 @@ func TestStaffChangesWaitForADifferentAdmin(t *testing.T) {
 		before     func() bool // true while the change is not made
 	}{
 		{"add finance", "/users", url.Values{"name": {"Siti Rahma"}, "email": {"siti@example.com"}, "role": {"finance"}, "password": {"a long enough password"}}, models.ChangeUserCreate,
-			func() bool { _, err := a.store.UserByEmail(context.Background(), "siti@example.com"); return err != nil }},
+			func() bool {
+				_, err := a.store.UserByEmail(context.Background(), "siti@example.com")
+				return err != nil
+			}},
 		{"add admin", "/users", url.Values{"name": {"Budi Santoso"}, "email": {"budi@example.com"}, "role": {"admin"}, "password": {"another long password"}}, models.ChangeUserCreate,
-			func() bool { _, err := a.store.UserByEmail(context.Background(), "budi@example.com"); return err != nil }},
+			func() bool {
+				_, err := a.store.UserByEmail(context.Background(), "budi@example.com")
+				return err != nil
+			}},
 		{"role", "/users/" + itoa(auditor.ID) + "/role", url.Values{"role": {"finance"}}, models.ChangeUserRole,
 			func() bool { return a.user(auditor.Email).Role == models.RoleAuditor }},
 		{"password", "/users/" + itoa(finance.ID) + "/password", url.Values{"password": {"a brand new password"}}, models.ChangeUserPassword,
