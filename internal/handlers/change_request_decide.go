@@ -35,15 +35,15 @@ func (s *Server) showChangeRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderChange(c, http.StatusOK, r, "", "")
+	return s.renderChange(c, http.StatusOK, r, "", "", "")
 }
 
 // renderChange shows a request with the buttons the viewer may use; the
 // rules are the models' own, so the page offers only what will be allowed.
-func (s *Server) renderChange(c echo.Context, status int, r *models.ChangeRequest, msg, note string) error {
+func (s *Server) renderChange(c echo.Context, status int, r *models.ChangeRequest, msg, note, noteErr string) error {
 	st := state(c)
 	ctx := c.Request().Context()
-	p := changes.DetailProps{R: *r, Error: msg, Note: note, CSRF: st.csrf}
+	p := changes.DetailProps{R: *r, Error: msg, Note: note, NoteError: noteErr, CSRF: st.csrf}
 	if r.Status == models.ChangePending {
 		requester, err := s.store.UserByID(ctx, r.RequestedByID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -74,7 +74,7 @@ func (s *Server) approveChange(c echo.Context) error {
 	me := state(c).user
 	done, err := s.store.ApproveChange(c.Request().Context(), r.ID, me.ID, s.auditEntry(c, "", "", "", ""))
 	if refused := (*models.ChangeRefused)(nil); errors.As(err, &refused) {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, "")
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, "", "")
 	}
 	if err != nil {
 		return err
@@ -98,11 +98,11 @@ func (s *Server) closeChange(c echo.Context, status models.ChangeStatus) error {
 	}
 	note := strings.TrimSpace(c.FormValue("note"))
 	if utf8.RuneCountInString(note) > 200 {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, "Keep the note to at most 200 characters.", note)
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, "", note, "Keep the note to at most 200 characters.")
 	}
 	done, err := s.store.CloseChange(c.Request().Context(), r.ID, state(c).user.ID, status, note, s.auditEntry(c, "", "", "", ""))
 	if refused := (*models.ChangeRefused)(nil); errors.As(err, &refused) {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, note)
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, note, "")
 	}
 	if err != nil {
 		return err
