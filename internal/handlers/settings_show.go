@@ -95,7 +95,7 @@ func (s *Server) updateSettings(c echo.Context) error {
 		}
 		err = s.requestChange(c, &models.ChangeRequest{Kind: models.ChangeDualApproval, Subject: "setting:" + disbursements.SettingDualApproval,
 			SettingKey: disbursements.SettingDualApproval, SettingValue: strconv.FormatInt(dual, 10), Before: before,
-			Summary: fmt.Sprintf("two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual))})
+			Summary: fmt.Sprintf("Two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual))})
 		if errors.Is(err, store.ErrDuplicate) {
 			p.Errors["dual_approval_above"] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
 			if p.Pending, err = s.store.PendingChanges(ctx, "setting:"); err != nil {

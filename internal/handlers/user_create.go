@@ -93,7 +93,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if models.NeedsFourEyes(role) {
 		// Someone who can approve money is added only when a second admin agrees.
 		r := &models.ChangeRequest{Kind: models.ChangeUserCreate, Subject: "staff:new:" + strings.ToLower(f.Email),
-			Summary: fmt.Sprintf("add %s <%s> as %s", f.Name, f.Email, role.Label()), Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
+			Summary: fmt.Sprintf("Add %s <%s> as %s", f.Name, f.Email, role.Label()), Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
 		err := s.requestChange(c, r)
 		if errors.Is(err, store.ErrDuplicate) {
 			return again(map[string]string{"email": "Adding this person is already waiting for a second admin."})
