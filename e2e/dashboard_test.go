@@ -32,6 +32,7 @@ var (
 		navItem{"Audit log", "/audit-log"},
 		navItem{"Staff", "/users"},
 		navItem{"Settings", "/settings"},
+		navItem{"Change requests", "/change-requests"},
 	)
 	navFor = map[string][]navItem{
 		"admin":   navAdminAuditor,
@@ -203,11 +204,56 @@ func TestAdminAddsStaffMember(t *testing.T) {
 	if got := p.location().Path; got != "/users" {
 		t.Errorf("after adding the person the browser is at %s, want /users", got)
 	}
-	if got, want := p.text(`[data-testid=flash]`), newbie.Name+" was added as Finance."; got != want {
+	// Finance can approve money, so the person is added only when a different admin approves.
+	if got, want := p.text(`[data-testid=flash]`), "Adding "+newbie.Name+" as Finance now waits for a different admin to approve it."; got != want {
 		t.Errorf("flash = %q, want %q", got, want)
 	}
-	rows := p.visibleTexts(`[data-testid=users-table] [data-testid=user-row]`)
+	if got := p.text(`[data-testid=pending-changes]`); !strings.Contains(got, newbie.Email) {
+		t.Errorf("the staff page does not show the waiting addition: %q", got)
+	}
+	p.screenshot("40-staff-waiting-for-second-admin")
+	p.click(`[data-testid=pending-change] a`)
+	p.waitVisible(`[data-testid=page-change-request]`)
+	if n := p.count(`[data-testid=change-approve]`); n != 0 {
+		t.Errorf("the admin who asked is offered the approval")
+	}
+	if got, want := p.text(`[data-testid=change-why-not]`), "You asked for this change, so a different admin must approve it."; got != want {
+		t.Errorf("why-not = %q, want %q", got, want)
+	}
+
+	// The second admin approves it from the change-request list.
+	r := p.freshContext()
+	r.openAndSignIn(admin2)
+	r.click(`[data-testid="nav-/change-requests"]`)
+	r.waitVisible(`[data-testid=page-change-requests]`)
+	r.screenshot("41-change-requests")
+	r.open("/change-requests?status=pending&kind=user.create")
+	r.waitVisible(`[data-testid=change-requests-table]`)
 	found := false
+	for _, row := range r.visibleTexts(`[data-testid=change-request-row]`) {
+		found = found || strings.Contains(row, newbie.Email)
+	}
+	if !found {
+		t.Fatalf("the second admin does not see the waiting addition of %s", newbie.Email)
+	}
+	r.click(`[data-testid=change-request-row] [data-testid=change-request-link]`)
+	r.waitVisible(`[data-testid=page-change-request]`)
+	r.screenshot("42-change-request-to-approve")
+	if resp := r.click(`[data-testid=change-approve]`); resp.Status != 200 {
+		t.Errorf("approving answers %d, want 200 after the redirect", resp.Status)
+	}
+	r.waitVisible(`[data-testid=change-status]`)
+	if got := r.text(`[data-testid=change-status]`); got != "Approved and applied" {
+		t.Errorf("status after approval = %q", got)
+	}
+	if got := r.text(`[data-testid=change-decided-by]`); got != admin2.Email {
+		t.Errorf("decided by %q, want %s", got, admin2.Email)
+	}
+
+	p.open("/users")
+	p.waitVisible(`[data-testid=page-users]`)
+	rows := p.visibleTexts(`[data-testid=users-table] [data-testid=user-row]`)
+	found = false
 	for _, r := range rows {
 		if strings.Contains(r, newbie.Name) && strings.Contains(r, newbie.Email) && strings.Contains(r, "Finance") && strings.Contains(r, "Active") {
 			found = true

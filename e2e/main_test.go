@@ -42,6 +42,8 @@ var (
 	finance = account{"fina.finance@example.com", "Fina Finance", "finance", "Finance", "e2e-nasi-goreng-siang-2"}
 	auditor = account{"audra.auditor@example.com", "Audra Auditor", "auditor", "Auditor", "e2e-sate-ayam-malam-3"}
 	roles   = []account{admin, finance, auditor}
+	// admin2 is the second admin who approves what admin asks for (four eyes).
+	admin2 = account{"bima.admin@example.com", "Bima Admin", "admin", "Admin", "e2e-es-teh-manis-sore-4"}
 )
 
 var (
@@ -116,7 +118,7 @@ func runMain(m *testing.M) int {
 	dataDir := filepath.Join(tmp, "data")
 	env := serverEnv(addr, dataDir)
 
-	for _, a := range roles {
+	for _, a := range append([]account{admin2}, roles...) {
 		cmd := exec.Command(bin, "user", "add", "--email", a.Email, "--name", a.Name, "--role", a.Role, "--password-stdin")
 		cmd.Env = env
 		cmd.Stdin = strings.NewReader(a.Password + "\n")

@@ -369,15 +369,40 @@ func TestSettingsThresholds(t *testing.T) {
 		t.Errorf("saving the thresholds ends with status %d, want 200", resp.Status)
 	}
 	p.waitVisible(`[data-testid=page-settings]`)
-	if got, want := p.text(`[data-testid=flash]`), "Thresholds saved."; got != want {
+	if got, want := p.text(`[data-testid=flash]`), "Low-balance warning saved. The two-approval threshold changes when a different admin approves it."; got != want {
 		t.Errorf("flash = %q, want %q", got, want)
 	}
 	digits := func(s string) string { return strings.ReplaceAll(s, ".", "") }
 	if got := p.value(low); digits(got) != "20000000" {
 		t.Errorf("the low-balance threshold reads %q after saving, want 20.000.000", got)
 	}
-	if got := p.value(dual); digits(got) != "75000000" {
-		t.Errorf("the two-approvals threshold reads %q after saving, want 75.000.000", got)
+	// The two-approval threshold moves money rules: it waits for a different admin.
+	if got := p.value(dual); got != oldDual {
+		t.Errorf("the two-approvals threshold reads %q before any approval, want %q", got, oldDual)
+	}
+	if got := p.text(`[data-testid=pending-changes]`); !strings.Contains(got, "Rp 75.000.000") {
+		t.Errorf("the settings page does not show the waiting threshold change: %q", got)
 	}
 	p.screenshot("18-settings")
+
+	r := p.freshContext()
+	r.openAndSignIn(admin2)
+	r.open("/settings")
+	r.click(`[data-testid=pending-change] a`)
+	r.waitVisible(`[data-testid=page-change-request]`)
+	if resp := r.click(`[data-testid=change-approve]`); resp.Status != 200 {
+		t.Errorf("approving the threshold answers %d, want 200 after the redirect", resp.Status)
+	}
+	r.waitVisible(`[data-testid=change-status]`)
+	if got := r.text(`[data-testid=change-status]`); got != "Approved and applied" {
+		t.Errorf("status after approval = %q", got)
+	}
+	p.open("/settings")
+	p.waitVisible(`[data-testid=page-settings]`)
+	if got := p.value(dual); digits(got) != "75000000" {
+		t.Errorf("the two-approvals threshold reads %q after the approval, want 75.000.000", got)
+	}
+	if n := p.count(`[data-testid=pending-changes]`); n != 0 {
+		t.Errorf("the approved change is still shown as waiting")
+	}
 }

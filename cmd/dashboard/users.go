@@ -57,7 +57,7 @@ func (a *cli) addUser(ctx context.Context, args []string, stdin io.Reader, stdou
 	return nil
 }
 
-// seedDemo creates one account per role in an empty database and prints
+// seedDemo creates one account per role, and a second admin, in an empty database and prints
 // their logins once; on any later start it does nothing.
 func seedDemo(ctx context.Context, st *store.Store, stdout io.Writer) error {
 	n, err := st.CountUsers(ctx)
@@ -65,13 +65,24 @@ func seedDemo(ctx context.Context, st *store.Store, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, "Demo accounts (shown once; change them at /users):")
+	type demo struct {
+		email, name string
+		role        models.Role
+	}
+	var accounts []demo
 	for _, r := range models.Roles {
+		accounts = append(accounts, demo{string(r) + "@example.com", "Demo " + r.Label(), r})
+	}
+	// A second admin, so the demo can show four eyes: one admin asks, the other approves.
+	accounts = append(accounts, demo{"admin2@example.com", "Demo Second Admin", models.RoleAdmin})
+	for _, a := range accounts {
+		r := a.role
 		pw := randomPassword()
 		hash, err := auth.HashPassword(pw)
 		if err != nil {
 			return err
 		}
-		u := &models.User{Email: string(r) + "@example.com", Name: "Demo " + r.Label(), Role: r, PasswordHash: hash}
+		u := &models.User{Email: a.email, Name: a.name, Role: r, PasswordHash: hash}
 		entry := &models.AuditEntry{Action: "user.create", ObjectType: "user", Summary: "demo account " + u.Email + " seeded by make run"}
 		if err := st.CreateUserAudited(ctx, u, entry); err != nil {
 			return err

@@ -105,6 +105,7 @@ func TestPasswordResetEndsSessionsAndOldPasswordStopsWorking(t *testing.T) {
 	if p := admin.post("/users/"+itoa(id)+"/password", url.Values{"password": {"a brand new password"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("reset: %d", p.Status)
 	}
+	a.approvePending()
 	if p := fin.get("/"); p.Status != http.StatusSeeOther {
 		t.Fatal("session survived a password reset")
 	}

@@ -349,6 +349,7 @@ func TestTwoApprovalsAboveTheThreshold(t *testing.T) {
 	a := newTestApp(t)
 	admin := a.signedIn(models.RoleAdmin)
 	admin.post("/settings", url.Values{"low_balance": {"0"}, "dual_approval_above": {"1.000.000"}})
+	a.approvePending()
 	other := &models.User{Email: "finance2@example.com", Name: "Second Finance", Role: models.RoleFinance, PasswordHash: testHash()}
 	if err := a.store.CreateUser(context.Background(), other); err != nil {
 		t.Fatal(err)

@@ -124,6 +124,12 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/users/:id/two-factor/reset", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.resetUserSecondFactor)},
 		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin", Handler: s.showSettings},
 		{Method: "POST", Path: "/settings", Access: staff, Roles: adminOnly, Handler: s.updateSettings},
+		// Four eyes on staff and thresholds: one admin asks, a different admin approves (docs/security.md).
+		{Method: "GET", Path: "/change-requests", Access: staff, Roles: adminAuditor, Nav: "Change requests", Group: "Admin", Handler: s.showChangeRequests},
+		{Method: "GET", Path: "/change-requests/:id", Access: staff, Roles: adminAuditor, Handler: s.showChangeRequest},
+		{Method: "POST", Path: "/change-requests/:id/approve", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.approveChange)},
+		{Method: "POST", Path: "/change-requests/:id/reject", Access: staff, Roles: adminOnly, Handler: s.rejectChange},
+		{Method: "POST", Path: "/change-requests/:id/withdraw", Access: staff, Roles: adminOnly, Handler: s.withdrawChange},
 	}
 	for _, ep := range s.callbacks.Endpoints {
 		// Every method is accepted and stored, so even a wrong one is in the log.

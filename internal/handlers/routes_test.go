@@ -93,9 +93,9 @@ func TestAuditorIsRefusedEveryChange(t *testing.T) {
 func TestNavigationShowsOnlyThePagesOfTheRole(t *testing.T) {
 	a := newTestApp(t)
 	want := map[models.Role][]string{
-		models.RoleAdmin:   {"/", "/ovo-accounts", "/ovo-topups", "/balance", "/disbursements", "/virtual-accounts", "/payment-links", "/invoices", "/callback-log", "/audit-log", "/users", "/settings"},
+		models.RoleAdmin:   {"/", "/ovo-accounts", "/ovo-topups", "/balance", "/disbursements", "/virtual-accounts", "/payment-links", "/invoices", "/callback-log", "/audit-log", "/users", "/settings", "/change-requests"},
 		models.RoleFinance: {"/", "/ovo-accounts", "/ovo-topups", "/balance", "/disbursements", "/virtual-accounts", "/payment-links", "/invoices", "/callback-log"},
-		models.RoleAuditor: {"/", "/ovo-accounts", "/ovo-topups", "/balance", "/disbursements", "/virtual-accounts", "/payment-links", "/invoices", "/callback-log", "/audit-log", "/users", "/settings"},
+		models.RoleAuditor: {"/", "/ovo-accounts", "/ovo-topups", "/balance", "/disbursements", "/virtual-accounts", "/payment-links", "/invoices", "/callback-log", "/audit-log", "/users", "/settings", "/change-requests"},
 	}
 	for role, paths := range want {
 		b := a.signedIn(role)

@@ -294,6 +294,12 @@ func (s *Server) layoutProps(c echo.Context, title string) layout.Props {
 			p.DiskLow = fmt.Sprintf("The server's disk is nearly full: %s free, below the %s floor. Sign-in and approvals still work; tell whoever runs the server.",
 				diskspace.Human(ds.Free), diskspace.Human(ds.Floor))
 		}
+		if st.user.Role == models.RoleAdmin {
+			// Four eyes need two admins; with one, staff and threshold changes wait for ever (docs/security.md).
+			if n, err := s.store.CountActiveAdmins(c.Request().Context()); err == nil && n < 2 {
+				p.SingleAdmin = "You are the only active admin, so four eyes are impossible: staff changes and the two-approval threshold wait for a second admin that does not exist. Whoever runs the server adds one with the command: dashboard user add --role admin."
+			}
+		}
 	}
 	return p
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"backoffice/internal/disbursements"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
+	"backoffice/internal/store"
 	"backoffice/web/templates/pages/settings"
 )
 
@@ -24,8 +26,12 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 	if err != nil {
 		return settings.Props{}, err
 	}
+	pending, err := s.store.PendingChanges(ctx, "setting:")
+	if err != nil {
+		return settings.Props{}, err
+	}
 	st := state(c)
-	p := settings.Props{LowBalance: groupDigits(low), DualApproval: groupDigits(dual), Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
+	p := settings.Props{Pending: pending, LowBalance: groupDigits(low), DualApproval: groupDigits(dual), Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
 	base, cfg := s.cfg.BaseURL, s.cfg
 	mode := func(u, sandbox string) (string, string) {
 		if u == "" {
@@ -81,19 +87,42 @@ func (s *Server) updateSettings(c echo.Context) error {
 		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
 	}
 	ctx := c.Request().Context()
+	if dual != oldDual {
+		// The two-approval threshold decides how many people must agree to move money: four eyes.
+		before, err := s.store.Setting(ctx, disbursements.SettingDualApproval, strconv.Itoa(disbursements.DefaultDualApprovals))
+		if err != nil {
+			return err
+		}
+		err = s.requestChange(c, &models.ChangeRequest{Kind: models.ChangeDualApproval, Subject: "setting:" + disbursements.SettingDualApproval,
+			SettingKey: disbursements.SettingDualApproval, SettingValue: strconv.FormatInt(dual, 10), Before: before,
+			Summary: fmt.Sprintf("Two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual))})
+		if errors.Is(err, store.ErrDuplicate) {
+			p.Errors["dual_approval_above"] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
+			if p.Pending, err = s.store.PendingChanges(ctx, "setting:"); err != nil {
+				return err
+			}
+			return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// The low-balance level only warns; it moves no money, so it takes effect at once.
 	if low != oldLow {
 		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, strconv.FormatInt(low, 10), s.auditEntry(c, "settings.update", "setting",
 			disbursements.SettingLowBalance, fmt.Sprintf("low-balance threshold %s → %s", rupiahText(oldLow), rupiahText(low)))); err != nil {
 			return err
 		}
 	}
-	if dual != oldDual {
-		if err := s.store.PutSetting(ctx, disbursements.SettingDualApproval, strconv.FormatInt(dual, 10), s.auditEntry(c, "settings.update", "setting",
-			disbursements.SettingDualApproval, fmt.Sprintf("two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual)))); err != nil {
-			return err
-		}
+	switch {
+	case dual != oldDual && low != oldLow:
+		return s.redirect(c, "/settings", "ok", "Low-balance warning saved. The two-approval threshold changes when a different admin approves it.")
+	case dual != oldDual:
+		return s.redirect(c, "/settings", "ok", "The two-approval threshold changes when a different admin approves it.")
+	case low != oldLow:
+		return s.redirect(c, "/settings", "ok", "Low-balance warning saved.")
 	}
-	return s.redirect(c, "/settings", "ok", "Thresholds saved.")
+	return s.redirect(c, "/settings", "info", "Nothing changed.")
 }
 
 // groupDigits writes a stored whole-rupiah setting the way a clerk types it: 20.000.000.

@@ -193,6 +193,7 @@ func TestAdminUnlockAndPasswordResetLiftTheLock(t *testing.T) {
 	if p := admin.post("/users/"+id+"/password", url.Values{"password": {"a brand new password"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("reset: %d", p.Status)
 	}
+	a.approvePending()
 	if p := b.login("auditor@example.com", "a brand new password"); p.Status != http.StatusSeeOther {
 		t.Fatalf("the reset did not lift the lock: %d", p.Status)
 	}
@@ -267,6 +268,7 @@ func TestSecondFactorEnrolmentAndSignIn(t *testing.T) {
 	if p := admin.post("/users", url.Values{"name": {"Nadia Putri"}, "email": {"nadia@example.co.id"}, "role": {"finance"}, "password": {"kopi susu gula aren"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", p.Status, p.Body)
 	}
+	a.approvePending()
 	b := a.browser()
 	p := b.login("nadia@example.co.id", "kopi susu gula aren")
 	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/account/two-factor") {
@@ -352,6 +354,7 @@ func TestSecondFactorEnrolmentAndSignIn(t *testing.T) {
 	if p := admin.post("/users/"+itoa(u.ID)+"/two-factor/reset", nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("reset: %d %s", p.Status, p.Body)
 	}
+	a.approvePending()
 	if p := b.get("/disbursements"); p.Status != http.StatusSeeOther {
 		t.Fatal("the reset did not end the person's sessions")
 	}
@@ -388,6 +391,7 @@ func TestStepUpBeforeStaffChanges(t *testing.T) {
 	if p := admin.post("/users/"+id+"/role", url.Values{"role": {"finance"}, "otp": {a.otp(models.RoleAdmin)}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("with the code: %d %s", p.Status, p.Body)
 	}
+	a.approvePending()
 	if u, _ := a.store.UserByID(context.Background(), a.users[models.RoleAuditor].ID); u.Role != models.RoleFinance {
 		t.Fatal("the change did not go through")
 	}

@@ -79,13 +79,33 @@ func (s *Server) createUser(c echo.Context) error {
 	if errs := f.Validate(); len(errs) > 0 {
 		return again(errs)
 	}
+	ctx := c.Request().Context()
+	if _, err := s.store.UserByEmail(ctx, f.Email); err == nil {
+		return again(map[string]string{"email": "A staff member with this email already exists."})
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	hash, err := auth.HashPassword(f.Password)
 	if err != nil {
 		return err
 	}
-	u := &models.User{Name: f.Name, Email: f.Email, Role: models.Role(f.Role), PasswordHash: hash}
+	role := models.Role(f.Role)
+	if models.NeedsFourEyes(role) {
+		// Someone who can approve money is added only when a second admin agrees.
+		r := &models.ChangeRequest{Kind: models.ChangeUserCreate, Subject: "staff:new:" + strings.ToLower(f.Email),
+			Summary: fmt.Sprintf("Add %s <%s> as %s", f.Name, f.Email, role.Label()), Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
+		err := s.requestChange(c, r)
+		if errors.Is(err, store.ErrDuplicate) {
+			return again(map[string]string{"email": "Adding this person is already waiting for a second admin."})
+		}
+		if err != nil {
+			return err
+		}
+		return s.redirect(c, "/users", "ok", fmt.Sprintf("Adding %s as %s now waits for a different admin to approve it.", f.Name, role.Label()))
+	}
+	u := &models.User{Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
 	entry := s.auditEntry(c, "user.create", "user", "", fmt.Sprintf("added %s <%s> as %s", f.Name, f.Email, u.Role.Label()))
-	err = s.store.CreateUserAudited(c.Request().Context(), u, entry)
+	err = s.store.CreateUserAudited(ctx, u, entry)
 	if errors.Is(err, store.ErrDuplicate) {
 		return again(map[string]string{"email": "A staff member with this email already exists."})
 	}

@@ -34,5 +34,14 @@ func (s *Server) renderUser(c echo.Context, status int, p users.DetailProps) err
 		return err
 	}
 	p.FailedSignIns = n
+	pending, err := s.store.PendingChanges(c.Request().Context(), staffSubject(&p.User))
+	if err != nil {
+		return err
+	}
+	for _, r := range pending {
+		if r.UserID != nil && *r.UserID == p.User.ID { // "staff:1" is also the start of "staff:12"
+			p.Pending = append(p.Pending, r)
+		}
+	}
 	return s.render(c, status, p.User.Name, users.Detail(p))
 }

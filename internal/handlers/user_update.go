@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -13,13 +13,23 @@ import (
 	"backoffice/web/templates/pages/users"
 )
 
-// keepsAnAdmin refuses a change that would leave nobody able to manage staff.
-func (s *Server) keepsAnAdmin(ctx context.Context, u *models.User) (bool, error) {
-	if u.Role != models.RoleAdmin || u.Disabled {
-		return true, nil
+// staffSubject names a person in change requests, one pending request per
+// kind and person.
+func staffSubject(u *models.User) string { return fmt.Sprintf("staff:%d", u.ID) }
+
+// askForChange records a four-eyes request about u and sends the admin back
+// to u's page; fail shows a sentence beside the form when the same change
+// is already waiting.
+func (s *Server) askForChange(c echo.Context, u *models.User, r *models.ChangeRequest, fail func(string) error) error {
+	r.UserID, r.Subject = &u.ID, staffSubject(u)
+	err := s.requestChange(c, r)
+	if errors.Is(err, store.ErrDuplicate) {
+		return fail("This change to " + u.Name + " is already waiting for a second admin. Open it from the list below.")
 	}
-	n, err := s.store.CountActiveAdmins(ctx)
-	return n > 1, err
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, userPath(u), "ok", "Asked: "+r.Summary+". It takes effect when a different admin approves it.")
 }
 
 func (s *Server) changeUserRole(c echo.Context) error {
@@ -40,16 +50,16 @@ func (s *Server) changeUserRole(c echo.Context) error {
 	if state(c).user.ID == u.ID {
 		return fail("You cannot change your own role. Ask another admin.")
 	}
-	if ok, err := s.keepsAnAdmin(c.Request().Context(), u); err != nil {
-		return err
-	} else if !ok {
-		return fail("This is the last active admin. Make someone else an admin first.")
+	if role != models.RoleAdmin && u.Role == models.RoleAdmin && !u.Disabled {
+		// Said now so nobody waits for an approval that must fail; the store checks again when it applies.
+		if n, err := s.store.CountActiveAdmins(c.Request().Context()); err != nil {
+			return err
+		} else if !models.KeepsAnAdmin(u, n-1) {
+			return fail("This is the last active admin. Make someone else an admin first.")
+		}
 	}
-	entry := s.auditEntry(c, "user.role", "user", fmt.Sprint(u.ID), fmt.Sprintf("%s: role %s → %s; sessions ended", u.Email, u.Role.Label(), role.Label()))
-	if err := s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Role: &role}, entry); err != nil {
-		return err
-	}
-	return s.redirect(c, userPath(u), "ok", fmt.Sprintf("%s is now %s.", u.Name, role.Label()))
+	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserRole, Role: role, Before: string(u.Role),
+		Summary: fmt.Sprintf("%s <%s>: role %s → %s; sessions ended", u.Name, u.Email, u.Role.Label(), role.Label())}, fail)
 }
 
 func (s *Server) resetUserPassword(c echo.Context) error {
@@ -57,58 +67,66 @@ func (s *Server) resetUserPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	fail := func(msg string) error {
+		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, PasswordErr: msg})
+	}
+	if state(c).user.ID == u.ID {
+		return fail("Change your own password on your account page; it asks for the current one.")
+	}
 	pw := c.FormValue("password")
 	if msg := auth.CheckPasswordRules(pw, u.Email, u.Name); msg != "" {
-		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, PasswordErr: msg})
+		return fail(msg)
 	}
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
 		return err
 	}
-	entry := s.auditEntry(c, "user.password_reset", "user", fmt.Sprint(u.ID), u.Email+": password reset; sessions ended; failed sign-ins cleared")
-	if err := s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{PasswordHash: &hash}, entry); err != nil {
-		return err
-	}
-	// The message promises a fresh start: the lockout goes with the old password.
-	if err := s.store.ClearLoginAttempts(c.Request().Context(), u.Email); err != nil {
-		return err
-	}
-	if state(c).user.ID == u.ID {
-		// The admin's own session just ended with the reset.
-		return s.redirect(c, "/login", "ok", "Your password was changed. Sign in with the new one.")
-	}
-	return s.redirect(c, userPath(u), "ok", "The password of "+u.Name+" was reset and they were signed out everywhere.")
+	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserPassword, PasswordHash: hash,
+		Summary: u.Name + " <" + u.Email + ">: password reset; sessions ended; failed sign-ins cleared"}, fail)
 }
 
-func (s *Server) disableUser(c echo.Context) error { return s.setUserDisabled(c, true) }
-func (s *Server) enableUser(c echo.Context) error  { return s.setUserDisabled(c, false) }
-
-func (s *Server) setUserDisabled(c echo.Context, disable bool) error {
+// disableUser takes effect at once: taking access away needs no second
+// admin, but never the last active admin's (checked inside the write).
+func (s *Server) disableUser(c echo.Context) error {
 	u, err := s.loadUser(c)
 	if err != nil {
 		return err
 	}
-	if u.Disabled == disable {
+	fail := func(msg string) error {
+		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: msg})
+	}
+	if u.Disabled {
 		return s.redirect(c, userPath(u), "info", "Nothing changed.")
 	}
-	if disable {
-		if state(c).user.ID == u.ID {
-			return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: "You cannot disable your own account."})
-		}
-		if ok, err := s.keepsAnAdmin(c.Request().Context(), u); err != nil {
-			return err
-		} else if !ok {
-			return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: "This is the last active admin and cannot be disabled."})
-		}
+	if state(c).user.ID == u.ID {
+		return fail("You cannot disable your own account.")
 	}
-	action, summary, flash := "user.enable", u.Email+": disabled → active", u.Name+" can sign in again."
-	if disable {
-		action, summary, flash = "user.disable", u.Email+": active → disabled; sessions ended", u.Name+" was disabled and signed out everywhere."
+	disable := true
+	err = s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Disabled: &disable},
+		s.auditEntry(c, "user.disable", "user", fmt.Sprint(u.ID), u.Email+": active → disabled; sessions ended"))
+	if errors.Is(err, store.ErrLastAdmin) {
+		return fail("This is the last active admin and cannot be disabled.")
 	}
-	if err := s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Disabled: &disable}, s.auditEntry(c, action, "user", fmt.Sprint(u.ID), summary)); err != nil {
+	if err != nil {
 		return err
 	}
-	return s.redirect(c, userPath(u), "ok", flash)
+	return s.redirect(c, userPath(u), "ok", u.Name+" was disabled and signed out everywhere.")
+}
+
+// enableUser gives access back, so a second admin must approve it.
+func (s *Server) enableUser(c echo.Context) error {
+	u, err := s.loadUser(c)
+	if err != nil {
+		return err
+	}
+	if !u.Disabled {
+		return s.redirect(c, userPath(u), "info", "Nothing changed.")
+	}
+	fail := func(msg string) error {
+		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: msg})
+	}
+	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserEnable,
+		Summary: u.Name + " <" + u.Email + ">: disabled → active"}, fail)
 }
 
 func userPath(u *models.User) string { return fmt.Sprintf("/users/%d", u.ID) }
@@ -130,26 +148,22 @@ func (s *Server) unlockUser(c echo.Context) error {
 	return s.redirect(c, userPath(u), "ok", "Failed sign-ins of "+u.Name+" were cleared; they can sign in again.")
 }
 
-// resetUserSecondFactor removes another person's authenticator app; only
-// another admin may do it, never the person themselves.
+// resetUserSecondFactor asks to remove another person's authenticator app;
+// never one's own, and only when a second admin approves.
 func (s *Server) resetUserSecondFactor(c echo.Context) error {
 	u, err := s.loadUser(c)
 	if err != nil {
 		return err
 	}
+	fail := func(msg string) error {
+		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, SecurityError: msg})
+	}
 	if state(c).user.ID == u.ID {
-		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, SecurityError: "You cannot reset your own second factor. Ask another admin."})
+		return fail("You cannot reset your own second factor. Ask another admin.")
 	}
 	if !u.HasSecondFactor() {
 		return s.redirect(c, userPath(u), "info", u.Name+" has no second factor set up; nothing changed.")
 	}
-	ctx := c.Request().Context()
-	entry := s.auditEntry(c, "user.2fa_reset", "user", fmt.Sprint(u.ID), u.Email+": second factor and recovery codes removed; sessions ended")
-	if err := s.store.ResetSecondFactor(ctx, u.ID, entry); err != nil {
-		return err
-	}
-	if err := s.store.ClearLoginAttempts(ctx, "otp:"+fmt.Sprint(u.ID)); err != nil {
-		return err
-	}
-	return s.redirect(c, userPath(u), "ok", "The second factor of "+u.Name+" was reset; they set up a new app at their next sign-in.")
+	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserSecondFactor,
+		Summary: u.Name + " <" + u.Email + ">: second factor and recovery codes removed; sessions ended"}, fail)
 }

@@ -14,6 +14,10 @@ func (s *Server) showUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pending, err := s.store.PendingChanges(c.Request().Context(), "staff:")
+	if err != nil {
+		return err
+	}
 	st := state(c)
-	return s.render(c, http.StatusOK, "Staff", users.List(users.ListProps{Users: list, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}))
+	return s.render(c, http.StatusOK, "Staff", users.List(users.ListProps{Users: list, Pending: pending, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}))
 }

@@ -55,8 +55,12 @@ func TestAdminCreatesChangesAndDisablesStaff(t *testing.T) {
 		t.Fatalf("create: %d %s", p.Status, p.Body)
 	}
 	list := b.get("/users")
-	if !strings.Contains(list.Body, "Siti Rahma") || !strings.Contains(list.Body, "was added as Finance") {
-		t.Fatal("new user or flash missing from the list")
+	if !strings.Contains(byTestID(t, list, "pending-change").Text(), "Siti Rahma") || !strings.Contains(byTestID(t, list, "flash").Text(), "waits for a different admin") {
+		t.Fatal("the waiting addition or its flash is missing from the list")
+	}
+	a.approvePending()
+	if !strings.Contains(byTestID(t, b.get("/users"), "users-table").Text(), "Siti Rahma") {
+		t.Fatal("the approved person is not in the list")
 	}
 	u, err := a.store.UserByEmail(context.Background(), "siti@example.com")
 	if err != nil {
@@ -65,6 +69,7 @@ func TestAdminCreatesChangesAndDisablesStaff(t *testing.T) {
 	if p := b.post("/users/"+itoa(u.ID)+"/role", url.Values{"role": {"auditor"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("role change: %d", p.Status)
 	}
+	a.approvePending()
 	if p := b.post("/users/"+itoa(u.ID)+"/role", url.Values{"role": {"root"}}); p.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad role accepted: %d", p.Status)
 	}

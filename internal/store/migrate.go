@@ -350,6 +350,32 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX recovery_codes_user ON recovery_codes(user_id, code_hash);
 `},
+	{50, "four eyes: change requests one admin asks for and another approves", `
+CREATE TABLE change_requests (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	summary TEXT NOT NULL,
+	user_id INTEGER REFERENCES users(id),
+	name TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL DEFAULT '',
+	role TEXT NOT NULL DEFAULT '',
+	password_hash TEXT NOT NULL DEFAULT '',
+	setting_key TEXT NOT NULL DEFAULT '',
+	setting_value TEXT NOT NULL DEFAULT '',
+	before_value TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	requested_by_id INTEGER NOT NULL REFERENCES users(id),
+	requested_by_email TEXT NOT NULL,
+	requested_at DATETIME NOT NULL,
+	decided_by_id INTEGER REFERENCES users(id),
+	decided_by_email TEXT NOT NULL DEFAULT '',
+	decided_at DATETIME,
+	note TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX change_requests_one_pending ON change_requests(kind, subject) WHERE status = 'pending';
+CREATE INDEX change_requests_status ON change_requests(status, id);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -85,9 +85,23 @@ type UserChange struct {
 
 // UpdateUser applies the change and writes the audit entry in the same
 // transaction. A change that disables the user or replaces the password
-// ends all of that user's sessions at once.
+// ends all of that user's sessions at once. ErrLastAdmin when disabling
+// or demoting the user would leave no active admin, checked inside the
+// transaction so that two admins disabling each other cannot both pass.
 func (s *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, audit *models.AuditEntry) error {
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if (ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != models.RoleAdmin) {
+			u, err := userIn(tx, id)
+			if err != nil {
+				return err
+			}
+			if u == nil {
+				return ErrNotFound
+			}
+			if err := keepAnAdmin(tx, u); err != nil {
+				return err
+			}
+		}
 		now := time.Now().UTC()
 		cols := map[string]any{"updated_at": now}
 		if ch.Role != nil {
