@@ -26,9 +26,20 @@ func batchApproveForm() url.Values {
 
 func (b *browser) upload(path, name string, data []byte) page {
 	b.a.t.Helper()
+	return b.uploadWith(path, name, data, nil)
+}
+
+// uploadWith sends a file with more form fields.
+func (b *browser) uploadWith(path, name string, data []byte, fields url.Values) page {
+	b.a.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	w.WriteField("_csrf", b.csrf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
 	fw, _ := w.CreateFormFile("file", name)
 	fw.Write(data)
 	w.Close()
