@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -333,7 +334,7 @@ func (s *Store) ClaimBatchRow(ctx context.Context, batchID, id int64, audit *mod
 			}
 		}
 		if err := tx.Create(&models.DisbursementEvent{DisbursementID: id, At: at, Source: "approver", FromStatus: models.DisbWaitingApproval,
-			ToStatus: models.DisbSending, Message: fmt.Sprintf("approved with batch %d by %s", batchID, strings.Join(who, ", "))}).Error; err != nil {
+			ToStatus: models.DisbSending, Message: fmt.Sprintf("approved with batch %d by %s", batchID, cmp.Or(strings.Join(who, ", "), "its approver"))}).Error; err != nil {
 			return err
 		}
 		if err := tx.Model(&models.DisbursementBatch{}).Where("id = ?", batchID).
