@@ -94,4 +94,15 @@ func TestBulkBatchShowsNamesAndWaitsForASecondApproval(t *testing.T) {
 		t.Errorf("the batch does not say it waits for its second approval: %q", got)
 	}
 	q.screenshot("32-batch-waits-for-second-approval")
+
+	// The overview keeps what waits apart from what was disbursed today.
+	q.open("/")
+	q.waitVisible(`[data-testid=page-overview]`)
+	if got := q.text(`[data-testid=figure-waiting]`); !strings.HasPrefix(got, "Rp ") || got == "Rp 0" {
+		t.Errorf("waiting for approval on the overview = %q, want the batch's rows in it", got)
+	}
+	if n := q.count(`[data-testid=card-in-flight]`); n != 1 {
+		t.Errorf("the overview has %d in-flight cards, want 1", n)
+	}
+	q.screenshot("33-overview-disbursements")
 }
