@@ -175,6 +175,19 @@ func TestDisbursementApprovedToSuccess(t *testing.T) {
 	if got := q.statusLabel(); got != "Waiting approval" {
 		t.Errorf("the admin sees status %q, want Waiting approval", got)
 	}
+	// The approver sees OY's balance read just now, and confirms the amount,
+	// the account and the name the bank returned before anything is sent.
+	if got := q.text(`[data-testid=approval-balance-value]`); !strings.HasPrefix(got, "Rp ") {
+		t.Errorf("the approver is not shown OY's balance read now: %q", got)
+	}
+	confirm := q.text(`[data-testid=approve-form] label`)
+	for _, want := range []string{okAmountRp, okAccount, recipient} {
+		if !strings.Contains(confirm, want) {
+			t.Errorf("the approval confirmation does not name %q: %q", want, confirm)
+		}
+	}
+	q.screenshot("12-disbursement-approve")
+	q.tick(`[data-testid=approve-confirm]`)
 	resp = q.click(`[data-testid=approve]`)
 	if resp.Status != 200 {
 		t.Errorf("approving ends with status %d, want 200", resp.Status)

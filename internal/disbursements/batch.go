@@ -3,18 +3,23 @@ package disbursements
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
+	"backoffice/internal/wib"
 )
 
 // Bulk upload limits.
@@ -29,7 +34,9 @@ type ErrBatchFile struct{ Message string }
 func (e *ErrBatchFile) Error() string { return e.Message }
 
 // ParseBatchFile reads the CSV columns bank code, account, amount, note,
-// email. A first line naming the columns is skipped. Rows are only split
+// email and, optionally, the recipient's name as the maker knows it (the
+// batch page sets it beside the name the bank returns). A first line
+// naming the columns is skipped. Rows are only split
 // here; checking them is the background job's work.
 func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 	if len(data) == 0 {
@@ -65,9 +72,10 @@ func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 			}
 			return ""
 		}
-		row := models.BatchRow{Line: line, RecipientBank: cell(0), RecipientAccount: cell(1), AmountText: cell(2), Note: cell(3), Email: cell(4)}
-		if len(rec) > 5 {
-			row.Error = fmt.Sprintf("This line has %d columns; use bank code, account, amount, note, email.", len(rec))
+		row := models.BatchRow{Line: line, RecipientBank: cell(0), RecipientAccount: cell(1), AmountText: cell(2), Note: cell(3), Email: cell(4),
+			NameInFile: truncateRunes(cell(5), 100)}
+		if len(rec) > 6 {
+			row.Error = fmt.Sprintf("This line has %d columns; use bank code, account, amount, note, email, name.", len(rec))
 			row.Checked = true
 		}
 		rows = append(rows, row)
@@ -81,13 +89,45 @@ func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 	return rows, nil
 }
 
-// CreateBatch stores the file and its rows; checking starts in the background.
-func (s *Service) CreateBatch(ctx context.Context, maker *models.User, name string, data []byte, audit *models.AuditEntry) (*models.DisbursementBatch, error) {
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// DuplicateWindow is how far back an upload of the same file is found.
+const DuplicateWindow = 24 * time.Hour
+
+// DuplicateFileError: the same file made a batch less than a day ago; the
+// maker must say they mean a second one.
+type DuplicateFileError struct{ Earlier *models.DisbursementBatch }
+
+func (e *DuplicateFileError) Error() string {
+	return fmt.Sprintf("This same file was uploaded %s as batch %d (%s). Nothing was made now. If you do mean to pay these transfers a second time, tick the box and choose the file again.",
+		wib.Format(e.Earlier.CreatedAt), e.Earlier.ID, e.Earlier.FileName)
+}
+
+// CreateBatch stores the file and its rows; checking starts in the
+// background. The same file uploaded again within DuplicateWindow is
+// refused with a *DuplicateFileError unless again is set.
+func (s *Service) CreateBatch(ctx context.Context, maker *models.User, name string, data []byte, again bool, audit *models.AuditEntry) (*models.DisbursementBatch, error) {
 	rows, err := ParseBatchFile(data)
 	if err != nil {
 		return nil, err
 	}
-	b := &models.DisbursementBatch{FileName: name, File: data, MakerID: maker.ID, MakerEmail: maker.Email}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	if !again {
+		earlier, err := s.store.RecentBatchWithFile(ctx, hash, time.Now().Add(-DuplicateWindow))
+		if err == nil {
+			return nil, &DuplicateFileError{Earlier: earlier}
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	b := &models.DisbursementBatch{FileName: name, File: data, FileSHA256: hash, MakerID: maker.ID, MakerEmail: maker.Email}
 	audit.Summary = fmt.Sprintf("uploaded %s with %d rows", name, len(rows))
 	if err := s.store.CreateBatch(ctx, b, rows, audit); err != nil {
 		return nil, err
@@ -135,40 +175,70 @@ func (s *Service) checkRows(ctx context.Context, b *models.DisbursementBatch) (i
 	return len(rows), s.store.SaveCheckedRows(ctx, b.ID, rows)
 }
 
-// sendRows approves and sends the next waiting disbursements of an
-// approved batch, each through the same one-remit path as a single one.
+// sendRows sends the next waiting rows of an approved batch, each
+// through the same one-remit path as a single transfer: a row is claimed
+// (counted) in one transaction, then sent once. It returns how many rows
+// it moved on.
 func (s *Service) sendRows(ctx context.Context, b *models.DisbursementBatch) (int, error) {
-	if b.ApproverID == nil {
-		return 0, errors.New("approving batch without an approver")
-	}
-	approver, err := s.store.UserByID(ctx, *b.ApproverID)
-	if err != nil {
-		return 0, err
-	}
 	waiting, err := s.store.WaitingInBatch(ctx, b.ID, 20)
 	if err != nil {
 		return 0, err
 	}
 	if len(waiting) == 0 {
-		return 0, s.store.FinishBatch(ctx, b.ID, b.SentRows)
+		return 0, s.store.FinishBatch(ctx, b.ID)
 	}
-	sent := b.SentRows
-	for _, d := range waiting {
-		audit := &models.AuditEntry{ActorID: &approver.ID, ActorEmail: approver.Email, Action: "disbursement.approve", ObjectType: "disbursement",
+	approver := "batch " + strconv.FormatInt(b.ID, 10)
+	if b.ApproverID != nil {
+		if u, err := s.store.UserByID(ctx, *b.ApproverID); err == nil {
+			approver = u.Email
+		}
+	}
+	moved := 0
+	for i := range waiting {
+		d := &waiting[i]
+		audit := &models.AuditEntry{ActorID: b.ApproverID, ActorEmail: approver, Action: "disbursement.approve", ObjectType: "disbursement",
 			ObjectID: fmt.Sprint(d.ID), Summary: fmt.Sprintf("batch %d approved: %s to %s, ref %s", b.ID, money.Format(d.Amount), d.RecipientName, d.PartnerTrxID)}
-		if _, err := s.Decide(ctx, d.ID, store.Decision{User: approver, Approve: true}, audit); err != nil && !errors.Is(err, store.ErrConflict) {
-			s.log.Error("batch approve", "batch_id", b.ID, "disbursement_id", d.ID, "err", err.Error())
+		claimed, err := s.store.ClaimBatchRow(ctx, b.ID, d.ID, audit)
+		if err != nil {
+			return moved, err
+		}
+		if !claimed {
 			continue
 		}
-		sent++
+		moved++
+		s.send(ctx, d, approver)
 	}
-	return len(waiting), s.store.CountBatchSent(ctx, b.ID, sent)
+	return moved, nil
+}
+
+// batchBackoff spaces the retries of a batch whose job failed, so a
+// failing batch costs a log line now and then, not a core.
+var batchBackoff = lifecycle.Backoff{First: time.Second, Max: 5 * time.Minute}
+
+// batchRetries remembers, per batch, the failures in a row and when to try again.
+type batchRetries map[int64]struct {
+	failures int
+	next     time.Time
+}
+
+func (r batchRetries) due(id int64, now time.Time) bool { return !now.Before(r[id].next) }
+
+func (r batchRetries) failed(id int64, now time.Time) time.Duration {
+	e := r[id]
+	wait := batchBackoff.After(e.failures)
+	e.failures++
+	e.next = now.Add(wait)
+	r[id] = e
+	return wait
 }
 
 // RunBatches works through uploaded files until ctx ends: checking rows
 // of new batches and sending rows of approved ones. It resumes after a
-// restart from what the database says is left.
+// restart from what the database says is left. It loops again at once
+// only when a batch moved on; a batch whose job fails waits, doubling.
 func (s *Service) RunBatches(ctx context.Context) {
+	retries := batchRetries{}
+	listFailures := 0
 	for {
 		worked := false
 		for _, st := range []models.BatchStatus{models.BatchValidating, models.BatchApproving} {
@@ -177,25 +247,37 @@ func (s *Service) RunBatches(ctx context.Context) {
 				if ctx.Err() == nil {
 					s.log.Error("batches", "err", err.Error())
 				}
+				listFailures++
 				break
 			}
+			listFailures = 0
 			for i := range batches {
+				b := &batches[i]
+				if !retries.due(b.ID, time.Now()) {
+					continue
+				}
 				var n int
 				if st == models.BatchValidating {
-					n, err = s.checkRows(ctx, &batches[i])
+					n, err = s.checkRows(ctx, b)
 				} else {
-					n, err = s.sendRows(ctx, &batches[i])
+					n, err = s.sendRows(ctx, b)
 				}
-				if err != nil && ctx.Err() == nil {
-					s.log.Error("batch job", "batch_id", batches[i].ID, "err", err.Error())
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					wait := retries.failed(b.ID, time.Now())
+					s.log.Error("batch job", "batch_id", b.ID, "err", err.Error(), "retry_in", wait.String())
+					continue
 				}
+				delete(retries, b.ID)
 				worked = worked || n > 0
 			}
 		}
 		if worked {
 			continue
 		}
-		t := time.NewTimer(time.Second)
+		t := time.NewTimer(max(time.Second, batchBackoff.After(listFailures-1)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -209,32 +291,54 @@ func (s *Service) RunBatches(ctx context.Context) {
 
 // SubmitBatch sends the batch's valid rows for approval as one batch.
 func (s *Service) SubmitBatch(ctx context.Context, batchID int64, maker *models.User, audit *models.AuditEntry) (int, error) {
-	need, err := s.approvalRule(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return s.store.SubmitBatch(ctx, batchID, maker, need, NewPartnerTrxID, audit)
+	return s.store.SubmitBatch(ctx, batchID, maker, NewPartnerTrxID, audit)
 }
 
-// DecideBatch approves (rows are then sent in the background) or rejects a batch.
-func (s *Service) DecideBatch(ctx context.Context, batchID int64, approver *models.User, approve bool, audit *models.AuditEntry) error {
-	if err := s.store.DecideBatch(ctx, batchID, approver, approve, audit); err != nil {
-		return err
+// DecideBatch records one approval of a batch (the approval that
+// completes them has the rows sent in the background) or rejects it. An
+// approval is refused when OY's available balance, read just now, cannot
+// cover the batch's waiting total.
+func (s *Service) DecideBatch(ctx context.Context, batchID int64, approver *models.User, approve bool, audit *models.AuditEntry) (store.BatchDecideResult, error) {
+	if approve {
+		b, err := s.store.BatchByID(ctx, batchID)
+		if err != nil {
+			return store.BatchDecideResult{}, err
+		}
+		if b.Status == models.BatchSubmitted && b.MakerID != approver.ID {
+			_, total, err := s.store.DisbursementTotals(ctx, store.DisbursementFilter{BatchID: batchID, Status: models.DisbWaitingApproval})
+			if err != nil {
+				return store.BatchDecideResult{}, err
+			}
+			if _, err := s.CoverFromBalance(ctx, total, approver.Email); err != nil {
+				return store.BatchDecideResult{}, err
+			}
+		}
+	}
+	res, err := s.store.DecideBatch(ctx, batchID, approver, approve, audit)
+	if err != nil {
+		return res, err
 	}
 	if !approve {
 		waiting, err := s.store.WaitingInBatch(ctx, batchID, MaxBatchRows)
 		if err != nil {
-			return err
+			return res, err
 		}
 		for _, d := range waiting {
 			a := &models.AuditEntry{ActorID: &approver.ID, ActorEmail: approver.Email, Action: "disbursement.reject", ObjectType: "disbursement",
 				ObjectID: fmt.Sprint(d.ID), Summary: fmt.Sprintf("batch %d rejected", batchID)}
 			if _, err := s.store.Decide(ctx, d.ID, store.Decision{User: approver, Approve: false, Reason: "batch rejected"}, a); err != nil && !errors.Is(err, store.ErrConflict) {
-				return err
+				return res, err
 			}
 		}
-		return nil
+		return res, nil
 	}
-	s.wakeBatches()
-	return nil
+	if res.Complete {
+		s.wakeBatches()
+	}
+	return res, nil
+}
+
+// WithdrawBatch lets its maker take back a submitted batch before approval.
+func (s *Service) WithdrawBatch(ctx context.Context, batchID int64, maker *models.User, audit *models.AuditEntry) (int, error) {
+	return s.store.WithdrawBatch(ctx, batchID, maker, audit)
 }

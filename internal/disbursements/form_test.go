@@ -58,7 +58,7 @@ func TestPartnerTrxIDsAreUniqueAndAlphanumeric(t *testing.T) {
 }
 
 func TestParseBatchFile(t *testing.T) {
-	rows, err := ParseBatchFile([]byte("\xef\xbb\xbfbank_code,account,amount,note,email\n014,0123456789,1250000,Inv,\n\n008,1,2,3,4,5\n"))
+	rows, err := ParseBatchFile([]byte("\xef\xbb\xbfbank_code,account,amount,note,email\n014,0123456789,1250000,Inv,\n\n008,1,2,3,4,5,6\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,3 +84,45 @@ func FuzzParseBatchFile(f *testing.F) {
 }
 
 func timeNow() time.Time { return time.Now() }
+
+func TestBatchFileTakesAnOptionalNameColumn(t *testing.T) {
+	rows, err := ParseBatchFile([]byte("bank_code,account,amount,note,email,name\n014,123,10000,,,Budi Santoso\n014,124,10000,,\n014,125,10000,,,A,B\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].NameInFile != "Budi Santoso" || rows[1].NameInFile != "" {
+		t.Fatalf("rows: %+v", rows)
+	}
+	if rows[2].Error == "" || !rows[2].Checked {
+		t.Fatal("a line with seven columns is not refused")
+	}
+}
+
+// A failing batch waits longer after each failure, and is retried at once
+// again after a success.
+func TestBatchRetriesBackOff(t *testing.T) {
+	r := batchRetries{}
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	if !r.due(7, now) {
+		t.Fatal("a batch with no failure is not due")
+	}
+	var waits []time.Duration
+	for range 4 {
+		waits = append(waits, r.failed(7, now))
+	}
+	if waits[0] != time.Second || waits[1] != 2*time.Second || waits[3] != 8*time.Second {
+		t.Fatalf("waits %v", waits)
+	}
+	if r.due(7, now.Add(7*time.Second)) || !r.due(7, now.Add(8*time.Second)) {
+		t.Fatal("the batch is due before its wait is over, or not after")
+	}
+	for range 30 {
+		r.failed(7, now)
+	}
+	if w := r.failed(7, now); w != 5*time.Minute {
+		t.Fatalf("the wait is not capped: %v", w)
+	}
+	if !r.due(8, now) {
+		t.Fatal("one batch's failures hold another")
+	}
+}

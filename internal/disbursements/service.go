@@ -35,9 +35,9 @@ const (
 // Settings keys an admin sets.
 const (
 	SettingLowBalance    = "balance.low_threshold"
-	SettingDualApproval  = "disbursement.dual_approval_above"
+	SettingDualApproval  = models.SettingDualApprovalAbove
 	DefaultLowBalance    = 10_000_000
-	DefaultDualApprovals = 0 // 0: one approval always suffices
+	DefaultDualApprovals = models.DefaultDualApprovalAbove // a setting of 0: one approval always suffices
 )
 
 // Service runs the workflow.
@@ -86,7 +86,10 @@ func (s *Service) approvalRule(ctx context.Context) (func(amount int64) int, err
 	if err != nil {
 		return nil, err
 	}
-	limit, _ := strconv.ParseInt(v, 10, 64)
+	limit, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || limit < 0 {
+		limit = DefaultDualApprovals
+	}
 	return func(amount int64) int { return models.ApprovalsNeeded(amount, limit) }, nil
 }
 
@@ -150,9 +153,52 @@ func randomKey() string {
 	return hex.EncodeToString(b)
 }
 
+// BalanceError refuses an approval for the OY balance, read just now.
+type BalanceError struct {
+	Reading *models.BalanceReading // nil: the balance could not be read
+	Needed  int64
+}
+
+func (e *BalanceError) Error() string {
+	if e.Reading == nil {
+		return "OY's balance could not be read just now, so nothing was approved and nothing was sent. Try again in a moment."
+	}
+	return fmt.Sprintf("OY's available balance, read just now, is %s: less than the %s this approval would send. Nothing was approved and nothing was sent; top up the OY deposit first.",
+		money.Format(e.Reading.Available), money.Format(e.Needed))
+}
+
+// Is lets callers test for models.ErrBalanceShort.
+func (e *BalanceError) Is(target error) bool { return target == models.ErrBalanceShort }
+
+// CoverFromBalance reads OY's balance now and refuses (a *BalanceError)
+// when its available part cannot cover amount.
+func (s *Service) CoverFromBalance(ctx context.Context, amount int64, actor string) (*models.BalanceReading, error) {
+	r, err := s.RefreshBalance(ctx, actor)
+	if err != nil {
+		s.log.Warn("balance read before approval", "err", err.Error())
+		return nil, &BalanceError{Needed: amount}
+	}
+	if amount > r.Available {
+		return r, &BalanceError{Reading: r, Needed: amount}
+	}
+	return r, nil
+}
+
 // Decide records an approval or rejection and, when this decision
-// completes the approvals, sends the one remit.
+// completes the approvals, sends the one remit. An approval is refused
+// when OY's available balance, read just now, cannot cover the transfer.
 func (s *Service) Decide(ctx context.Context, id int64, dec store.Decision, audit *models.AuditEntry) (*models.Disbursement, error) {
+	if dec.Approve {
+		d, err := s.store.DisbursementByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if d.Status == models.DisbWaitingApproval && d.MakerID != dec.User.ID && d.BatchID == nil {
+			if _, err := s.CoverFromBalance(ctx, d.Amount, dec.User.Email); err != nil {
+				return d, err
+			}
+		}
+	}
 	res, err := s.store.Decide(ctx, id, dec, audit)
 	if err != nil {
 		return res.Disbursement, err
@@ -274,6 +320,11 @@ func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
+}
+
+// Withdraw lets a maker take back their own transfer while it waits.
+func (s *Service) Withdraw(ctx context.Context, id int64, maker *models.User, audit *models.AuditEntry) error {
+	return s.store.WithdrawDisbursement(ctx, id, maker, audit)
 }
 
 // ProcessCallback applies an OY disbursement callback. OY signs nothing,

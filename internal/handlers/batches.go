@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -54,10 +55,15 @@ func (s *Server) createBatch(c echo.Context) error {
 	if name == "" || name == "." {
 		name = "upload.csv"
 	}
-	b, err := s.disb.CreateBatch(c.Request().Context(), state(c).user, truncate(name, 200), data, s.auditEntry(c, "batch.upload", "batch", "", ""))
+	uploadAgain := c.FormValue("upload_again") == "yes"
+	b, err := s.disb.CreateBatch(c.Request().Context(), state(c).user, truncate(name, 200), data, uploadAgain, s.auditEntry(c, "batch.upload", "batch", "", ""))
 	var bad *disbursements.ErrBatchFile
 	if errors.As(err, &bad) {
 		return again(bad.Message)
+	}
+	var dup *disbursements.DuplicateFileError
+	if errors.As(err, &dup) {
+		return s.render(c, http.StatusUnprocessableEntity, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{Error: dup.Error(), Duplicate: true, CSRF: state(c).csrf}))
 	}
 	if err != nil {
 		return err
@@ -78,20 +84,51 @@ func (s *Server) showBatch(c echo.Context) error {
 }
 
 func (s *Server) renderBatch(c echo.Context, status int, b *models.DisbursementBatch, msg string) error {
-	bad, err := s.store.BatchRows(c.Request().Context(), b.ID, true, 500)
+	ctx := c.Request().Context()
+	bad, err := s.store.BatchRows(ctx, b.ID, true, 500)
 	if err != nil {
 		return err
 	}
 	u := state(c).user
 	p := pages.BatchProps{B: *b, BadRows: bad, Error: msg, CSRF: state(c).csrf,
-		CanSubmit: b.Status == models.BatchReady && u.ID == b.MakerID && b.ValidRows > 0}
+		CanSubmit:   b.Status == models.BatchReady && u.ID == b.MakerID && b.ValidRows > 0,
+		CanWithdraw: b.Status == models.BatchSubmitted && u.ID == b.MakerID}
+	if b.Status == models.BatchReady || b.Status == models.BatchSubmitted {
+		// Maker and approver read the bank's name of every row before deciding.
+		if p.ValidRows, err = s.store.ValidBatchRows(ctx, b.ID, disbursements.MaxBatchRows); err != nil {
+			return err
+		}
+		for _, r := range p.ValidRows {
+			if r.NameInFile != "" && !models.NamesMatch(r.NameInFile, r.RecipientName) {
+				p.Mismatches++
+			}
+		}
+	}
+	approvedBy := map[int64]bool{}
+	if b.Status == models.BatchSubmitted {
+		if p.Approvers, err = s.store.BatchApprovals(ctx, b.ID); err != nil {
+			return err
+		}
+		for _, a := range p.Approvers {
+			approvedBy[a.UserID] = true
+		}
+		if p.Approval, err = s.disb.ApprovalStateFor(ctx, b.ValidSum, b.MakerID, approvedBy); err != nil {
+			return err
+		}
+	}
 	switch {
 	case u.Role == models.RoleAuditor:
 		p.WhyNot = "Auditors see approvals but do not make them."
 	case u.ID == b.MakerID:
 		p.WhyNot = "You uploaded this batch, so someone else must approve it."
+	case approvedBy[u.ID]:
+		p.WhyNot = "You have approved this batch; it needs another approver."
 	default:
 		p.CanDecide = true
+		if b.Status == models.BatchSubmitted {
+			p.Balance, err = s.disb.RefreshBalance(ctx, u.Email)
+			p.BalanceFailed = err != nil
+		}
 	}
 	return s.render(c, status, "Batch "+strconv.FormatInt(b.ID, 10), pages.Batch(p))
 }
@@ -114,6 +151,9 @@ func (s *Server) submitBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.FormValue("names_checked") != "yes" {
+		return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Read the name the bank returned for every row, then tick the box to say you have. Nothing was sent for approval.")
+	}
 	n, err := s.disb.SubmitBatch(c.Request().Context(), b.ID, state(c).user, s.auditEntry(c, "batch.submit", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName))
 	if errors.Is(err, store.ErrConflict) {
 		return s.renderBatch(c, http.StatusConflict, b, "This batch cannot be sent for approval now: it is "+b.Status.Label()+", or someone else uploaded it.")
@@ -132,15 +172,28 @@ func (s *Server) decideBatch(c echo.Context, approve bool) error {
 	if err != nil {
 		return err
 	}
+	if approve && b.Status == models.BatchSubmitted {
+		if c.FormValue("names_checked") != "yes" {
+			return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Read the name the bank returned for every row, then tick the box to say you have. Nothing was approved.")
+		}
+		if c.FormValue("confirm") != "yes" {
+			return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Tick the box to confirm the total and the recipients you are sending to. Nothing was approved.")
+		}
+	}
 	action := "batch.reject"
 	if approve {
 		action = "batch.approve"
 	}
 	audit := s.auditEntry(c, action, "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName+", "+strconv.Itoa(b.ValidRows)+" rows, "+rupiahText(b.ValidSum))
-	err = s.disb.DecideBatch(c.Request().Context(), b.ID, state(c).user, approve, audit)
+	res, err := s.disb.DecideBatch(c.Request().Context(), b.ID, state(c).user, approve, audit)
+	var short *disbursements.BalanceError
 	switch {
+	case errors.As(err, &short):
+		return s.renderBatch(c, http.StatusUnprocessableEntity, b, short.Error())
 	case errors.Is(err, store.ErrMakerCannotApprove):
 		return s.renderBatch(c, http.StatusForbidden, b, "You uploaded this batch, so you cannot approve or reject it.")
+	case errors.Is(err, store.ErrAlreadyDecided):
+		return s.renderBatch(c, http.StatusConflict, b, "You have already approved this batch; it needs another approver.")
 	case errors.Is(err, store.ErrConflict):
 		return s.renderBatch(c, http.StatusConflict, b, "This batch is not waiting for approval any more; nothing more was sent.")
 	case err != nil:
@@ -150,5 +203,27 @@ func (s *Server) decideBatch(c echo.Context, approve bool) error {
 	if !approve {
 		return s.redirect(c, to, "ok", "Batch rejected. Nothing was sent.")
 	}
+	if !res.Complete {
+		return s.redirect(c, to, "ok", fmt.Sprintf("Approval %d of %d recorded. Nothing is sent until the batch has all its approvals.", res.Approvals, res.Needed))
+	}
 	return s.redirect(c, to, "ok", "Batch approved. The transfers are being sent one by one; follow them below.")
+}
+
+// withdrawBatch lets its maker take back a submitted batch.
+func (s *Server) withdrawBatch(c echo.Context) error {
+	b, err := s.loadBatch(c)
+	if err != nil {
+		return err
+	}
+	audit := s.auditEntry(c, "batch.withdraw", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName+", "+rupiahText(b.ValidSum))
+	n, err := s.disb.WithdrawBatch(c.Request().Context(), b.ID, state(c).user, audit)
+	switch {
+	case errors.Is(err, store.ErrNotTheMaker):
+		return s.renderBatch(c, http.StatusForbidden, b, "Only the person who uploaded this batch can withdraw it.")
+	case errors.Is(err, store.ErrConflict):
+		return s.renderBatch(c, http.StatusConflict, b, "This batch is not waiting for approval any more, so it cannot be withdrawn.")
+	case err != nil:
+		return err
+	}
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", fmt.Sprintf("Batch withdrawn: %d transfers will not be sent.", n))
 }

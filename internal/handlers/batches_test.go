@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,11 +16,30 @@ import (
 	"backoffice/internal/store"
 )
 
+// namesChecked and batchApproveForm tick the boxes that say every name
+// the bank returned was read (and, approving, the total confirmed).
+func namesChecked() url.Values { return url.Values{"names_checked": {"yes"}} }
+
+func batchApproveForm() url.Values {
+	return url.Values{"names_checked": {"yes"}, "confirm": {"yes"}}
+}
+
 func (b *browser) upload(path, name string, data []byte) page {
+	b.a.t.Helper()
+	return b.uploadWith(path, name, data, nil)
+}
+
+// uploadWith sends a file with more form fields.
+func (b *browser) uploadWith(path, name string, data []byte, fields url.Values) page {
 	b.a.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	w.WriteField("_csrf", b.csrf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
 	fw, _ := w.CreateFormFile("file", name)
 	fw.Write(data)
 	w.Close()
@@ -66,7 +86,7 @@ func TestBulkUploadWithGoodAndBadRows(t *testing.T) {
 		"014,01234ABC,50000,,\n" + // letters
 		"014,0123456782,5000,,\n" + // below minimum
 		"014,8888888888,50000,,\n" + // inquiry 209
-		"014,0123456783,50000,,x@y.id,extra\n" // too many columns
+		"014,0123456783,50000,,x@y.id,Name,extra\n" // too many columns
 	id := batchID(t, fin.upload("/disbursements/batches", "suppliers.csv", []byte(csv)))
 	b := a.waitBatch(id, models.BatchReady, 10*time.Second)
 	if b.TotalRows != 7 || b.ValidRows != 2 || b.ValidSum != 1_750_000 {
@@ -84,13 +104,13 @@ func TestBulkUploadWithGoodAndBadRows(t *testing.T) {
 	if p := fin.get("/disbursements/batches/" + itoa(id) + "/file"); p.Body != csv {
 		t.Fatal("the uploaded file is not kept as it was")
 	}
-	if p := fin.post("/disbursements/batches/"+itoa(id)+"/submit", nil); p.Status != http.StatusSeeOther {
+	if p := fin.post("/disbursements/batches/"+itoa(id)+"/submit", namesChecked()); p.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", p.Status)
 	}
-	if p := fin.post("/disbursements/batches/"+itoa(id)+"/submit", nil); p.Status != http.StatusConflict {
+	if p := fin.post("/disbursements/batches/"+itoa(id)+"/submit", namesChecked()); p.Status != http.StatusConflict {
 		t.Fatalf("second submit: %d", p.Status)
 	}
-	if p := fin.post("/disbursements/batches/"+itoa(id)+"/approve", nil); p.Status != http.StatusForbidden {
+	if p := fin.post("/disbursements/batches/"+itoa(id)+"/approve", batchApproveForm()); p.Status != http.StatusForbidden {
 		t.Fatalf("maker approving own batch: %d", p.Status)
 	}
 	n, sum, _ := a.store.DisbursementTotals(context.Background(), store.DisbursementFilter{BatchID: id, Status: models.DisbWaitingApproval})
@@ -98,7 +118,7 @@ func TestBulkUploadWithGoodAndBadRows(t *testing.T) {
 		t.Fatalf("waiting from the batch: %d, %d", n, sum)
 	}
 	admin := a.signedIn(models.RoleAdmin)
-	if p := admin.post("/disbursements/batches/"+itoa(id)+"/approve", nil); p.Status != http.StatusSeeOther {
+	if p := admin.post("/disbursements/batches/"+itoa(id)+"/approve", batchApproveForm()); p.Status != http.StatusSeeOther {
 		t.Fatalf("approve batch: %d", p.Status)
 	}
 	a.waitBatch(id, models.BatchDone, 15*time.Second)

@@ -264,7 +264,7 @@ func TestLowDiskIsReportedAndSignInAndApprovalsContinue(t *testing.T) {
 	}
 	id := low.makeDisbursement(maker, "014", "0123456789", 250_000)
 	approver := low.signedIn(models.RoleAdmin)
-	if p := approver.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusSeeOther {
+	if p := approver.post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusSeeOther {
 		t.Fatalf("approve below the floor: %d %s", p.Status, errorsIn(p.Body))
 	}
 	if d := a.disbursement(id); d.Status == models.DisbWaitingApproval {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/disbursements"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
 	pages "backoffice/web/templates/pages/disbursements"
@@ -26,6 +27,11 @@ func (s *Server) createDisbursement(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if s.now().Sub(draft.CreatedAt) > store.DraftLifetime {
+		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, disbursements.Form{Bank: draft.RecipientBank, Account: draft.RecipientAccount,
+			Amount: strconv.FormatInt(draft.Amount, 10), Note: draft.Note, Emails: draft.Emails},
+			map[string]string{"_form": "This confirmation expired: the account was checked more than 15 minutes ago. Check the account again; nothing was created."})
 	}
 	need, err := s.disb.ApprovalsNeeded(ctx, draft.Amount)
 	if err != nil {

@@ -32,20 +32,38 @@ func (s *Server) renderDisbursement(c echo.Context, status int, d *models.Disbur
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	u := state(c).user
 	p := pages.DetailProps{D: *d, BankName: oy.BankName(d.RecipientBank), Approvals: hist.Approvals, Events: hist.Events,
-		DecideError: decideErr, CSRF: state(c).csrf, CanResend: u.Role != models.RoleAuditor && d.SentAt != nil}
+		DecideError: decideErr, CSRF: state(c).csrf, CanResend: u.Role != models.RoleAuditor && d.SentAt != nil,
+		CanWithdraw: d.Status == models.DisbWaitingApproval && u.ID == d.MakerID && d.BatchID == nil}
+	approvedBy := map[int64]bool{}
+	for _, a := range hist.Approvals {
+		if a.Decision == "approve" {
+			approvedBy[a.UserID] = true
+		}
+	}
+	waiting := d.Status == models.DisbWaitingApproval
+	if waiting {
+		if p.Approval, err = s.disb.ApprovalStateFor(ctx, d.Amount, d.MakerID, approvedBy); err != nil {
+			return err
+		}
+	}
 	switch {
 	case u.Role == models.RoleAuditor:
 		p.WhyNot = "Auditors see approvals but do not make them."
 	case u.ID == d.MakerID:
 		p.WhyNot = "You made this disbursement, so someone else must approve it."
+	case d.BatchID != nil:
+		p.WhyNot = "This transfer belongs to batch " + strconv.FormatInt(*d.BatchID, 10) + " and is approved with it, on the batch page."
+	case approvedBy[u.ID]:
+		p.WhyNot = "You have approved it; it needs another approver."
 	default:
 		p.CanDecide = true
-		for _, a := range hist.Approvals {
-			if a.UserID == u.ID {
-				p.CanDecide, p.WhyNot = false, "You have approved it; it needs another approver."
-			}
+		if waiting {
+			// The approver sees OY's balance as it is now, not a reading from earlier.
+			p.Balance, err = s.disb.RefreshBalance(ctx, u.Email)
+			p.BalanceFailed = err != nil
 		}
 	}
 	return s.render(c, status, "Disbursement "+strconv.FormatInt(d.ID, 10), pages.Detail(p))

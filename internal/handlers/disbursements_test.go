@@ -15,6 +15,9 @@ import (
 	"backoffice/internal/store"
 )
 
+// approveForm ticks the confirmation naming amount, account and name.
+func approveForm() url.Values { return url.Values{"confirm": {"yes"}} }
+
 var draftRe = regexp.MustCompile(`name="draft" value="([0-9a-f]+)"`)
 
 // makeDisbursement runs steps 1 and 2 as the maker and returns the new id.
@@ -94,7 +97,7 @@ func TestDisbursementFromInquiryToSuccessThroughTheCallback(t *testing.T) {
 	}
 
 	admin := a.signedIn(models.RoleAdmin)
-	if p := admin.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusSeeOther {
+	if p := admin.post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d %s", p.Status, p.Body)
 	}
 	d = a.settle(id, models.DisbSuccess, 10*time.Second)
@@ -131,11 +134,11 @@ func TestTheMakerCannotApproveAndAnAuditorCannotDecide(t *testing.T) {
 	a := newTestApp(t)
 	fin := a.signedIn(models.RoleFinance)
 	id := a.makeDisbursement(fin, "014", "0123456789", 50_000)
-	p := fin.post("/disbursements/"+itoa(id)+"/approve", nil)
+	p := fin.post("/disbursements/"+itoa(id)+"/approve", approveForm())
 	if p.Status != http.StatusForbidden || !strings.Contains(p.Body, "you cannot approve") {
 		t.Fatalf("maker approval: %d", p.Status)
 	}
-	if p := a.signedIn(models.RoleAuditor).post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusForbidden {
+	if p := a.signedIn(models.RoleAuditor).post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusForbidden {
 		t.Fatalf("auditor approval: %d", p.Status)
 	}
 	if d := a.disbursement(id); d.Status != models.DisbWaitingApproval || d.SentAt != nil {
@@ -229,7 +232,7 @@ func TestOYMockNumbersReachTheirDocumentedOutcome(t *testing.T) {
 	}
 	for _, c := range cases {
 		id := a.makeDisbursement(fin, "014", c.account, 20_000)
-		if p := admin.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusSeeOther {
+		if p := admin.post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusSeeOther {
 			t.Fatalf("%s approve: %d", c.account, p.Status)
 		}
 		d := a.settle(id, c.want, 8*time.Second)
@@ -268,7 +271,7 @@ func TestTwoApproversRacingSendOneRemit(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = b.post("/disbursements/"+itoa(id)+"/approve", nil).Status
+				statuses[i] = b.post("/disbursements/"+itoa(id)+"/approve", approveForm()).Status
 			}()
 		}
 		wg.Wait()
@@ -296,7 +299,7 @@ func TestARemitTimeoutEndsInOneSuccessThroughTheCallback(t *testing.T) {
 	id := a.makeDisbursement(fin, "014", "0123400001", 30_000)
 	a.oy.SetSlow("0123400001", 3*time.Second) // longer than the client's 1 s timeout
 	admin := a.signedIn(models.RoleAdmin)
-	if p := admin.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusSeeOther {
+	if p := admin.post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d", p.Status)
 	}
 	if d := a.disbursement(id); d.Status != models.DisbUnknown {
@@ -359,16 +362,16 @@ func TestTwoApprovalsAboveTheThreshold(t *testing.T) {
 	if d := a.disbursement(id); d.ApprovalsNeeded != 2 {
 		t.Fatalf("approvals needed %d", d.ApprovalsNeeded)
 	}
-	admin.post("/disbursements/"+itoa(id)+"/approve", nil)
+	admin.post("/disbursements/"+itoa(id)+"/approve", approveForm())
 	if d := a.disbursement(id); d.Status != models.DisbWaitingApproval {
 		t.Fatalf("one approval of two sent it: %s", d.Status)
 	}
-	if p := admin.post("/disbursements/"+itoa(id)+"/approve", nil); p.Status != http.StatusConflict {
+	if p := admin.post("/disbursements/"+itoa(id)+"/approve", approveForm()); p.Status != http.StatusConflict {
 		t.Fatalf("same approver twice: %d", p.Status)
 	}
 	a.enrolTOTP(other)
 	fin2 := a.signedInAs(other.Email)
-	fin2.post("/disbursements/"+itoa(id)+"/approve", nil)
+	fin2.post("/disbursements/"+itoa(id)+"/approve", approveForm())
 	a.settle(id, models.DisbSuccess, 10*time.Second)
 }
 

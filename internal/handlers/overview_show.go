@@ -42,31 +42,22 @@ func (s *Server) showOverview(c echo.Context) error {
 		return err
 	}
 	p.WaitingApproval = page.Items
-	if p.WaitingCount, _, err = s.store.DisbursementTotals(ctx, waiting); err != nil {
-		return err
-	}
 	if p.CheckingCount, _, err = s.store.DisbursementTotals(ctx, store.DisbursementFilter{Status: models.DisbUnknown}); err != nil {
 		return err
 	}
 	now := s.now().In(wib.Zone)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, wib.Zone)
-	todayF := store.DisbursementFilter{From: today}
-	if p.TodayCount, p.TodaySum, err = s.store.DisbursementTotals(ctx, todayF); err != nil {
+	// Disbursed today is what succeeded today, by when it succeeded; what
+	// is approved but not final, and what waits, are shown beside it.
+	day, err := s.store.DisbursementDayFigures(ctx, today, today.AddDate(0, 0, 1))
+	if err != nil {
 		return err
 	}
-	for _, st := range []models.DisbursementStatus{models.DisbSuccess, models.DisbFailed, models.DisbRejected} {
-		f := todayF
-		f.Status = st
-		n, _, err := s.store.DisbursementTotals(ctx, f)
-		if err != nil {
-			return err
-		}
-		if st == models.DisbSuccess {
-			p.TodaySuccess = n
-		} else {
-			p.TodayFailed += n
-		}
-	}
+	p.SucceededToday = overview.Figure{Count: day.Succeeded.Count, Sum: day.Succeeded.Sum}
+	p.FailedToday = overview.Figure{Count: day.Failed.Count, Sum: day.Failed.Sum}
+	p.InFlight = overview.Figure{Count: day.InFlight.Count, Sum: day.InFlight.Sum}
+	p.Waiting = overview.Figure{Count: day.Waiting.Count, Sum: day.Waiting.Sum}
+	p.WaitingCount = day.Waiting.Count
 	cbs, err := s.store.ListCallbacks(ctx, store.CallbackFilter{}, 8)
 	if err != nil {
 		return err

@@ -436,13 +436,13 @@ func TestStepUpBeforeApprovingADisbursement(t *testing.T) {
 	id := a.makeDisbursement(fin, "014", "0123456789", 25_000)
 	a.clock.Advance(StepUpAge + time.Second)
 	path := "/disbursements/" + itoa(id) + "/approve"
-	if p := admin.post(path, nil); p.Status != http.StatusUnauthorized || byTestID(t, p, "step-up-form").Length() != 1 {
+	if p := admin.post(path, approveForm()); p.Status != http.StatusUnauthorized || byTestID(t, p, "step-up-form").Length() != 1 {
 		t.Fatalf("approval without a fresh code: %d", p.Status)
 	}
 	if d := a.disbursement(id); d.Status != models.DisbWaitingApproval {
 		t.Fatalf("approved without the code: %s", d.Status)
 	}
-	if p := admin.post(path, url.Values{"otp": {a.otp(models.RoleAdmin)}}); p.Status != http.StatusSeeOther {
+	if p := admin.post(path, url.Values{"otp": {a.otp(models.RoleAdmin)}, "confirm": {"yes"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("approval with the code: %d %s", p.Status, p.Body)
 	}
 	if d := a.disbursement(id); d.Status == models.DisbWaitingApproval {

@@ -22,10 +22,15 @@ const (
 	DisbSuccess    DisbursementStatus = "success"     // OY 000
 	DisbFailed     DisbursementStatus = "failed"      // OY 300 or a rejection code
 	DisbRejected   DisbursementStatus = "rejected"    // an approver refused it; nothing was sent
+	DisbWithdrawn  DisbursementStatus = "withdrawn"   // its maker took it back before approval; nothing was sent
 )
 
 // DisbursementStatuses lists the statuses in the order of the filter.
-var DisbursementStatuses = []DisbursementStatus{DisbWaitingApproval, DisbSending, DisbUnknown, DisbInProgress, DisbPending, DisbSuccess, DisbFailed, DisbRejected}
+var DisbursementStatuses = []DisbursementStatus{DisbWaitingApproval, DisbSending, DisbUnknown, DisbInProgress, DisbPending, DisbSuccess, DisbFailed, DisbRejected, DisbWithdrawn}
+
+// DisbursementsInFlight are the statuses of approved transfers whose
+// money has not reached a final state yet.
+var DisbursementsInFlight = []DisbursementStatus{DisbSending, DisbUnknown, DisbInProgress, DisbPending}
 
 // Label is the status in words.
 func (s DisbursementStatus) Label() string {
@@ -46,6 +51,8 @@ func (s DisbursementStatus) Label() string {
 		return "Failed"
 	case DisbRejected:
 		return "Rejected"
+	case DisbWithdrawn:
+		return "Withdrawn"
 	}
 	return string(s)
 }
@@ -57,7 +64,7 @@ var disbursementStages = lifecycle.NewStages(
 	[]DisbursementStatus{DisbSending},
 	[]DisbursementStatus{DisbUnknown},
 	[]DisbursementStatus{DisbInProgress, DisbPending},
-	[]DisbursementStatus{DisbSuccess, DisbFailed, DisbRejected},
+	[]DisbursementStatus{DisbSuccess, DisbFailed, DisbRejected, DisbWithdrawn},
 )
 
 // Final reports whether the status never changes again.
@@ -158,6 +165,7 @@ const (
 	BatchApproving  BatchStatus = "approving"  // approved; remits going out row by row
 	BatchDone       BatchStatus = "done"       // every row approved and sent, or rejected
 	BatchRejected   BatchStatus = "rejected"
+	BatchWithdrawn  BatchStatus = "withdrawn" // its maker took it back before approval
 )
 
 // Label is the status in words.
@@ -175,6 +183,8 @@ func (s BatchStatus) Label() string {
 		return "Sent"
 	case BatchRejected:
 		return "Rejected"
+	case BatchWithdrawn:
+		return "Withdrawn"
 	}
 	return string(s)
 }
@@ -193,8 +203,13 @@ type DisbursementBatch struct {
 	ValidRows   int
 	SentRows    int
 	ValidSum    int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// FileSHA256 finds the same file uploaded again.
+	FileSHA256 string `gorm:"column:file_sha256"`
+	// ApprovalsNeeded is worked out from the batch's total when it is
+	// submitted and again, with the threshold then in force, at each approval.
+	ApprovalsNeeded int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // BatchRow is one line of an uploaded file.
@@ -208,8 +223,18 @@ type BatchRow struct {
 	Amount           int64
 	Note             string
 	Email            string
+	NameInFile       string // the optional sixth column: who the maker means to pay
 	Checked          bool
 	RecipientName    string
 	Error            string
 	DisbursementID   *int64
+}
+
+// BatchApproval is one approver's approval of a whole batch.
+type BatchApproval struct {
+	ID        int64
+	BatchID   int64
+	UserID    int64
+	UserEmail string
+	At        time.Time
 }

@@ -3,8 +3,10 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The maker-checker rules and the status rules of a transfer are pure
@@ -19,6 +21,17 @@ var (
 	ErrMakerCannotApprove = errors.New("the person who made a disbursement cannot approve or reject it")
 	ErrAlreadyDecided     = errors.New("you have already decided on this disbursement")
 )
+
+// The two-approval threshold: an admin changes it in settings (under four
+// eyes); the value in force when an approval completes is the one applied.
+const (
+	SettingDualApprovalAbove = "disbursement.dual_approval_above"
+	DefaultDualApprovalAbove = 50_000_000 // rupiah; 0 in the setting: one approval always suffices
+)
+
+// ErrBalanceShort: OY's available balance, read just now, cannot cover
+// what this approval would send.
+var ErrBalanceShort = errors.New("the OY balance available now cannot cover this")
 
 // ApprovalsNeeded is how many approvers a transfer of amount needs: two
 // above the admin's threshold (0: no threshold), otherwise one.
@@ -125,3 +138,78 @@ func (d Disbursement) Observe(o Observation, at time.Time) (Disbursement, *Disbu
 	}
 	return next, ev, moved
 }
+
+// MayWithdraw reports whether user may take back what maker made while it
+// still waits for approval: only its maker may.
+func MayWithdraw(waiting bool, makerID int64, user *User) error {
+	if !waiting {
+		return ErrDecisionConflict
+	}
+	if makerID != user.ID {
+		return ErrNotTheMaker
+	}
+	return nil
+}
+
+// ErrNotTheMaker: only the person who made a request may withdraw it.
+var ErrNotTheMaker = errors.New("only the person who made it can withdraw it")
+
+// MayApprove reports whether u could approve something made by makerID
+// that has been approved so far by approvedBy: an active finance or admin
+// user with a second factor, not the maker, not already counted.
+func MayApprove(u *User, makerID int64, approvedBy map[int64]bool) bool {
+	return !u.Disabled && (u.Role == RoleFinance || u.Role == RoleAdmin) && u.HasSecondFactor() &&
+		u.ID != makerID && !approvedBy[u.ID]
+}
+
+// EligibleApprovers are the users who may still approve.
+func EligibleApprovers(users []User, makerID int64, approvedBy map[int64]bool) []User {
+	var out []User
+	for i := range users {
+		if MayApprove(&users[i], makerID, approvedBy) {
+			out = append(out, users[i])
+		}
+	}
+	return out
+}
+
+// BatchDecision is what one approval does to a submitted batch.
+type BatchDecision struct {
+	Needed   int  // approvals the batch's total needs under the threshold in force
+	Complete bool // this approval completes them: the rows go out
+}
+
+// DecideBatchApproval works out one approval of a batch whose waiting
+// rows total total, given the approvals including this one. A batch
+// counts its total, not each row.
+func DecideBatchApproval(total int64, approvals int, dualAbove int64) BatchDecision {
+	need := ApprovalsNeeded(total, dualAbove)
+	return BatchDecision{Needed: need, Complete: approvals >= need}
+}
+
+// NamesMatch reports whether the name in an uploaded file is the name the
+// bank returned, ignoring case, punctuation, spacing and word order.
+func NamesMatch(inFile, atBank string) bool {
+	return nameKey(inFile) == nameKey(atBank)
+}
+
+func nameKey(s string) string {
+	words := strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	slices.Sort(words)
+	return strings.Join(words, " ")
+}
+
+// ApprovalState is what an approval panel says: how many approvals the
+// amount needs under the threshold in force now, how many it has, who may
+// still give one, and whether they are too few to finish.
+type ApprovalState struct {
+	Needed, Have int
+	Eligible     []User
+	// TooFew: fewer people may still approve than approvals are missing.
+	TooFew bool
+}
+
+// Missing is how many approvals are still to come.
+func (a ApprovalState) Missing() int { return max(a.Needed-a.Have, 0) }

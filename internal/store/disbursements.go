@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,6 +22,10 @@ func (s *Store) CreateDraft(ctx context.Context, d *models.DisbursementDraft) er
 	d.CreatedAt = now()
 	return s.db.Write.WithContext(ctx).Create(d).Error
 }
+
+// DraftLifetime is how long an inquired recipient may wait for the
+// maker's confirmation: after it the account is checked again.
+const DraftLifetime = 15 * time.Minute
 
 // DraftByKey loads a draft of this user.
 func (s *Store) DraftByKey(ctx context.Context, key string, userID int64) (*models.DisbursementDraft, error) {
@@ -125,12 +130,27 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 		if err := models.MayDecide(d.Status == models.DisbWaitingApproval, d.MakerID, dec.User); err != nil {
 			return err
 		}
+		if dec.Approve && d.BatchID != nil {
+			return ErrPartOfBatch
+		}
+		// The threshold in force now, inside the transaction that may
+		// complete the approvals, decides how many are needed.
+		dualAbove, err := dualApprovalAbove(tx)
+		if err != nil {
+			return err
+		}
+		if need := models.ApprovalsNeeded(d.Amount, dualAbove); need != d.ApprovalsNeeded {
+			if err := tx.Model(&models.Disbursement{}).Where("id = ?", id).Update("approvals_needed", need).Error; err != nil {
+				return err
+			}
+			d.ApprovalsNeeded = need
+		}
 		at := now()
 		decision := "reject"
 		if dec.Approve {
 			decision = "approve"
 		}
-		err := tx.Create(&models.DisbursementApproval{DisbursementID: id, UserID: dec.User.ID, UserEmail: dec.User.Email, Decision: decision, Reason: dec.Reason, At: at}).Error
+		err = tx.Create(&models.DisbursementApproval{DisbursementID: id, UserID: dec.User.ID, UserEmail: dec.User.Email, Decision: decision, Reason: dec.Reason, At: at}).Error
 		if isUniqueViolation(err) {
 			return ErrAlreadyDecided
 		}
@@ -180,7 +200,99 @@ func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *model
 var (
 	ErrMakerCannotApprove = models.ErrMakerCannotApprove
 	ErrAlreadyDecided     = models.ErrAlreadyDecided
+	ErrNotTheMaker        = models.ErrNotTheMaker
+	// ErrPartOfBatch: a row of a batch is approved with its batch, which
+	// counts the batch's total against the threshold.
+	ErrPartOfBatch = errors.New("this transfer is approved with its batch")
 )
+
+// dualApprovalAbove reads the two-approval threshold inside tx.
+func dualApprovalAbove(tx *gorm.DB) (int64, error) {
+	var st models.Setting
+	err := tx.First(&st, "key = ?", models.SettingDualApprovalAbove).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.DefaultDualApprovalAbove, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(st.Value, 10, 64)
+	if err != nil || v < 0 {
+		return models.DefaultDualApprovalAbove, nil
+	}
+	return v, nil
+}
+
+// WithdrawDisbursement lets a maker take back their own transfer while it
+// still waits for approval; nothing was sent, and nothing will be.
+func (s *Store) WithdrawDisbursement(ctx context.Context, id int64, maker *models.User, audit *models.AuditEntry) error {
+	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var d models.Disbursement
+		if err := tx.First(&d, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if err := models.MayWithdraw(d.Status == models.DisbWaitingApproval, d.MakerID, maker); err != nil {
+			return err
+		}
+		if d.BatchID != nil {
+			return ErrPartOfBatch
+		}
+		return withdrawIn(tx, &d, maker, "withdrawn by its maker before approval; nothing was sent", audit)
+	})
+}
+
+func withdrawIn(tx *gorm.DB, d *models.Disbursement, maker *models.User, msg string, audit *models.AuditEntry) error {
+	at := now()
+	r := tx.Model(&models.Disbursement{}).Where("id = ? AND status = ?", d.ID, models.DisbWaitingApproval).
+		Updates(map[string]any{"status": models.DisbWithdrawn, "final_at": at, "updated_at": at})
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.RowsAffected != 1 {
+		return ErrConflict
+	}
+	if err := tx.Create(&models.DisbursementEvent{DisbursementID: d.ID, At: at, Source: "maker", FromStatus: d.Status, ToStatus: models.DisbWithdrawn,
+		Message: msg, ActorEmail: maker.Email}).Error; err != nil {
+		return err
+	}
+	if audit == nil {
+		return nil
+	}
+	return insertAudit(tx, audit)
+}
+
+// DisbursementDay is the overview's disbursement figures: what succeeded
+// and failed by the time it did, and what is open now.
+type DisbursementDay struct {
+	Succeeded, Failed, InFlight, Waiting Totals
+}
+
+// DisbursementDayFigures counts transfers that reached success or failure
+// in [from, to) by their final time, and those in flight or waiting now.
+func (s *Store) DisbursementDayFigures(ctx context.Context, from, to time.Time) (DisbursementDay, error) {
+	var out DisbursementDay
+	r := s.db.Read.WithContext(ctx)
+	sum := "count(*) AS count, coalesce(sum(amount), 0) AS sum"
+	final := func(t *Totals, st ...models.DisbursementStatus) error {
+		return r.Model(&models.Disbursement{}).Select(sum).
+			Where("status IN ? AND final_at >= ? AND final_at < ?", st, from.UTC(), to.UTC()).Scan(t).Error
+	}
+	if err := final(&out.Succeeded, models.DisbSuccess); err != nil {
+		return out, fmt.Errorf("store: day figures: %w", err)
+	}
+	if err := final(&out.Failed, models.DisbFailed); err != nil {
+		return out, fmt.Errorf("store: day figures: %w", err)
+	}
+	if err := r.Model(&models.Disbursement{}).Select(sum).Where("status IN ?", models.DisbursementsInFlight).Scan(&out.InFlight).Error; err != nil {
+		return out, fmt.Errorf("store: day figures: %w", err)
+	}
+	if err := r.Model(&models.Disbursement{}).Select(sum).Where("status = ?", models.DisbWaitingApproval).Scan(&out.Waiting).Error; err != nil {
+		return out, fmt.Errorf("store: day figures: %w", err)
+	}
+	return out, nil
+}
 
 // StatusChange is one observed provider state to apply to a disbursement.
 type StatusChange = models.Observation

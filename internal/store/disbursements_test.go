@@ -62,6 +62,10 @@ func TestDecideRunsTheRulesInOneTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The threshold in force at approval decides: Rp 150.000 is above it.
+	if err := s.PutSetting(ctx, models.SettingDualApprovalAbove, "100000", &models.AuditEntry{Action: "settings.update"}); err != nil {
+		t.Fatal(err)
+	}
 	d := newDisbursement(t, s, users[0], 2)
 	audit := func() *models.AuditEntry { return &models.AuditEntry{Action: "disbursement.approve"} }
 	if _, err := s.Decide(ctx, d.ID, Decision{User: users[0], Approve: true}, audit()); !errors.Is(err, ErrMakerCannotApprove) {

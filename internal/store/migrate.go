@@ -376,6 +376,22 @@ CREATE TABLE change_requests (
 CREATE UNIQUE INDEX change_requests_one_pending ON change_requests(kind, subject) WHERE status = 'pending';
 CREATE INDEX change_requests_status ON change_requests(status, id);
 `},
+	// Versions 55-59 belong to money safety (issue 16).
+	{55, "money safety: success counted by when it succeeded, batch approvals, names in files, duplicate files", `
+CREATE INDEX disbursements_final ON disbursements(status, final_at) WHERE final_at IS NOT NULL;
+CREATE TABLE batch_approvals (
+	id INTEGER PRIMARY KEY,
+	batch_id INTEGER NOT NULL REFERENCES disbursement_batches(id),
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	user_email TEXT NOT NULL,
+	at DATETIME NOT NULL,
+	UNIQUE (batch_id, user_id)
+);
+ALTER TABLE batch_rows ADD COLUMN name_in_file TEXT NOT NULL DEFAULT '';
+ALTER TABLE disbursement_batches ADD COLUMN file_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE disbursement_batches ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX disbursement_batches_file ON disbursement_batches(file_sha256, created_at);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in
