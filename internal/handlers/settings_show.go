@@ -26,6 +26,9 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 	}
 	st := state(c)
 	p := settings.Props{LowBalance: groupDigits(low), DualApproval: groupDigits(dual), Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
+	if err := s.readTopupSettings(ctx, &p); err != nil {
+		return settings.Props{}, err
+	}
 	base, cfg := s.cfg.BaseURL, s.cfg
 	mode := func(u, sandbox string) (string, string) {
 		if u == "" {
@@ -77,10 +80,14 @@ func (s *Server) updateSettings(c echo.Context) error {
 	if err != nil {
 		p.Errors["dual_approval_above"] = "Use whole rupiah, like 50.000.000, or 0."
 	}
+	topupChanges := parseTopupSettings(c, &p)
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
 	}
 	ctx := c.Request().Context()
+	if err := s.saveTopupSettings(c, topupChanges); err != nil {
+		return err
+	}
 	if low != oldLow {
 		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, strconv.FormatInt(low, 10), s.auditEntry(c, "settings.update", "setting",
 			disbursements.SettingLowBalance, fmt.Sprintf("low-balance threshold %s → %s", rupiahText(oldLow), rupiahText(low)))); err != nil {
