@@ -50,6 +50,9 @@ type topupSettingChange struct {
 func parseTopupSettings(c echo.Context, p *settings.Props) []topupSettingChange {
 	var out []topupSettingChange
 	for _, st := range topupSettings {
+		if _, sent := c.Request().PostForm[st.field]; !sent {
+			continue // a form without the field leaves the stored value alone
+		}
 		typed := strings.TrimSpace(c.FormValue(st.field))
 		var old int64
 		if st.field == "topup_approval_above" {

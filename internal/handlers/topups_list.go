@@ -58,7 +58,7 @@ func topupFilter(f *listkit.Form) store.TopupFilter {
 // showTopups lists top-ups with filters and totals, or exports them.
 func (s *Server) showTopups(c echo.Context) error {
 	if s.topups == nil {
-		return errTopupsOff
+		return s.showNotAvailable("OVO top-ups", "Ayopop OVO top-ups are not set up on this server.")(c)
 	}
 	l := &listkit.List[models.Topup]{
 		Spec: s.topupSpec(c.Request().Context()),
