@@ -102,4 +102,23 @@ func TestTopupFromFormToPrintedReceipt(t *testing.T) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) {
 		t.Error("the receipt did not print to PDF")
 	}
+
+	// The list shows it as Success, with the deposit above.
+	p.do("screen media", func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		return chromedp.Void{}, err
+	})
+	p.open("/ovo-topups")
+	p.waitVisible(`[data-testid=topup-table]`)
+	if p.count(`[data-testid=ayopop-deposit-amount]`) != 1 {
+		t.Error("no Ayopop deposit on the list")
+	}
+	found := false
+	for _, r := range p.visibleTexts(`[data-testid=topup-row]`) {
+		found = found || (strings.Contains(r, "081277771234") && strings.Contains(r, "Success") && strings.Contains(r, "Rp 51.300"))
+	}
+	if !found {
+		t.Error("the top-up is not listed as Success")
+	}
+	p.screenshot("topup-05-list")
 }

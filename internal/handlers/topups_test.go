@@ -441,3 +441,38 @@ func TestTopupListAndDeposit(t *testing.T) {
 		t.Errorf("receipt of nothing: %d", p.Status)
 	}
 }
+
+// Ayopop reports a failure (101): the contract does not confirm that range
+// as final, so the top-up is "reported failed — checking" and still polled,
+// never paid again; Ayopop down at inquiry is a sentence and nothing made.
+func TestTopupReportedFailureAndAyopopDown(t *testing.T) {
+	a := newTopupApp(t)
+	b := a.signedIn(models.RoleFinance)
+	start := a.sb.Balance()
+	_, tp := a.makeTopup(b, "081266669001", "AYOVO10", "")
+	tp = a.waitStatus(tp.ID, models.TopupFailing)
+	if tp.NextPollAt == nil || tp.Code != "101" {
+		t.Errorf("reported failure: next poll %v code %q", tp.NextPollAt, tp.Code)
+	}
+	if a.sb.Balance() != start {
+		t.Errorf("deposit %d after the refunded failure, want %d", a.sb.Balance(), start)
+	}
+	a.clock.Advance(ayopop.StatusCheckDelay + time.Second)
+	if n, err := a.svc.Poll(context.Background()); err != nil || n != 1 {
+		t.Fatalf("poll: %d %v", n, err)
+	}
+	tp, _ = a.store.TopupByID(context.Background(), tp.ID)
+	if tp.Status != models.TopupFailing || tp.NextPollAt == nil {
+		t.Errorf("after poll: %s next %v", tp.Status, tp.NextPollAt)
+	}
+
+	a.sbWS.Close()
+	p := b.post("/ovo-topups/inquiry", url.Values{"phone": {"081277778888"}, "product": {"AYOVO10"}})
+	if p.Status != http.StatusUnprocessableEntity || strings.TrimSpace(byTestID(t, p, "form-error").Text()) == "" {
+		t.Errorf("Ayopop down: status %d, no form error", p.Status)
+	}
+	list, _ := a.store.ListTopups(context.Background(), store.TopupFilter{}, 10)
+	if len(list.Items) != 1 {
+		t.Errorf("%d top-ups, want the one from before", len(list.Items))
+	}
+}
