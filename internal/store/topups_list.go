@@ -118,3 +118,15 @@ func (s *Store) TopupPageTotals(ctx context.Context, f TopupFilter) (TopupTotals
 	}
 	return t, nil
 }
+
+// TopupListSQL is the statement ListTopups runs (dates already resolved
+// to ids), for query-plan tests.
+func (s *Store) TopupListSQL(ctx context.Context, f TopupFilter, limit int) (string, error) {
+	if _, err := s.resolveTopupDates(ctx, &f); err != nil {
+		return "", err
+	}
+	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var rows []models.Topup
+		return f.Cursor.page(f.apply(tx.Model(&models.Topup{})), limit).Find(&rows)
+	}), nil
+}
