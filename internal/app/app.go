@@ -32,6 +32,7 @@ import (
 	"backoffice/internal/providers/oy"
 	oysb "backoffice/internal/providers/oy/sandbox"
 	"backoffice/internal/store"
+	"backoffice/internal/topups"
 )
 
 // App is the running dashboard.
@@ -50,6 +51,7 @@ type App struct {
 	Ayopop *ayopop.Client
 
 	Disbursements *disbursements.Service
+	Topups        *topups.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -216,10 +218,14 @@ func (a *App) Build(opts Options) error {
 	// Domain workflows, and the processors that apply callbacks to them.
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
 	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
+	// --- OVO top-ups (Ayopop): workflow and its callback processor ---
+	a.Topups = topups.New(a.Store, a.Ayopop, a.Log.With("component", "topups"), opts.Now)
+	a.Worker.Register("ayopop", "topup", intake.ProcessorFunc(a.Topups.ProcessCallback))
+	// --- end OVO top-ups ---
 
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements})
+		Disbursements: a.Disbursements, Topups: a.Topups})
 	if err != nil {
 		return err
 	}
@@ -255,6 +261,13 @@ func (a *App) Build(opts Options) error {
 		defer a.wg.Done()
 		a.Disbursements.RunBatches(ctx)
 	}()
+	// --- OVO top-ups (Ayopop): status poller and deposit readings ---
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Topups.RunPoller(ctx, pollEvery)
+	}()
+	// --- end OVO top-ups ---
 	return nil
 }
 

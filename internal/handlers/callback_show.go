@@ -57,6 +57,8 @@ func recordURL(recordType, id string) string {
 	switch recordType {
 	case "disbursement":
 		return "/disbursements/" + url.PathEscape(id)
+	case "topup":
+		return "/ovo-topups/" + url.PathEscape(id)
 	case "virtual_account":
 		return "/virtual-accounts/" + url.PathEscape(id)
 	case "payment_link":

@@ -36,6 +36,13 @@ func (s *Server) showOverview(c echo.Context) error {
 			p.LowBalance = true
 		}
 	}
+	if s.topups != nil {
+		d, err := s.topups.Deposit(ctx)
+		if err != nil {
+			return err
+		}
+		p.ShowAyopop, p.AyopopDeposit, p.AyopopLow = true, d.Reading, d.Low
+	}
 	waiting := store.DisbursementFilter{Status: models.DisbWaitingApproval}
 	page, err := s.store.ListDisbursements(ctx, waiting, 5)
 	if err != nil {

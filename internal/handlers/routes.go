@@ -78,8 +78,15 @@ func (s *Server) routes() []route {
 
 		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "OVO accounts", Group: "OVO",
 			Handler: notYet("OVO accounts", "Linked OVO accounts across Faspay and DOKU: balance, history, payments and unlinking.")},
-		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO",
-			Handler: notYet("OVO top-ups", "Ayopop OVO top-ups: inquiry, confirmation, payment, status and receipts.")},
+		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO", Handler: s.showTopups},
+		{Method: "GET", Path: "/ovo-topups/new", Access: staff, Roles: makers, Handler: s.showTopupNew},
+		{Method: "POST", Path: "/ovo-topups/inquiry", Access: staff, Roles: makers, Handler: s.inquireTopup},
+		{Method: "POST", Path: "/ovo-topups", Access: staff, Roles: makers, Handler: s.createTopup},
+		{Method: "POST", Path: "/ovo-topups/deposit/refresh", Access: staff, Roles: makers, Handler: s.refreshTopupDeposit},
+		{Method: "GET", Path: "/ovo-topups/:id", Access: staff, Roles: everyone, Handler: s.showTopup},
+		{Method: "GET", Path: "/ovo-topups/:id/receipt", Access: staff, Roles: everyone, Handler: s.showTopupReceipt},
+		{Method: "POST", Path: "/ovo-topups/:id/approve", Access: staff, Roles: makers, Handler: s.requireRecentOTP(s.approveTopup)},
+		{Method: "POST", Path: "/ovo-topups/:id/reject", Access: staff, Roles: makers, Handler: s.rejectTopup},
 
 		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "Balance", Group: "OY!", Handler: s.showBalance},
 		{Method: "POST", Path: "/balance/refresh", Access: staff, Roles: makers, Handler: s.refreshBalance},

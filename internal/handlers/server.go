@@ -26,6 +26,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
+	"backoffice/internal/topups"
 	"backoffice/web/static"
 	"backoffice/web/templates/layout"
 	errpages "backoffice/web/templates/pages/errors"
@@ -51,6 +52,8 @@ type Deps struct {
 	Mounts []Mount
 	// Disbursements is the OY transfer workflow.
 	Disbursements *disbursements.Service
+	// Topups is the Ayopop OVO top-up workflow; nil shows its pages as not available.
+	Topups *topups.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -79,6 +82,7 @@ type Server struct {
 	handler   *callbackPaths
 	table     []route
 	disk      *diskspace.Monitor
+	topups    *topups.Service
 }
 
 // New builds the server and registers every route.
@@ -89,7 +93,7 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk, topups: d.Topups}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

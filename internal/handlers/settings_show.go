@@ -13,6 +13,7 @@ import (
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/store"
+	"backoffice/internal/topups"
 	"backoffice/web/templates/pages/settings"
 )
 
@@ -32,6 +33,9 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 	}
 	st := state(c)
 	p := settings.Props{Pending: pending, LowBalance: groupDigits(low), DualApproval: groupDigits(dual), Errors: map[string]string{}, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
+	if err := s.readTopupSettings(ctx, &p); err != nil {
+		return settings.Props{}, err
+	}
 	base, cfg := s.cfg.BaseURL, s.cfg
 	mode := func(u, sandbox string) (string, string) {
 		if u == "" {
@@ -83,46 +87,97 @@ func (s *Server) updateSettings(c echo.Context) error {
 	if err != nil {
 		p.Errors["dual_approval_above"] = "Use whole rupiah, like 50.000.000, or 0."
 	}
+	topupChanges := parseTopupSettings(c, &p)
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
 	}
 	ctx := c.Request().Context()
+	// A threshold that decides how many people must agree to move money
+	// changes under four eyes; a warning level takes effect at once.
+	var fourEyes []thresholdChange
 	if dual != oldDual {
-		// The two-approval threshold decides how many people must agree to move money: four eyes.
-		before, err := s.store.Setting(ctx, disbursements.SettingDualApproval, strconv.Itoa(disbursements.DefaultDualApprovals))
-		if err != nil {
-			return err
-		}
-		err = s.requestChange(c, &models.ChangeRequest{Kind: models.ChangeDualApproval, Subject: "setting:" + disbursements.SettingDualApproval,
-			SettingKey: disbursements.SettingDualApproval, SettingValue: strconv.FormatInt(dual, 10), Before: before,
-			Summary: fmt.Sprintf("Two approvals above %s → %s", rupiahText(oldDual), rupiahText(dual))})
-		if errors.Is(err, store.ErrDuplicate) {
-			p.Errors["dual_approval_above"] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
-			if p.Pending, err = s.store.PendingChanges(ctx, "setting:"); err != nil {
-				return err
-			}
-			return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
-		}
-		if err != nil {
-			return err
+		fourEyes = append(fourEyes, thresholdChange{kind: models.ChangeDualApproval, key: disbursements.SettingDualApproval,
+			def: strconv.Itoa(disbursements.DefaultDualApprovals), field: "dual_approval_above", what: "Two approvals above", old: oldDual, new: dual})
+	}
+	var immediate []topupSettingChange
+	for _, ch := range topupChanges {
+		if ch.key == topups.SettingApprovalAbove {
+			fourEyes = append(fourEyes, thresholdChange{kind: models.ChangeTopupApproval, key: ch.key, def: strconv.FormatInt(topups.DefaultApprovalAbove, 10),
+				field: "topup_approval_above", what: "Top-ups need a second approval above", old: ch.old, new: ch.new})
+		} else {
+			immediate = append(immediate, ch)
 		}
 	}
-	// The low-balance level only warns; it moves no money, so it takes effect at once.
+	if refused, err := s.requestThresholdChanges(c, &p, fourEyes); err != nil || refused {
+		return err
+	}
+	if err := s.saveTopupSettings(c, immediate); err != nil {
+		return err
+	}
 	if low != oldLow {
 		if err := s.store.PutSetting(ctx, disbursements.SettingLowBalance, strconv.FormatInt(low, 10), s.auditEntry(c, "settings.update", "setting",
 			disbursements.SettingLowBalance, fmt.Sprintf("low-balance threshold %s → %s", rupiahText(oldLow), rupiahText(low)))); err != nil {
 			return err
 		}
 	}
+	saved := low != oldLow || len(immediate) > 0
 	switch {
-	case dual != oldDual && low != oldLow:
-		return s.redirect(c, "/settings", "ok", "Low-balance warning saved. The two-approval threshold changes when a different admin approves it.")
-	case dual != oldDual:
-		return s.redirect(c, "/settings", "ok", "The two-approval threshold changes when a different admin approves it.")
-	case low != oldLow:
-		return s.redirect(c, "/settings", "ok", "Low-balance warning saved.")
+	case len(fourEyes) > 0 && saved:
+		return s.redirect(c, "/settings", "ok", "Warning levels saved. The approval thresholds change when a different admin approves them.")
+	case len(fourEyes) > 0:
+		return s.redirect(c, "/settings", "ok", "The approval threshold changes when a different admin approves it.")
+	case saved:
+		return s.redirect(c, "/settings", "ok", "Warning levels saved.")
 	}
 	return s.redirect(c, "/settings", "info", "Nothing changed.")
+}
+
+// thresholdChange is one money threshold an admin asks to change.
+type thresholdChange struct {
+	kind                  models.ChangeKind
+	key, def, field, what string
+	old, new              int64
+}
+
+// requestThresholdChanges files one change request per threshold, for a
+// different admin to approve. When one of them already waits, nothing is
+// filed and the form is shown again with a sentence beside that field.
+func (s *Server) requestThresholdChanges(c echo.Context, p *settings.Props, changes []thresholdChange) (refused bool, err error) {
+	ctx := c.Request().Context()
+	pending, err := s.store.PendingChanges(ctx, "setting:")
+	if err != nil {
+		return false, err
+	}
+	for _, t := range changes {
+		for _, r := range pending {
+			if r.Subject == "setting:"+t.key {
+				p.Errors[t.field] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
+			}
+		}
+	}
+	if len(p.Errors) > 0 {
+		p.Pending = pending
+		return true, s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(*p))
+	}
+	for _, t := range changes {
+		before, err := s.store.Setting(ctx, t.key, t.def)
+		if err != nil {
+			return false, err
+		}
+		err = s.requestChange(c, &models.ChangeRequest{Kind: t.kind, Subject: "setting:" + t.key, SettingKey: t.key,
+			SettingValue: strconv.FormatInt(t.new, 10), Before: before, Summary: fmt.Sprintf("%s %s → %s", t.what, rupiahText(t.old), rupiahText(t.new))})
+		if errors.Is(err, store.ErrDuplicate) { // another admin asked a moment ago
+			p.Errors[t.field] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
+			if p.Pending, err = s.store.PendingChanges(ctx, "setting:"); err != nil {
+				return false, err
+			}
+			return true, s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(*p))
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // groupDigits writes a stored whole-rupiah setting the way a clerk types it: 20.000.000.

@@ -122,7 +122,7 @@ func (s *Secrets) ayopop(r *Request) Outcome {
 		return malformedBody(err)
 	}
 	return Outcome{Verified: true, Reason: "secret token matched; Ayopop signs nothing, so the state is confirmed with bill/status before it is applied",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.RefNumber, Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
 }
 
 // faspayLinkage is the GET Faspay sends after an OVO activation. Faspay

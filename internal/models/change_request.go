@@ -16,10 +16,15 @@ const (
 	ChangeUserSecondFactor ChangeKind = "user.2fa_reset"      // someone else's authenticator app
 	ChangeUserEnable       ChangeKind = "user.enable"         // a disabled account signs in again
 	ChangeDualApproval     ChangeKind = "setting.dual_approval"
+	ChangeTopupApproval    ChangeKind = "setting.topup_approval"
 )
 
+// IsSetting reports whether the change sets a money threshold (SettingKey
+// to SettingValue) rather than changing a person.
+func (k ChangeKind) IsSetting() bool { return k == ChangeDualApproval || k == ChangeTopupApproval }
+
 // ChangeKinds lists every kind, for filters.
-var ChangeKinds = []ChangeKind{ChangeUserCreate, ChangeUserRole, ChangeUserPassword, ChangeUserSecondFactor, ChangeUserEnable, ChangeDualApproval}
+var ChangeKinds = []ChangeKind{ChangeUserCreate, ChangeUserRole, ChangeUserPassword, ChangeUserSecondFactor, ChangeUserEnable, ChangeDualApproval, ChangeTopupApproval}
 
 // Label is the kind in words.
 func (k ChangeKind) Label() string {
@@ -36,6 +41,8 @@ func (k ChangeKind) Label() string {
 		return "Enable sign-in"
 	case ChangeDualApproval:
 		return "Two-approval threshold"
+	case ChangeTopupApproval:
+		return "Top-up approval threshold"
 	}
 	return string(k)
 }
@@ -164,8 +171,8 @@ func (r *ChangeRequest) mayDecide(by *User) error {
 // StillApplies checks the person changed (nil when the request adds one)
 // and the setting's current value against what the request was made on.
 func (r *ChangeRequest) StillApplies(u *User, settingNow string) error {
-	if r.Kind == ChangeUserCreate || r.Kind == ChangeDualApproval {
-		if r.Kind == ChangeDualApproval && settingNow != r.Before {
+	if r.Kind == ChangeUserCreate || r.Kind.IsSetting() {
+		if r.Kind.IsSetting() && settingNow != r.Before {
 			return refuse("The threshold changed since this was asked for. Reject this request and ask again.")
 		}
 		return nil

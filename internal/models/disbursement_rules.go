@@ -70,18 +70,41 @@ func (d *Disbursement) Decide(approver *User, approve bool, reason string, appro
 	if err := MayDecide(d.Status == DisbWaitingApproval, d.MakerID, approver); err != nil {
 		return DecisionEffect{}, err
 	}
+	step, msg := approvalStep(approver, approve, reason, approvals, d.ApprovalsNeeded)
+	switch step {
+	case stepRejected:
+		return DecisionEffect{To: DisbRejected, Message: msg}, nil
+	case stepComplete:
+		return DecisionEffect{To: DisbSending, Send: true, Message: msg}, nil
+	}
+	return DecisionEffect{To: d.Status, Message: msg}, nil
+}
+
+// step is what one allowed decision does to anything that waits for
+// approvals (a transfer, a top-up): rejected, complete, or more needed.
+type step int
+
+const (
+	stepMoreNeeded step = iota
+	stepRejected
+	stepComplete
+)
+
+// approvalStep works out one decision and its timeline line; the same rule
+// serves disbursements and top-ups.
+func approvalStep(approver *User, approve bool, reason string, approvals, needed int) (step, string) {
 	if !approve {
 		msg := "rejected by " + approver.Email
 		if reason != "" {
 			msg += ": " + reason
 		}
-		return DecisionEffect{To: DisbRejected, Message: msg}, nil
+		return stepRejected, msg
 	}
-	e := DecisionEffect{To: d.Status, Message: fmt.Sprintf("approved by %s (%d of %d)", approver.Email, approvals, d.ApprovalsNeeded)}
-	if approvals >= d.ApprovalsNeeded {
-		e.To, e.Send = DisbSending, true
+	msg := fmt.Sprintf("approved by %s (%d of %d)", approver.Email, approvals, needed)
+	if approvals >= needed {
+		return stepComplete, msg
 	}
-	return e, nil
+	return stepMoreNeeded, msg
 }
 
 // Observation is one observed provider state of a transfer: an API answer,

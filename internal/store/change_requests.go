@@ -132,7 +132,7 @@ func (s *Store) ApproveChange(ctx context.Context, id, approverID int64, audit *
 			}
 		}
 		settingNow := r.Before
-		if r.Kind == models.ChangeDualApproval {
+		if r.Kind.IsSetting() {
 			var st models.Setting
 			// Settings rows are never deleted: no row means nobody changed the default since the request.
 			if err := tx.Where("key = ?", r.SettingKey).Limit(1).Find(&st).Error; err != nil {
@@ -160,7 +160,7 @@ func (s *Store) ApproveChange(ctx context.Context, id, approverID int64, audit *
 		if r.UserID != nil {
 			audit.ObjectID = fmt.Sprint(*r.UserID)
 		}
-		if r.Kind == models.ChangeDualApproval {
+		if r.Kind.IsSetting() {
 			audit.ObjectType, audit.ObjectID = "setting", r.SettingKey
 		}
 		audit.Summary = fmt.Sprintf("%s; asked by %s, approved by %s (request #%d)", r.Summary, r.RequestedByEmail, by.Email, r.ID)
@@ -279,7 +279,7 @@ func applyChange(tx *gorm.DB, r *models.ChangeRequest, target *models.User) erro
 		return tx.Where("account = ?", fmt.Sprintf("otp:%d", target.ID)).Delete(&LoginAttempt{}).Error
 	case models.ChangeUserEnable:
 		return updateUserTx(tx, target.ID, map[string]any{"disabled": false}, false)
-	case models.ChangeDualApproval:
+	case models.ChangeDualApproval, models.ChangeTopupApproval:
 		st := models.Setting{Key: r.SettingKey, Value: r.SettingValue, UpdatedAt: now}
 		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&st).Error
 	}

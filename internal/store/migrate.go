@@ -392,6 +392,85 @@ ALTER TABLE disbursement_batches ADD COLUMN file_sha256 TEXT NOT NULL DEFAULT ''
 ALTER TABLE disbursement_batches ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX disbursement_batches_file ON disbursement_batches(file_sha256, created_at);
 `},
+	{100, "OVO top-ups through Ayopop: drafts, top-ups, approvals, timeline, deposit readings", `
+CREATE TABLE topup_drafts (
+	key TEXT PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	phone TEXT NOT NULL,
+	product_code TEXT NOT NULL,
+	product_name TEXT NOT NULL DEFAULT '',
+	open_amount INTEGER NOT NULL DEFAULT 0,
+	amount INTEGER NOT NULL,
+	admin_fee INTEGER NOT NULL DEFAULT 0,
+	customer_name TEXT NOT NULL DEFAULT '',
+	inquiry_id INTEGER NOT NULL,
+	ref_number TEXT NOT NULL,
+	created_at DATETIME NOT NULL
+);
+CREATE TABLE topups (
+	id INTEGER PRIMARY KEY,
+	ref_number TEXT NOT NULL UNIQUE,
+	draft_key TEXT UNIQUE,
+	phone TEXT NOT NULL,
+	product_code TEXT NOT NULL,
+	product_name TEXT NOT NULL DEFAULT '',
+	open_amount INTEGER NOT NULL DEFAULT 0,
+	amount INTEGER NOT NULL,
+	admin_fee INTEGER NOT NULL DEFAULT 0,
+	customer_name TEXT NOT NULL DEFAULT '',
+	inquiry_id INTEGER NOT NULL,
+	code TEXT NOT NULL DEFAULT '',
+	provider_message TEXT NOT NULL DEFAULT '',
+	transaction_id TEXT NOT NULL DEFAULT '',
+	serial_number TEXT NOT NULL DEFAULT '',
+	paid_at DATETIME,
+	status TEXT NOT NULL,
+	maker_id INTEGER NOT NULL REFERENCES users(id),
+	maker_email TEXT NOT NULL,
+	approvals_needed INTEGER NOT NULL DEFAULT 0,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	sent_at DATETIME,
+	final_at DATETIME,
+	next_poll_at DATETIME,
+	polls INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX topups_status ON topups(status, id);
+CREATE INDEX topups_product ON topups(product_code, id);
+CREATE INDEX topups_phone ON topups(phone, id);
+CREATE INDEX topups_transaction ON topups(transaction_id);
+CREATE INDEX topups_created ON topups(created_at);
+CREATE INDEX topups_next_poll ON topups(next_poll_at) WHERE next_poll_at IS NOT NULL;
+CREATE TABLE topup_approvals (
+	id INTEGER PRIMARY KEY,
+	topup_id INTEGER NOT NULL REFERENCES topups(id),
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	user_email TEXT NOT NULL,
+	decision TEXT NOT NULL CHECK (decision IN ('approve','reject')),
+	reason TEXT NOT NULL DEFAULT '',
+	at DATETIME NOT NULL,
+	UNIQUE (topup_id, user_id)
+);
+CREATE TABLE topup_events (
+	id INTEGER PRIMARY KEY,
+	topup_id INTEGER NOT NULL REFERENCES topups(id),
+	at DATETIME NOT NULL,
+	source TEXT NOT NULL,
+	from_status TEXT NOT NULL DEFAULT '',
+	to_status TEXT NOT NULL,
+	code TEXT NOT NULL DEFAULT '',
+	message TEXT NOT NULL DEFAULT '',
+	callback_id INTEGER REFERENCES callbacks(id),
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX topup_events_topup ON topup_events(topup_id, id);
+CREATE TABLE ayopop_balance_readings (
+	id INTEGER PRIMARY KEY,
+	at DATETIME NOT NULL,
+	balance INTEGER NOT NULL,
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/models"
+	"backoffice/internal/phone"
+	"backoffice/internal/store"
+	"backoffice/web/templates/components"
+	pages "backoffice/web/templates/pages/topups"
+)
+
+// topupSpec declares the top-up list's filters.
+func (s *Server) topupSpec(ctx context.Context) *listkit.Spec {
+	statuses := []components.Option{{Value: "", Label: "Any"}}
+	for _, st := range models.TopupStatuses {
+		statuses = append(statuses, components.Option{Value: string(st), Label: st.Label()})
+	}
+	products := []components.Option{{Value: "", Label: "All products"}}
+	// The list stays usable when Ayopop's product list cannot be read.
+	if ps, err := s.topups.Products(ctx); err == nil {
+		for _, p := range ps {
+			products = append(products, components.Option{Value: p.Code, Label: p.Name})
+		}
+	}
+	return &listkit.Spec{Path: "/ovo-topups", TestID: "topup-filters", Fields: []listkit.Field{
+		{Kind: listkit.Ref, Name: "q", Label: "Phone, reference or Ayopop id starts with", MaxLen: 40},
+		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
+		{Kind: listkit.Enum, Name: "product", Label: "Product", Options: products, Wrong: "Choose a product from the list."},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
+	}}
+}
+
+// phonePrefix rewrites the start of a phone number typed the local way
+// (08…, +62 8…) to the stored form (628…); "" when it is not one.
+func phonePrefix(q string) string {
+	q = strings.TrimPrefix(q, "+")
+	switch {
+	case strings.HasPrefix(q, "08"):
+		return "62" + q[1:]
+	case strings.HasPrefix(q, "628"):
+		return q
+	}
+	return ""
+}
+
+func topupFilter(f *listkit.Form) store.TopupFilter {
+	out := store.TopupFilter{Status: models.TopupStatus(f.Value("status")), Product: f.Value("product"), Q: f.Value("q"), Cursor: f.Cursor}
+	out.PhoneQ = phonePrefix(out.Q)
+	out.From, out.To = f.Dates("from")
+	return out
+}
+
+// showTopups lists top-ups with filters and totals, or exports them.
+func (s *Server) showTopups(c echo.Context) error {
+	if s.topups == nil {
+		return s.showNotAvailable("OVO top-ups", "Ayopop OVO top-ups are not set up on this server.")(c)
+	}
+	l := &listkit.List[models.Topup]{
+		Spec: s.topupSpec(c.Request().Context()),
+		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.Topup], error) {
+			return s.store.ListTopups(ctx, topupFilter(f), store.PageSize)
+		},
+		Each: func(ctx context.Context, f *listkit.Form, fn func(models.Topup) error) error {
+			return s.store.EachTopup(ctx, topupFilter(f), fn)
+		},
+		Export: listkit.Export{Name: "ovo-topups", Columns: []listkit.Column{{Name: "id", Type: listkit.NumberColumn}, {Name: "created", Type: listkit.TimeColumn},
+			{Name: "ref_number"}, {Name: "customer_name"}, {Name: "phone"}, {Name: "product_code"}, {Name: "product"},
+			{Name: "amount", Type: listkit.MoneyColumn}, {Name: "admin_fee", Type: listkit.MoneyColumn}, {Name: "total", Type: listkit.MoneyColumn},
+			{Name: "status"}, {Name: "ayopop_code"}, {Name: "ayopop_transaction_id"}, {Name: "serial_number"}, {Name: "maker"},
+			{Name: "paid", Type: listkit.TimeColumn}, {Name: "final", Type: listkit.TimeColumn}}},
+		Row: func(t models.Topup) []any {
+			return []any{t.ID, t.CreatedAt, t.RefNumber, t.CustomerName, phone.Local(t.Phone), t.ProductCode, t.ProductName,
+				t.Amount, t.AdminFee, t.Total(), t.Status.Label(), t.Code, t.TransactionID, t.SerialNumber, t.MakerEmail, t.PaidAt, t.FinalAt}
+		},
+		Exported: s.listExported("topup.export", "topup", "exported OVO top-ups"),
+		Failed:   s.exportFailed,
+		Render: func(c echo.Context, status int, v listkit.View[models.Topup]) error {
+			f := v.Form
+			p := pages.ListProps{Items: v.Page.Items, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor}
+			var err error
+			if p.Deposit, err = s.depositProps(c); err != nil {
+				return err
+			}
+			if f.OK() {
+				t, err := s.topupTotals(c.Request().Context(), f, v.Page)
+				if err != nil {
+					return err
+				}
+				p.Totals = pages.TotalsProps{Count: t.Count, Amount: t.Amount, Fees: t.Fees, Capped: t.Capped}
+			}
+			return s.render(c, status, "OVO top-ups", pages.List(p))
+		},
+	}
+	return l.Serve(c)
+}
+
+// topupTotals: the newest page with no older one is its own total.
+func (s *Server) topupTotals(ctx context.Context, f *listkit.Form, page store.Page[models.Topup]) (store.TopupTotals, error) {
+	if f.Cursor == (store.Cursor{}) && page.Next == 0 {
+		t := store.TopupTotals{Count: int64(len(page.Items))}
+		for _, x := range page.Items {
+			t.Amount += x.Amount
+			t.Fees += x.AdminFee
+		}
+		return t, nil
+	}
+	return s.store.TopupPageTotals(ctx, topupFilter(f))
+}
