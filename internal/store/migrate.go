@@ -350,6 +350,23 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX recovery_codes_user ON recovery_codes(user_id, code_hash);
 `},
+	// Versions 60-64: refused callbacks cannot fill the disk (docs/callbacks.md).
+	{60, "refused callbacks kept as truncated samples", `
+ALTER TABLE callbacks ADD COLUMN truncated_from INTEGER NOT NULL DEFAULT 0;
+`},
+	{61, "refused callbacks counted per WIB day instead of stored", `
+CREATE TABLE callback_refusals (
+	day TEXT NOT NULL,
+	what TEXT NOT NULL,
+	provider TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (day, what, provider, kind)
+);
+INSERT INTO callback_refusals (day, what, provider, kind, n)
+SELECT '', 'oversize', substr(name, 10, instr(name, '/') - 10), substr(name, instr(name, '/') + 1), value
+FROM callback_counters WHERE name LIKE 'oversize:%/%';
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in
