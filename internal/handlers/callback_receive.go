@@ -111,14 +111,17 @@ func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep inta
 	// the order callbacks are stored in (the log's date filters rely on it).
 	received := s.now().UTC()
 	if err != nil {
+		// Nothing of these is stored, but each is a log line: they use the
+		// source's samples, and past them are only counted, quietly.
+		keep, _ := s.refused.Take(s.echo.IPExtractor(r), intake.MaxBody+1, received)
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.store.CountRefusal(models.RefusalOversize, ep.Provider, ep.Kind, received)
 			writeJSON(w, http.StatusRequestEntityTooLarge, []byte(`{"status":"refused","reason":"body too large"}`))
-			return http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("body over the %d-byte limit", intake.MaxBody), false
+			return http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("body over the %d-byte limit", intake.MaxBody), keep == intake.KeepCount
 		}
 		writeJSON(w, http.StatusBadRequest, []byte(`{"status":"refused","reason":"body could not be read"}`))
-		return http.StatusBadRequest, 0, "body could not be read: " + err.Error(), false
+		return http.StatusBadRequest, 0, "body could not be read: " + err.Error(), keep == intake.KeepCount
 	}
 	req := &intake.Request{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Query: r.URL.Query(), Header: r.Header,
 		Body: body, SourceIP: s.echo.IPExtractor(r), Received: received}

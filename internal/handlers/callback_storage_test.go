@@ -211,3 +211,23 @@ func TestRefusedCallbacksAreOnlyCountedWhenDiskIsLow(t *testing.T) {
 		t.Fatalf("the log shows %q refused while the disk was low", got)
 	}
 }
+
+// Too large bodies are never stored, but each refusal is a log line: past
+// the source's samples for the minute they are only counted.
+func TestOversizeFloodIsCountedNotLoggedPastTheBudget(t *testing.T) {
+	a := newTestApp(t)
+	big := bytes.Repeat([]byte("a"), intake.MaxBody+1)
+	const n = 70
+	for range n {
+		if status, _ := post(t, http.DefaultClient, a.http.URL+"/callbacks/oy/disbursement?token="+a.cfg.OY.CallbackToken, big); status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("oversize body answered %d", status)
+		}
+	}
+	counts, err := a.store.RefusalCounts(context.Background(), store.RefusalCountsFilter{})
+	if err != nil || counts[models.RefusalOversize] != n {
+		t.Fatalf("oversize counted %v (%v), want %d", counts, err, n)
+	}
+	if lines, want := strings.Count(a.logs.String(), `"msg":"callback refused"`), intake.NewRefusedBudget().Samples; lines != want {
+		t.Fatalf("%d refusal log lines for %d oversize bodies, want %d", lines, n, want)
+	}
+}
