@@ -241,6 +241,8 @@ func serverEnv(addr, dataDir string) []string {
 		"DATABASE_URL="+filepath.Join(dataDir, "dashboard.db"),
 		"DASHBOARD_BASE_URL=http://"+addr,
 		"OY_CALLBACK_TOKEN="+oyCallbackToken,
+		// Tests stand in for other sources with X-Forwarded-For.
+		"DASHBOARD_TRUSTED_PROXIES=127.0.0.1/32",
 	)
 }
 

@@ -44,6 +44,7 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file")
 	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
+	flag.BoolVar(&withFlood, "flood", true, "also send 8 connections of refused 200 KiB callbacks (a guessed token) and report what they write to disk")
 	flag.BoolVar(&withFloor, "floor", true, "also run the floor: a handler that only appends the body to SQLite durably (an upper bound for any durable intake)")
 	flag.Parse()
 	profile = *cpuprofile
@@ -58,6 +59,7 @@ var (
 	profile   string
 	rounds    int
 	withFloor bool
+	withFlood bool
 )
 
 type result struct {
@@ -205,16 +207,16 @@ func run(conns int, duration, warmup time.Duration) error {
 		if i > 0 {
 			w = warmup / 4
 		}
-		baseline.add(load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, w, slice, body))
+		baseline.add(load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, w, slice, body, http.StatusOK))
 		if floor != nil {
-			floorRun.add(load("http://"+floorSrv.Addr+"/callbacks/oy/disbursement", conns, w, slice, body))
+			floorRun.add(load("http://"+floorSrv.Addr+"/callbacks/oy/disbursement", conns, w, slice, body, http.StatusOK))
 		}
 		if profile != "" && i == 0 {
 			if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
 			}
 		}
-		dash.add(load(url, conns, w, slice, body))
+		dash.add(load(url, conns, w, slice, body, http.StatusOK))
 		pprof.StopCPUProfile()
 	}
 	slices.Sort(baseline.latencies)
@@ -254,6 +256,24 @@ func run(conns int, duration, warmup time.Duration) error {
 	if stored < dash.ok+dash.warmOK {
 		return errors.New("some callbacks answered 200 are missing from the database")
 	}
+	if withFlood {
+		return refusedFlood(a, "http://"+addr+"/callbacks/oy/disbursement?token=guessed", warmup, duration)
+	}
+	return nil
+}
+
+// refusedFlood sends what the issue saw (8 clients, refused 200 KiB
+// bodies) and reports what the dashboard wrote to disk meanwhile, log
+// included, and how much of it the callbacks table holds.
+func refusedFlood(a *app.App, url string, warmup, duration time.Duration) error {
+	big := []byte(`{"status":{"code":"000","message":"Success"},"amount":125000,"trx_id":"FORGED","partner_trx_id":"FORGED","note":"` + strings.Repeat("x", 200<<10) + `"}`)
+	r := load(url, 8, warmup/4, duration, func() []byte { return big }, http.StatusUnauthorized)
+	var rows, size int64
+	if err := a.DB.ReadSQL().QueryRow("SELECT count(*), coalesce(sum(length(body) + length(headers)), 0) FROM callbacks WHERE verified = 0").Scan(&rows, &size); err != nil {
+		return err
+	}
+	fmt.Printf("refused flood (8 conns, 200 KiB) %6.0f req/s  refused=%-7d other=%-5d disk written %.1f MB/s (%s per request); stored refused rows: %d (%.1f MB)\n",
+		r.perSecond(), r.ok, r.failed, float64(r.written)/r.elapsed.Seconds()/1e6, r.writtenPer(), rows, float64(size)/1e6)
 	return nil
 }
 
@@ -299,7 +319,7 @@ func (r *loadResult) add(o loadResult) {
 // flight on each. Requests are written and responses read by hand, so the
 // load generator costs little CPU next to the server it measures (net/http's
 // client would take most of a core on its own).
-func load(url string, conns int, warmup, duration time.Duration, body func() []byte) loadResult {
+func load(url string, conns int, warmup, duration time.Duration, body func() []byte, want int) loadResult {
 	host, path := splitURL(url)
 	var measuring atomic.Bool
 	var ok, failed, warmOK atomic.Int64
@@ -347,7 +367,7 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 					c.Close()
 					c = nil
 				}
-				good := err == nil && status == http.StatusOK
+				good := err == nil && status == want
 				if !measuring.Load() {
 					if good {
 						warmOK.Add(1)

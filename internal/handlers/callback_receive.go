@@ -76,7 +76,7 @@ func (cp *callbackPaths) serve(w http.ResponseWriter, r *http.Request, ep intake
 	h["X-Request-Id"] = []string{id}
 	h["X-Content-Type-Options"] = nosniff
 	start := time.Now()
-	status, cbID, reason := http.StatusInternalServerError, int64(0), ""
+	status, cbID, reason, counted := http.StatusInternalServerError, int64(0), "", false
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -86,38 +86,42 @@ func (cp *callbackPaths) serve(w http.ResponseWriter, r *http.Request, ep intake
 			writeJSON(w, http.StatusInternalServerError, []byte(`{"status":"retry","reason":"internal error, send again"}`))
 			reason = "internal error"
 		}
-		cp.stats.add(ep.Path, status)
-		if status >= 300 || reason != "" {
+		cp.stats.add(ep.Path, status, counted)
+		// A refusal only counted (past its source's budget, or the disk
+		// low) is not logged one per line either: the summary counts it.
+		if (status >= 300 || reason != "") && !counted {
 			cp.s.log.Warn("callback refused", "request_id", id, "endpoint", ep.Path, "method", r.Method, "status", status,
 				"reason", reason, "callback_id", cbID, "ip", cp.s.echo.IPExtractor(r), "duration_ms", time.Since(start).Milliseconds())
 		}
 		cp.stats.maybeLog(cp.s.log, cp.s.now())
 	}()
-	status, cbID, reason = cp.s.receiveCallback(w, r, ep)
+	status, cbID, reason, counted = cp.s.receiveCallback(w, r, ep)
 }
 
 // receiveCallback stores the request before answering it: the reply goes
 // out only after the group commit holding the request has reached disk.
 // A request the dashboard could not store gets 503, so the provider
-// retries. It returns the status sent, the stored callback's id and, for
-// a refusal, the reason.
-func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep intake.Endpoint) (int, int64, string) {
+// retries. It returns the status sent, the stored callback's id, for a
+// refusal the reason, and whether the request was refused and only counted,
+// not stored.
+func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep intake.Endpoint) (status int, id int64, reason string, counted bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, intake.MaxBody))
 	// Received means the whole request is in hand: a body that trickles in
 	// for a minute is stamped when it ends, so received_at stays in step with
 	// the order callbacks are stored in (the log's date filters rely on it).
 	received := s.now().UTC()
 	if err != nil {
+		// Nothing of these is stored, but each is a log line: they use the
+		// source's samples, and past them are only counted, quietly.
+		keep, _ := s.refused.Take(s.echo.IPExtractor(r), intake.MaxBody+1, received)
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			if err := s.store.CountRefusedCallback(r.Context(), "oversize:"+ep.Provider+"/"+ep.Kind); err != nil {
-				s.log.Error("count oversize callback", "err", err.Error())
-			}
+			s.store.CountRefusal(models.RefusalOversize, ep.Provider, ep.Kind, received)
 			writeJSON(w, http.StatusRequestEntityTooLarge, []byte(`{"status":"refused","reason":"body too large"}`))
-			return http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("body over the %d-byte limit", intake.MaxBody)
+			return http.StatusRequestEntityTooLarge, 0, fmt.Sprintf("body over the %d-byte limit", intake.MaxBody), keep == intake.KeepCount
 		}
 		writeJSON(w, http.StatusBadRequest, []byte(`{"status":"refused","reason":"body could not be read"}`))
-		return http.StatusBadRequest, 0, "body could not be read: " + err.Error()
+		return http.StatusBadRequest, 0, "body could not be read: " + err.Error(), keep == intake.KeepCount
 	}
 	req := &intake.Request{Method: r.Method, Path: r.URL.Path, URI: r.URL.RequestURI(), Query: r.URL.Query(), Header: r.Header,
 		Body: body, SourceIP: s.echo.IPExtractor(r), Received: received}
@@ -137,24 +141,89 @@ func (s *Server) receiveCallback(w http.ResponseWriter, r *http.Request, ep inta
 	if out.StoredReply != nil {
 		cb.ReplyBody = string(out.StoredReply)
 	}
+	refs := out.Refs
 	switch {
 	case !out.Verified:
 		cb.Status = models.CallbackRejected
+		var stored bool
+		if refs, stored = s.keepRefused(cb, r.Header, refs, ep); !stored {
+			writeJSON(w, out.ReplyStatus, out.ReplyBody)
+			return out.ReplyStatus, 0, out.Reason, true
+		}
 	case out.NoProcessing:
 		cb.Status = models.CallbackAcknowledged
 	}
-	if err := s.callbacks.Writer.Write(r.Context(), cb, out.Refs); err != nil {
+	if err := s.callbacks.Writer.Write(r.Context(), cb, refs); err != nil {
 		s.log.Error("store callback", "endpoint", ep.Path, "err", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"retry","reason":"not stored, send again"}`))
-		return http.StatusServiceUnavailable, 0, "not stored: " + err.Error()
+		return http.StatusServiceUnavailable, 0, "not stored: " + err.Error(), false
 	}
 	w.Header()["X-Callback-Id"] = []string{itoa64(cb.ID)}
 	writeJSON(w, out.ReplyStatus, out.ReplyBody)
-	reason := ""
 	if !out.Verified {
 		reason = out.Reason
 	}
-	return out.ReplyStatus, cb.ID, reason
+	return out.ReplyStatus, cb.ID, reason, false
+}
+
+// keepRefused decides how much of a refused request to store, so that
+// strangers cannot fill the disk through the callback URLs (verified
+// callbacks never come here: they are always stored whole). Below the
+// free-space floor nothing refused is stored; otherwise the source's
+// budget for the minute decides between whole, a truncated sample and
+// nothing. It trims cb to a sample when it must, counts what is not
+// stored whole, and returns the references to store, or ok false when
+// the request is only counted.
+func (s *Server) keepRefused(cb *models.Callback, header http.Header, refs []string, ep intake.Endpoint) (_ []string, ok bool) {
+	if s.disk.DiskLow() {
+		s.store.CountRefusal(models.RefusalDiskLow, ep.Provider, ep.Kind, cb.ReceivedAt)
+		return nil, false
+	}
+	keep, first := s.refused.Take(cb.SourceIP, storedSize(cb), cb.ReceivedAt)
+	switch keep {
+	case intake.KeepWhole:
+		return refs, true
+	case intake.KeepSample:
+		s.store.CountRefusal(models.RefusalSampled, ep.Provider, ep.Kind, cb.ReceivedAt)
+		return sampleRefused(cb, header, refs), true
+	}
+	if first {
+		s.log.Warn("refused callbacks past their budget are counted, not stored, for the rest of the minute", "ip", cb.SourceIP, "endpoint", ep.Path)
+	}
+	s.store.CountRefusal(models.RefusalOverBudget, ep.Provider, ep.Kind, cb.ReceivedAt)
+	return nil, false
+}
+
+// storedSize is about how many bytes a stored callback takes: the parts
+// whose size the sender controls.
+func storedSize(cb *models.Callback) int64 {
+	return int64(len(cb.Body) + len(cb.Headers) + len(cb.Query) + 2*len(cb.Refs) + len(cb.Subject) + len(cb.DedupKey) + len(cb.VerifyReason) + len(cb.ReplyBody))
+}
+
+// sampleRefused trims a refused callback to a sample: the body's first
+// intake.SampleBytes (its full size kept in TruncatedFrom), and every
+// other part the sender controls clipped. It returns the references kept.
+func sampleRefused(cb *models.Callback, header http.Header, refs []string) []string {
+	if n := len(cb.Body); n > intake.SampleBytes {
+		cb.Body, cb.TruncatedFrom = cb.Body[:intake.SampleBytes:intake.SampleBytes], int64(n)
+	}
+	cb.Headers = intake.HeadersJSONWithin(header, 2<<10)
+	cb.Query = intake.Clip(cb.Query, 1<<10)
+	cb.Subject = intake.Clip(cb.Subject, 256)
+	cb.DedupKey = intake.Clip(cb.DedupKey, 256)
+	cb.VerifyReason = intake.Clip(cb.VerifyReason, 512)
+	cb.ReplyBody = intake.Clip(cb.ReplyBody, 512)
+	var kept []string
+	size := 0
+	for _, ref := range refs {
+		if len(ref) > 128 || size+len(ref) > 512 {
+			continue
+		}
+		kept = append(kept, ref)
+		size += len(ref) + 1
+	}
+	cb.Refs = strings.Join(kept, " ")
+	return kept
 }
 
 // serveCallbackRoute serves a callback URL reached through the router
@@ -177,18 +246,23 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // callbackStats counts answered callbacks per endpoint and status for the
 // once-a-minute summary line.
 type callbackStats struct {
-	mu     sync.Mutex
-	counts map[string]map[int]int64
-	last   atomic.Int64 // unix nanoseconds of the last summary
+	mu      sync.Mutex
+	counts  map[string]map[int]int64
+	counted map[string]int64 // refused and only counted, per endpoint
+	last    atomic.Int64     // unix nanoseconds of the last summary
 }
 
 // summaryEvery is how often accepted callbacks are summarised in the log.
 const summaryEvery = time.Minute
 
-func (cs *callbackStats) add(path string, status int) {
+func (cs *callbackStats) add(path string, status int, counted bool) {
 	cs.mu.Lock()
 	if cs.counts == nil {
 		cs.counts = map[string]map[int]int64{}
+		cs.counted = map[string]int64{}
+	}
+	if counted {
+		cs.counted[path]++
 	}
 	m := cs.counts[path]
 	if m == nil {
@@ -211,8 +285,8 @@ func (cs *callbackStats) maybeLog(log *slog.Logger, now time.Time) {
 // flush logs and resets the counts.
 func (cs *callbackStats) flush(log *slog.Logger, over time.Duration) {
 	cs.mu.Lock()
-	counts := cs.counts
-	cs.counts = nil
+	counts, counted := cs.counts, cs.counted
+	cs.counts, cs.counted = nil, nil
 	cs.mu.Unlock()
 	for path, m := range counts {
 		attrs := []any{"endpoint", path, "over_s", int(over.Seconds())}
@@ -222,6 +296,9 @@ func (cs *callbackStats) flush(log *slog.Logger, over time.Duration) {
 			total += n
 		}
 		attrs = append(attrs, "total", total)
+		if n := counted[path]; n > 0 {
+			attrs = append(attrs, "refused_not_stored", n)
+		}
 		log.Info("callbacks answered", attrs...)
 	}
 }

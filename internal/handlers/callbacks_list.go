@@ -101,8 +101,15 @@ func (s *Server) renderCallbackLog(c echo.Context, status int, v listkit.View[mo
 			p.Counts = append(p.Counts, callbacks.StatusCount{Status: cs, Count: components.FormatCount(counts[cs]), Active: f.Value("status") == string(cs),
 				URL: f.URL("status", string(cs))})
 		}
-		if p.Oversize, err = s.store.CallbackCounterSum(ctx, "oversize:"); err != nil {
+		from, to := f.Dates("from")
+		refused, err := s.store.RefusalCounts(ctx, store.RefusalCountsFilter{Provider: f.Value("provider"), Kind: f.Value("kind"), From: from, To: to})
+		if err != nil {
 			return err
+		}
+		for _, what := range callbacks.RefusedOrder {
+			if n := refused[what]; n > 0 {
+				p.Refused = append(p.Refused, callbacks.RefusedCount{What: what, Count: n})
+			}
 		}
 	}
 	return s.render(c, status, "Callback log", callbacks.List(p))

@@ -220,13 +220,13 @@ func TestOversizeCallbackIsRefusedAndCounted(t *testing.T) {
 	if r.Status != http.StatusRequestEntityTooLarge || r.ID != 0 {
 		t.Fatalf("10 MB body: %+v", r.Status)
 	}
-	n, _ := a.store.CallbackCounter(context.Background(), "oversize:oy/disbursement")
-	if n != 1 {
-		t.Fatalf("oversize counter = %d", n)
+	counts, err := a.store.RefusalCounts(context.Background(), store.RefusalCountsFilter{Provider: "oy", Kind: "disbursement"})
+	if err != nil || counts[models.RefusalOversize] != 1 {
+		t.Fatalf("oversize count = %v (%v)", counts, err)
 	}
 	b := a.signedIn(models.RoleAuditor)
-	if p := b.get("/callback-log"); !strings.Contains(p.Body, "Too large, refused") {
-		t.Fatal("the refused count is not shown")
+	if got := byTestID(t, b.get("/callback-log"), "refused-oversize").Find(testid("refused-value")).Text(); got != "1" {
+		t.Fatalf("the log shows %q refused as too large", got)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"backoffice/internal/config"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
+	"backoffice/internal/intake"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/internal/topups"
@@ -83,6 +84,7 @@ type Server struct {
 	table     []route
 	disk      *diskspace.Monitor
 	topups    *topups.Service
+	refused   *intake.RefusedBudget // how much of refused callbacks is stored
 }
 
 // New builds the server and registers every route.
@@ -93,7 +95,8 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk, topups: d.Topups}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk,
+		topups: d.Topups, refused: intake.NewRefusedBudget()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"backoffice/internal/providers/doku"
 )
@@ -186,6 +187,50 @@ func HeadersJSON(h http.Header) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// HeadersJSONWithin is HeadersJSON for a stored sample: at most about
+// limit bytes, values clipped to 256 bytes, and the headers left out
+// counted under "(not kept)".
+func HeadersJSONWithin(h http.Header, limit int) string {
+	full := HeadersJSON(h)
+	if len(full) <= limit {
+		return full
+	}
+	var m map[string]string
+	_ = json.Unmarshal([]byte(full), &m)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	kept := map[string]string{}
+	used, left := 64, 0
+	for _, k := range keys {
+		v := Clip(m[k], 256)
+		if used+len(k)+len(v)+8 > limit {
+			left++
+			continue
+		}
+		kept[Clip(k, 128)] = v
+		used += len(k) + len(v) + 8
+	}
+	if left > 0 {
+		kept["(not kept)"] = strconv.Itoa(left) + " more headers"
+	}
+	b, _ := json.Marshal(kept)
+	return string(b)
+}
+
+// Clip cuts s to at most n bytes without splitting a UTF-8 character.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // redactValue keeps an auth scheme word but hides the secret after it.

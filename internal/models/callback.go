@@ -83,6 +83,10 @@ type Callback struct {
 	// handed to the processor with the callback so the body is parsed once;
 	// nil for a callback read back from the database. Never stored.
 	Parsed any `gorm:"-"`
+
+	// TruncatedFrom is the body's full size when only its first bytes are
+	// kept (a refused request past its source's budget); 0 when Body is whole.
+	TruncatedFrom int64
 }
 
 // CallbackAttempt is one processing run of a stored callback.

@@ -101,7 +101,7 @@ func (s *Store) resolveDates(ctx context.Context, f *CallbackFilter) (bool, erro
 
 // callbackListColumns leaves out the raw body and headers, which only the
 // detail page shows.
-const callbackListColumns = "id, received_at, provider, kind, method, path, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, status, attempts, record_type, record_id, processed_at"
+const callbackListColumns = "id, received_at, provider, kind, method, path, source_ip, truncated_from, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, reply_status, status, attempts, record_type, record_id, processed_at"
 
 func (s *Store) callbackPageQuery(tx *gorm.DB, f CallbackFilter, limit int) *gorm.DB {
 	return f.Cursor.page(f.apply(tx.Model(&models.Callback{}).Select(callbackListColumns)), limit)
@@ -228,15 +228,6 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 		total += r.N
 	}
 	return counts, total >= int64(window), nil
-}
-
-// CallbackCounterSum adds up the intake counters whose names start with
-// prefix (such as "oversize:"), in one query.
-func (s *Store) CallbackCounterSum(ctx context.Context, prefix string) (int64, error) {
-	lo, hi := prefixRange(prefix)
-	var n int64
-	err := s.db.Read.WithContext(ctx).Raw(`SELECT coalesce(sum(value), 0) FROM callback_counters WHERE name >= ? AND name < ?`, lo, hi).Scan(&n).Error
-	return n, err
 }
 
 // CallbackPageCounts is what the log's status chips show: the counts of

@@ -109,10 +109,27 @@ func (w *CallbackWriter) Close() {
 	}
 }
 
+// refusalFlushEvery is how often refusal counts go from memory to disk.
+const refusalFlushEvery = time.Second
+
 func (w *CallbackWriter) run() {
 	defer w.wg.Done()
+	tick := time.NewTicker(refusalFlushEvery)
+	defer tick.Stop()
 	batch := make([]*pendingCallback, 0, w.maxBatch)
-	for p := range w.queue {
+	for {
+		var p *pendingCallback
+		select {
+		case <-tick.C:
+			w.flushRefusals()
+			continue
+		case next, ok := <-w.queue:
+			if !ok {
+				w.flushRefusals()
+				return
+			}
+			p = next
+		}
 		batch = append(batch[:0], p)
 	drain:
 		for len(batch) < w.maxBatch {
@@ -144,9 +161,12 @@ func (w *CallbackWriter) run() {
 }
 
 // callbackColumns are inserted per row, in this order.
-const callbackColumns = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, subject, reply_status, reply_body, status"
+const callbackColumns = "id, received_at, provider, kind, method, path, query, headers, body, truncated_from, source_ip, verified, verify_reason, dedup_key, duplicate, duplicate_of, refs, subject, reply_status, reply_body, status"
 
-// insertChunk rows go into one multi-row INSERT (20 columns × 100 rows
+// callbackColumnCount is how many columns callbackColumns names.
+const callbackColumnCount = 21
+
+// insertChunk rows go into one multi-row INSERT (21 columns × 100 rows
 // stays far below SQLite's limit on bound parameters).
 const insertChunk = 100
 
@@ -192,15 +212,15 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 			}
 		}
 	}
-	rows := make([]any, 0, insertChunk*20)
+	rows := make([]any, 0, insertChunk*callbackColumnCount)
 	for start := 0; start < len(batch); start += insertChunk {
 		rows = rows[:0]
 		for _, p := range batch[start:min(start+insertChunk, len(batch))] {
 			cb := p.cb
-			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.SourceIP,
+			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.TruncatedFrom, cb.SourceIP,
 				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
 		}
-		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", 20, rows, ""); err != nil {
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", callbackColumnCount, rows, ""); err != nil {
 			return fmt.Errorf("store: insert callbacks: %w", err)
 		}
 	}
@@ -303,18 +323,10 @@ func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix stri
 	return nil
 }
 
-// CountRefusedCallback counts a callback refused before it could be stored
-// (a body over the size limit), per provider.
-func (s *Store) CountRefusedCallback(ctx context.Context, name string) error {
-	return s.db.Write.WithContext(ctx).Exec(`INSERT INTO callback_counters (name, value) VALUES (?, 1)
-		ON CONFLICT(name) DO UPDATE SET value = callback_counters.value + 1`, name).Error
-}
-
-// CallbackCounter reads one counter.
-func (s *Store) CallbackCounter(ctx context.Context, name string) (int64, error) {
-	var n int64
-	err := s.db.Read.WithContext(ctx).Raw(`SELECT coalesce((SELECT value FROM callback_counters WHERE name = ?), 0)`, name).Scan(&n).Error
-	return n, err
+// flushRefusals writes the refusal counts gathered in memory; a failure
+// keeps them for the next tick.
+func (w *CallbackWriter) flushRefusals() {
+	_ = w.store.FlushRefusalCounts(context.Background())
 }
 
 // now is overridable for tests of time-based queries.

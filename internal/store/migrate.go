@@ -392,6 +392,23 @@ ALTER TABLE disbursement_batches ADD COLUMN file_sha256 TEXT NOT NULL DEFAULT ''
 ALTER TABLE disbursement_batches ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX disbursement_batches_file ON disbursement_batches(file_sha256, created_at);
 `},
+	// Versions 60-64: refused callbacks cannot fill the disk (docs/callbacks.md).
+	{60, "refused callbacks kept as truncated samples", `
+ALTER TABLE callbacks ADD COLUMN truncated_from INTEGER NOT NULL DEFAULT 0;
+`},
+	{61, "refused callbacks counted per WIB day instead of stored", `
+CREATE TABLE callback_refusals (
+	day TEXT NOT NULL,
+	what TEXT NOT NULL,
+	provider TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (day, what, provider, kind)
+);
+INSERT INTO callback_refusals (day, what, provider, kind, n)
+SELECT '', 'oversize', substr(name, 10, instr(name, '/') - 10), substr(name, instr(name, '/') + 1), value
+FROM callback_counters WHERE name LIKE 'oversize:%/%';
+`},
 	{100, "OVO top-ups through Ayopop: drafts, top-ups, approvals, timeline, deposit readings", `
 CREATE TABLE topup_drafts (
 	key TEXT PRIMARY KEY,

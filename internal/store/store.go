@@ -30,6 +30,8 @@ type Store struct {
 	finishOnce  sync.Once
 	finishStmts map[string]*sql.Stmt
 	finishErr   error
+
+	refusals refusalCounts
 }
 
 // New wraps an open database.
