@@ -89,7 +89,7 @@ type Options struct {
 	// last gave the merchant instead of the token the merchant issued it
 	// (the docs do not say which DOKU uses).
 	NotificationOwnToken bool
-	HTTPClient            *http.Client
+	HTTPClient           *http.Client
 
 	SettleDelay      time.Duration // before a notification is sent; default 2s
 	RetryDelay       time.Duration // between notification attempts; default 1s
@@ -114,7 +114,7 @@ type Sandbox struct {
 
 	mu             sync.Mutex
 	b2bTokens      map[string]time.Time
-	lastB2BToken   string // the newest token given to the merchant
+	lastB2BToken   string            // the newest token given to the merchant
 	authCodes      map[string]string // authCode → phone
 	customerTokens map[string]*customerToken
 	accounts       map[string]*account // by phone
