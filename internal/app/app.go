@@ -23,6 +23,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
+	"backoffice/internal/ovo"
 	"backoffice/internal/providers/ayopop"
 	ayopopsb "backoffice/internal/providers/ayopop/sandbox"
 	"backoffice/internal/providers/doku"
@@ -50,6 +51,7 @@ type App struct {
 	Ayopop *ayopop.Client
 
 	Disbursements *disbursements.Service
+	OVO           *ovo.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -219,9 +221,16 @@ func (a *App) Build(opts Options) error {
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
 	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
 
+	// Linked OVO accounts (Faspay, DOKU): their callbacks applied.
+	a.OVO = ovo.New(a.Store, a.Faspay, a.Doku, base, a.Log.With("component", "ovo"))
+	a.Worker.Register("faspay", "ovo-linkage", intake.ProcessorFunc(a.OVO.ProcessFaspayLinkage))
+	a.Worker.Register("faspay", "payment-notification", intake.ProcessorFunc(a.OVO.ProcessFaspayPayment))
+	a.Worker.Register("doku", "debit-notify", intake.ProcessorFunc(a.OVO.ProcessDokuNotify))
+	// End of linked OVO accounts.
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements})
+		Disbursements: a.Disbursements, OVO: a.OVO})
 	if err != nil {
 		return err
 	}

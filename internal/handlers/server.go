@@ -25,6 +25,7 @@ import (
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
 	"backoffice/internal/models"
+	"backoffice/internal/ovo"
 	"backoffice/internal/store"
 	"backoffice/web/static"
 	"backoffice/web/templates/layout"
@@ -51,6 +52,9 @@ type Deps struct {
 	Mounts []Mount
 	// Disbursements is the OY transfer workflow.
 	Disbursements *disbursements.Service
+	// OVO is the linked OVO accounts workflow (Faspay and DOKU); nil
+	// leaves its pages answering 503.
+	OVO *ovo.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -75,6 +79,7 @@ type Server struct {
 	mounts    []Mount
 	callbacks *Callbacks
 	disb      *disbursements.Service
+	ovo       *ovo.Service
 	echo      *echo.Echo
 	handler   *callbackPaths
 	table     []route
@@ -89,7 +94,7 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk, ovo: d.OVO}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
