@@ -46,8 +46,8 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type")}
-	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType}
+	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type"), Email: c.FormValue("email")}
+	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType, Email: f.Email}
 	r, errs := f.Validate(a.Provider)
 	if len(errs) > 0 {
 		kept.Errors = errs

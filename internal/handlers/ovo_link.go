@@ -37,14 +37,14 @@ func (s *Server) showOVOLinkNew(c echo.Context) error {
 // linkOVOAccount validates the form and asks the provider for the OVO
 // page the customer opens; the account then waits for the provider.
 func (s *Server) linkOVOAccount(c echo.Context) error {
-	svc, err := s.ovoService()
-	if err != nil {
-		return err
-	}
 	f := readLinkForm(c)
 	r, errs := f.Validate()
 	if len(errs) > 0 {
 		return s.renderLinkForm(c, http.StatusUnprocessableEntity, f, errs)
+	}
+	svc, err := s.ovoService()
+	if err != nil {
+		return err
 	}
 	a, err := svc.Link(c.Request().Context(), state(c).user, r, s.auditEntry(c, "ovo_account.link", "ovo_account", "", ""))
 	if fe, ok := ovo.AsFieldError(err); ok {

@@ -29,10 +29,7 @@ func (s *Server) showOVOAccount(c echo.Context) error {
 // instructions are read from Faspay only when asked for (?history=1,
 // ?topup=1), so opening the page makes no provider call.
 func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccount, pay ovopages.PayProps, errText string) error {
-	svc, err := s.ovoService()
-	if err != nil {
-		return err
-	}
+	var err error
 	ctx := c.Request().Context()
 	role := state(c).user.Role
 	p := ovopages.DetailProps{A: *a, FullPhone: role != models.RoleAuditor, CanAct: role != models.RoleAuditor, Pay: pay, CSRF: state(c).csrf, Error: errText}
@@ -65,6 +62,10 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 			if len(herrs) > 0 {
 				status = http.StatusUnprocessableEntity
 			} else {
+				svc, err := s.ovoService()
+				if err != nil {
+					return err
+				}
 				h, err := svc.History(ctx, a, from, to, p.HistoryPage)
 				var ref *ovo.Refusal
 				if errors.As(err, &ref) {
@@ -77,6 +78,10 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 			}
 		}
 		if c.QueryParam("topup") == "1" {
+			svc, err := s.ovoService()
+			if err != nil {
+				return err
+			}
 			t, err := svc.TopUpInstructions(ctx, a)
 			var ref *ovo.Refusal
 			if errors.As(err, &ref) {

@@ -2,6 +2,7 @@ package ovo
 
 import (
 	"errors"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,7 +49,7 @@ func (f LinkForm) Validate() (LinkRequest, map[string]string) {
 
 // PayForm is the payment form as typed.
 type PayForm struct {
-	Amount, Description, PayType string
+	Amount, Description, PayType, Email string
 }
 
 // PayRequest is a valid PayForm.
@@ -56,6 +57,7 @@ type PayRequest struct {
 	Amount      int64
 	Description string
 	PayType     faspay.PayType // Faspay only
+	Email       string         // Faspay only: it requires the customer's email
 }
 
 // MaxPayment is the largest charge the form takes (OVO's own wallet limit
@@ -89,6 +91,12 @@ func (f PayForm) Validate(provider string) (PayRequest, map[string]string) {
 		r.PayType = faspay.PayType(f.PayType)
 		if !r.PayType.Valid() {
 			errs["pay_type"] = "Choose how the customer pays: cash only, points only, or cash and points."
+		}
+		r.Email = strings.TrimSpace(f.Email)
+		if a, err := mail.ParseAddress(r.Email); r.Email == "" {
+			errs["email"] = "Type the customer's email: Faspay requires it for every payment."
+		} else if err != nil || a.Address != r.Email || len(r.Email) > 254 {
+			errs["email"] = "This is not an email address; write it like siti@example.co.id."
 		}
 	}
 	return r, errs

@@ -278,7 +278,7 @@ func (s *Service) Pay(ctx context.Context, u *models.User, a *models.OVOAccount,
 	case models.OVOFaspay:
 		res, outcome, err := lifecycle.Send(ctx, SendTimeout, func(ctx context.Context) (*faspay.Payment, error) {
 			return s.faspay.Pay(ctx, &faspay.PaymentParams{BillNo: p.Ref, BillDesc: r.Description, BillTotal: r.Amount, BillCurrency: "IDR",
-				PhoneNo: phone.Local(a.Phone), CustName: a.CustomerName, Email: "", PayType: r.PayType})
+				PhoneNo: phone.Local(a.Phone), CustName: a.CustomerName, Email: r.Email, PayType: r.PayType})
 		})
 		ch = sentChange(outcome, err)
 		if err == nil {
