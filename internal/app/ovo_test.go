@@ -191,7 +191,6 @@ func (e *ovoEnv) pay(a *models.OVOAccount, amount int64, payType string) *models
 	return p
 }
 
-
 // callbackOf is the stored callback that last changed a payment.
 func (e *ovoEnv) callback(id int64) *models.Callback {
 	e.t.Helper()
