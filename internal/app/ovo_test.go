@@ -19,6 +19,7 @@ import (
 	"backoffice/internal/config"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
+	"backoffice/internal/providers/faspay"
 	"backoffice/internal/store"
 )
 
@@ -350,5 +351,79 @@ func TestOVODokuFlow(t *testing.T) {
 	}
 	if un := e.waitAccount(a.ID, models.OVOUnlinked); un.CustomerToken != "" {
 		t.Error("the customer token outlived the unlink")
+	}
+}
+
+// TestOVORefusalsAndUnknownNotifications: a provider's refusal ends the
+// link as failed with its words; a verified notification about a payment
+// the dashboard does not hold is kept and explained.
+func TestOVORefusalsAndUnknownNotifications(t *testing.T) {
+	e := newOVOEnv(t, nil)
+	ctx := context.Background()
+	r, _ := ovo.LinkForm{Name: "Nobody", Phone: "081234560000", Provider: models.OVOFaspay}.Validate()
+	a, err := e.app.OVO.Link(ctx, e.user, r, e.audit("ovo_account.link"))
+	fe, ok := ovo.AsFieldError(err)
+	if !ok || fe.Field != "phone_no" || !strings.Contains(fe.Message, "not registered as OVO account") {
+		t.Fatalf("unregistered phone: %v", err)
+	}
+	if got := e.waitAccount(a.ID, models.OVOFailed); !strings.Contains(got.StateReason, "not registered") {
+		t.Errorf("failed reason = %q", got.StateReason)
+	}
+	// A failed account does not block linking the phone again.
+	r2, _ := ovo.LinkForm{Name: "Nobody", Phone: "081234560000", Provider: models.OVODoku}.Validate()
+	if _, err := e.app.OVO.Link(ctx, e.user, r2, e.audit("ovo_account.link")); err != nil {
+		t.Errorf("same phone at DOKU: %v", err)
+	}
+
+	// A correctly signed notification for a bill_no nobody made.
+	body := `{"request":"Payment Notification","trx_id":"9999","merchant_id":"` + e.app.Config.Faspay.MerchantID + `","merchant":"M","bill_no":"123456",` +
+		`"payment_reff":"","payment_date":"2026-01-02 03:04:05","payment_status_code":"2","payment_status_desc":"Payment Sukses","bill_total":"1000",` +
+		`"payment_total":"1000","payment_channel_uid":"720","payment_channel":"OVO","signature":"` +
+		faspay.NotificationSignature(e.app.Config.Faspay.UserID, e.app.Config.Faspay.Password, "123456", "2") + `"}`
+	resp, err := http.Post(e.srv.URL+"/callbacks/faspay/payment-notification", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		page, err := e.app.Store.ListCallbacks(ctx, store.CallbackFilter{Provider: "faspay", Kind: "payment-notification"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) == 1 && page.Items[0].Status == models.CallbackUnmatched {
+			att, err := e.app.Store.CallbackAttempts(ctx, page.Items[0].ID)
+			if err != nil || len(att) == 0 || !strings.Contains(att[len(att)-1].Detail, "No OVO payment in the dashboard has this bill_no") {
+				t.Errorf("unknown payment explained as %+v, %v", att, err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notification for an unknown payment: %+v", page.Items)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDokuPublicKeyFileRefusedWithTheSandbox: the built-in sandbox signs
+// with its own generated key, so DOKU's public key cannot verify it.
+func TestDokuPublicKeyFileRefusedWithTheSandbox(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"DASHBOARD_DATA_DIR": dir, "DOKU_PUBLIC_KEY_FILE": dir + "/doku-public.pem"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.DB.Close()
+	if err := a.Build(Options{}); err == nil || !strings.Contains(err.Error(), "DOKU_PUBLIC_KEY_FILE") || !strings.Contains(err.Error(), "sandbox") {
+		t.Fatalf("Build = %v", err)
 	}
 }
