@@ -427,3 +427,56 @@ func TestDokuPublicKeyFileRefusedWithTheSandbox(t *testing.T) {
 		t.Fatalf("Build = %v", err)
 	}
 }
+
+// TestOVOUnknownPaymentSettledByNotification: a payment whose answer was
+// lost stays unknown (never sent again) until the notification settles it.
+func TestOVOUnknownPaymentSettledByNotification(t *testing.T) {
+	e := newOVOEnv(t, nil)
+	ctx := context.Background()
+	a := e.link(models.OVOFaspay, "Rina", "081234561111")
+	p := &models.OVOPayment{AccountID: a.ID, Provider: models.OVOFaspay, Ref: "2026010203040512345678", Amount: 5000, Description: "x", PayType: "0",
+		MakerID: e.user.ID, MakerEmail: e.user.Email}
+	if err := e.app.Store.CreateOVOPayment(ctx, p, e.audit("ovo_payment.create")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Store.ChangeOVOPayment(ctx, p.ID, store.OVOPaymentChange{To: models.OVOPayUnknown, CodeText: "no answer"}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"request":"Payment Notification","trx_id":"T77","merchant_id":"` + e.app.Config.Faspay.MerchantID + `","merchant":"M","bill_no":"` + p.Ref + `",` +
+		`"payment_date":"2026-01-02 03:04:05","payment_status_code":"2","payment_status_desc":"Sukses","bill_total":"5000","payment_total":"5000",` +
+		`"payment_channel_uid":"720","payment_channel":"OVO","signature":"` + faspay.NotificationSignature(e.app.Config.Faspay.UserID, e.app.Config.Faspay.Password, p.Ref, "2") + `"}`
+	resp, err := http.Post(e.srv.URL+"/callbacks/faspay/payment-notification", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := e.waitPayment(p.ID, models.OVOPayPaid); got.ProviderRef != "T77" || got.CallbackID == nil {
+		t.Errorf("settled payment = %+v", got)
+	}
+	// A late "in process" after paid changes nothing.
+	late := strings.Replace(strings.Replace(body, `"payment_status_code":"2"`, `"payment_status_code":"1"`, 1),
+		faspay.NotificationSignature(e.app.Config.Faspay.UserID, e.app.Config.Faspay.Password, p.Ref, "2"),
+		faspay.NotificationSignature(e.app.Config.Faspay.UserID, e.app.Config.Faspay.Password, p.Ref, "1"), 1)
+	resp, err = http.Post(e.srv.URL+"/callbacks/faspay/payment-notification", "application/json", strings.NewReader(late))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		page, _ := e.app.Store.ListCallbacks(ctx, store.CallbackFilter{Provider: "faspay", Kind: "payment-notification"}, 1)
+		if len(page.Items) == 1 && page.Items[0].Status != models.CallbackPending {
+			if page.Items[0].Status != models.CallbackNoChange {
+				t.Errorf("late in-process notification: %s", page.Items[0].Status)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("late notification never processed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, _ := e.app.Store.OVOPaymentByID(ctx, p.ID); got.Status != models.OVOPayPaid {
+		t.Errorf("moved backwards to %s", got.Status)
+	}
+}

@@ -103,7 +103,8 @@ func (s *Server) showOVOAccounts(c echo.Context) error {
 						return err
 					}
 				}
-				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "accounts"}
+				// The count only: a sum of balances read at different times means nothing.
+				p.Totals = components.TotalsProps{Count: t.Count, Capped: t.Capped, Noun: "accounts"}
 				if t.Count == 1 && !t.Capped {
 					p.Totals.Noun = "account"
 				}
