@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/models"
 	"backoffice/internal/ovo"
 	"backoffice/internal/phone"
 	ovopages "backoffice/web/templates/pages/ovo"
@@ -62,7 +63,7 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 		return err
 	}
 	kind := "ok"
-	if p.Status.Final() || p.Status == "token_expired" || p.Status == "unknown" {
+	if p.Status.Final() || p.Status == models.OVOPayTokenExpired || p.Status == models.OVOPayUnknown {
 		kind = "bad"
 	}
 	return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), kind, p.Status.Label()+": "+p.CodeText)
