@@ -88,7 +88,18 @@ func TestOVOLinkChargeAndAudit(t *testing.T) {
 		t.Errorf("OVO Cash after linking = %q", got)
 	}
 
-	// Charge it.
+	// Charge it: first without an amount (the sentence beside it, the rest kept).
+	p.typeInto(`[data-testid=field-description] input`, "Order 7088")
+	if resp := p.click(`[data-testid=ovo-pay-submit]`); resp.Status != 422 {
+		t.Errorf("a payment without an amount answers %d, want 422", resp.Status)
+	}
+	if p.text(`[data-testid=error-amount]`) == "" || p.value(`[data-testid=field-description] input`) != "Order 7088" {
+		t.Error("the amount's error is missing, or the description was lost")
+	}
+	if p.count(`[data-testid=ovo-payment-row]`) != 0 {
+		t.Error("a refused payment form made a payment")
+	}
+	p.clearField(`[data-testid=field-description] input`)
 	p.typeInto(`[data-testid=field-amount] input`, "125.000")
 	p.typeInto(`[data-testid=field-description] input`, "Order 7088")
 	p.typeInto(`[data-testid=field-email] input`, "siti@example.co.id")
@@ -124,4 +135,21 @@ func TestOVOLinkChargeAndAudit(t *testing.T) {
 		t.Errorf("the payment's callback link leads to %s", a.location().Path)
 	}
 	a.screenshot("63-ovo-callback")
+
+	// Finance unlinks it after a confirmation that names the customer and phone.
+	p.open(account)
+	p.click(`[data-testid=ovo-unlink]`)
+	q := p.text(`[data-testid=ovo-unlink-question]`)
+	if !strings.Contains(q, "Siti Rahma") || !strings.Contains(q, "081234567088") {
+		t.Errorf("the unlink confirmation says %q", q)
+	}
+	p.click(`[data-testid=ovo-unlink-confirm]`)
+	p.waitVisible(`[data-testid=page-ovo-account]`)
+	if got := p.text(`[data-testid=ovo-state] [data-testid=badge]`); got != "Unlinked" {
+		t.Errorf("after unlinking the state is %q", got)
+	}
+	if p.count(`[data-testid=ovo-unlink]`) != 0 || p.count(`[data-testid=ovo-pay-form]`) != 0 {
+		t.Error("an unlinked account still offers unlink or a payment")
+	}
+	p.screenshot("64-ovo-unlinked")
 }
