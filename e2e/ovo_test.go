@@ -31,8 +31,8 @@ func (p *tab) waitForText(path, sel, want string, limit time.Duration) {
 // the customer would) and confirms with the OTP (when asked) and PIN.
 func (p *tab) confirmOnOVO(link string) {
 	p.t.Helper()
-	if !strings.HasPrefix(link, baseURL+"/sandbox/faspay/ovo/") {
-		p.fatal("the OVO link %q is not the Faspay sandbox's page", link)
+	if !strings.HasPrefix(link, baseURL+"/sandbox/faspay/ovo/") && !strings.HasPrefix(link, baseURL+"/sandbox/doku/ovo/") {
+		p.fatal("the OVO link %q is not a sandbox's OVO page", link)
 	}
 	p.open(strings.TrimPrefix(link, baseURL))
 	if p.count(`input[name=otp]`) > 0 {
@@ -152,4 +152,33 @@ func TestOVOLinkChargeAndAudit(t *testing.T) {
 		t.Error("an unlinked account still offers unlink or a payment")
 	}
 	p.screenshot("64-ovo-unlinked")
+}
+
+// TestOVODokuBinding: DOKU's binding ends with the customer's browser
+// returning to the dashboard, which confirms it with DOKU and says so.
+func TestOVODokuBinding(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	p := newBrowser(t, ctx)
+	p.openAndSignIn(finance)
+	p.open("/ovo-accounts/new")
+	p.typeInto(`[data-testid=field-cust_name] input`, "Dewi Lestari")
+	p.typeInto(`[data-testid=field-phone_no] input`, "+62 857 0000 4455")
+	p.choose(`[data-testid=field-provider] select`, "DOKU (SNAP OVO)", "doku")
+	p.click(`[data-testid=link-submit]`)
+	p.waitVisible(`[data-testid=ovo-redirect-url]`)
+	account := p.location().Path
+	p.confirmOnOVO(p.text(`[data-testid=ovo-redirect-url] code`))
+	p.waitVisible(`[data-testid=page-ovo-return]`)
+	if got := p.text(`[data-testid=ovo-return-message]`); !strings.Contains(got, "linked") {
+		t.Errorf("the customer's return page says %q", got)
+	}
+	p.screenshot("65-ovo-doku-return")
+	p.open(account)
+	if got := p.text(`[data-testid=ovo-state] [data-testid=badge]`); got != "Linked" {
+		t.Errorf("the DOKU account is %q after the binding", got)
+	}
+	if got := p.text(`[data-testid=ovo-cash]`); got != "Rp 1.000.000" {
+		t.Errorf("DOKU balance = %q", got)
+	}
 }
