@@ -480,3 +480,26 @@ func TestOVOUnknownPaymentSettledByNotification(t *testing.T) {
 		t.Errorf("moved backwards to %s", got.Status)
 	}
 }
+
+// TestOVOPaymentFormSentTwiceChargesOnce: the form's one-time key finds
+// the payment it made; nothing is sent again.
+func TestOVOPaymentFormSentTwiceChargesOnce(t *testing.T) {
+	e := newOVOEnv(t, nil)
+	ctx := context.Background()
+	a := e.link(models.OVODoku, "Tono", "085700007777")
+	r, errs := ovo.PayForm{Amount: "20.000", Description: "Order", Key: "form-key-1"}.Validate(a.Provider)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	first, err := e.app.OVO.Pay(ctx, e.user, a, r, e.audit("ovo_payment.create"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.app.OVO.Pay(ctx, e.user, a, r, e.audit("ovo_payment.create"))
+	if !errors.Is(err, ovo.ErrAlreadyCharged) || again.ID != first.ID {
+		t.Fatalf("second submit: %v, payment %+v", err, again)
+	}
+	if ps, _ := e.app.Store.OVOPayments(ctx, a.ID, 10); len(ps) != 1 {
+		t.Errorf("%d payments after submitting one form twice", len(ps))
+	}
+}

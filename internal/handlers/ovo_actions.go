@@ -47,8 +47,9 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type"), Email: c.FormValue("email")}
-	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType, Email: f.Email}
+	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type"), Email: c.FormValue("email"),
+		Key: c.FormValue("pay_key")}
+	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType, Email: f.Email, Key: f.Key}
 	r, errs := f.Validate(a.Provider)
 	if len(errs) > 0 {
 		kept.Errors = errs
@@ -58,6 +59,10 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 	var ref *ovo.Refusal
 	if errors.As(err, &ref) {
 		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, ref.Message)
+	}
+	if errors.Is(err, ovo.ErrAlreadyCharged) {
+		return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), "info",
+			"This payment form was already sent; it made the payment below and nothing was charged again.")
 	}
 	if err != nil {
 		return err

@@ -36,6 +36,9 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 	if p.Pay.PayType == "" {
 		p.Pay.PayType = "0"
 	}
+	if p.Pay.Key == "" {
+		p.Pay.Key = randomToken()
+	}
 	if ok, why := a.BalanceReadable(); !ok {
 		p.BalanceWhy = why
 	}

@@ -182,12 +182,15 @@ type OVOPayment struct {
 	Provider  string
 	// Ref is the merchant's reference, made once before sending: Faspay's
 	// numeric bill_no, DOKU's partnerReferenceNo.
-	Ref           string
-	ExternalID    string // DOKU X-EXTERNAL-ID of the payment request
-	ProviderRef   string // Faspay trx_id, DOKU referenceNo
-	Amount        int64
-	Description   string
-	PayType       string // Faspay pay_type 0/1/2; empty for DOKU
+	Ref         string
+	ExternalID  string // DOKU X-EXTERNAL-ID of the payment request
+	ProviderRef string // Faspay trx_id, DOKU referenceNo
+	Amount      int64
+	Description string
+	PayType     string // Faspay pay_type 0/1/2; empty for DOKU
+	// FormKey is the payment form's one-time key: a double click or a
+	// resubmitted form finds the payment it made instead of charging again.
+	FormKey       string
 	Status        OVOPaymentStatus
 	Code          string // the provider's last status code
 	CodeText      string // it in words

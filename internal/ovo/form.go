@@ -50,6 +50,7 @@ func (f LinkForm) Validate() (LinkRequest, map[string]string) {
 // PayForm is the payment form as typed.
 type PayForm struct {
 	Amount, Description, PayType, Email string
+	Key                                 string // the form's one-time key
 }
 
 // PayRequest is a valid PayForm.
@@ -58,6 +59,7 @@ type PayRequest struct {
 	Description string
 	PayType     faspay.PayType // Faspay only
 	Email       string         // Faspay only: it requires the customer's email
+	Key         string         // the form's one-time key, so a resubmission charges once
 }
 
 // MaxPayment is the largest charge the form takes (OVO's own wallet limit
@@ -79,7 +81,10 @@ func (f PayForm) Validate(provider string) (PayRequest, map[string]string) {
 	case v > MaxPayment:
 		errs["amount"] = "The amount is above Rp 10.000.000, the most one OVO payment may be."
 	}
-	r.Amount = v
+	r.Amount, r.Key = v, strings.TrimSpace(f.Key)
+	if len(r.Key) > 100 {
+		r.Key = r.Key[:100]
+	}
 	r.Description = strings.TrimSpace(f.Description)
 	switch n := utf8.RuneCountInString(r.Description); {
 	case n == 0:

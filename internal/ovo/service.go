@@ -253,16 +253,20 @@ func (s *Service) TopUpInstructions(ctx context.Context, a *models.OVOAccount) (
 	return t, nil
 }
 
+// ErrAlreadyCharged: the form was submitted before; the payment it made is returned with it.
+var ErrAlreadyCharged = errors.New("ovo: this payment form was already sent")
+
 // Pay charges a linked account: the payment and its reference are stored
 // first (with the audit entry), then the request is sent exactly once.
 // The customer confirms on the returned payment's RedirectURL; the state
-// is settled by the notification.
+// is settled by the notification. A form key used before returns that
+// payment with ErrAlreadyCharged and sends nothing.
 func (s *Service) Pay(ctx context.Context, u *models.User, a *models.OVOAccount, r PayRequest, audit *models.AuditEntry) (*models.OVOPayment, error) {
 	if a.State != models.OVOLinked {
 		return nil, &Refusal{Message: "Only a linked account can be charged; this one is " + a.State.Label() + "."}
 	}
 	at := s.now()
-	p := &models.OVOPayment{AccountID: a.ID, Provider: a.Provider, Amount: r.Amount, Description: r.Description, MakerID: u.ID, MakerEmail: u.Email}
+	p := &models.OVOPayment{AccountID: a.ID, Provider: a.Provider, Amount: r.Amount, Description: r.Description, MakerID: u.ID, MakerEmail: u.Email, FormKey: r.Key}
 	if a.Provider == models.OVOFaspay {
 		p.Ref, p.PayType = billNo(at), string(r.PayType)
 	} else {
@@ -270,7 +274,13 @@ func (s *Service) Pay(ctx context.Context, u *models.User, a *models.OVOAccount,
 	}
 	audit.Summary = fmt.Sprintf("charged %s to the %s OVO account of %s (%s), ref %s", rupiah(r.Amount), models.OVOProviderLabel(a.Provider),
 		a.CustomerName, phone.Mask(a.Phone), p.Ref)
-	if err := s.store.CreateOVOPayment(ctx, p, audit); err != nil {
+	if err := s.store.CreateOVOPayment(ctx, p, audit); errors.Is(err, store.ErrPaymentFormUsed) {
+		prev, perr := s.store.OVOPaymentByFormKey(ctx, r.Key)
+		if perr != nil {
+			return nil, perr
+		}
+		return prev, ErrAlreadyCharged
+	} else if err != nil {
 		return nil, err
 	}
 	var ch store.OVOPaymentChange

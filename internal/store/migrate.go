@@ -388,6 +388,7 @@ CREATE TABLE ovo_payments (
 	amount INTEGER NOT NULL CHECK (amount > 0),
 	description TEXT NOT NULL DEFAULT '',
 	pay_type TEXT NOT NULL DEFAULT '',
+	form_key TEXT NOT NULL DEFAULT '',
 	status TEXT NOT NULL,
 	code TEXT NOT NULL DEFAULT '',
 	code_text TEXT NOT NULL DEFAULT '',
@@ -401,6 +402,7 @@ CREATE TABLE ovo_payments (
 );
 CREATE UNIQUE INDEX ovo_payments_ref ON ovo_payments(provider, ref);
 CREATE INDEX ovo_payments_account ON ovo_payments(account_id, id);
+CREATE UNIQUE INDEX ovo_payments_form_key ON ovo_payments(form_key) WHERE form_key <> '';
 `},
 }
 

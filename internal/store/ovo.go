@@ -222,18 +222,34 @@ func (s *Store) OVOAccountTotals(ctx context.Context, f OVOAccountFilter) (Total
 	return t, nil
 }
 
+// ErrPaymentFormUsed: a payment was already made with this form key.
+var ErrPaymentFormUsed = errors.New("store: this payment form was already submitted")
+
 // CreateOVOPayment stores a payment in its sending state, its reference
 // made already, with the audit entry: it exists before anything is sent.
+// A form key used before gives ErrPaymentFormUsed.
 func (s *Store) CreateOVOPayment(ctx context.Context, p *models.OVOPayment, audit *models.AuditEntry) error {
 	at := now()
 	p.CreatedAt, p.UpdatedAt, p.Status = at, at, models.OVOPaySending
-	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(p).Error; err != nil {
 			return err
 		}
 		audit.ObjectID = fmt.Sprint(p.ID)
 		return insertAudit(tx, audit)
 	})
+	if isUniqueViolation(err) && p.FormKey != "" {
+		return ErrPaymentFormUsed
+	}
+	return err
+}
+
+// OVOPaymentByFormKey finds the payment a form made.
+func (s *Store) OVOPaymentByFormKey(ctx context.Context, key string) (*models.OVOPayment, error) {
+	if key == "" {
+		return nil, ErrNotFound
+	}
+	return first[models.OVOPayment](s.db.Read.WithContext(ctx).Where("form_key = ?", key))
 }
 
 // OVOPaymentChange is an observed state of a payment.
