@@ -23,6 +23,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
+	"backoffice/internal/ovo"
 	"backoffice/internal/providers/ayopop"
 	ayopopsb "backoffice/internal/providers/ayopop/sandbox"
 	"backoffice/internal/providers/doku"
@@ -52,6 +53,7 @@ type App struct {
 
 	Disbursements *disbursements.Service
 	Topups        *topups.Service
+	OVO           *ovo.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -150,7 +152,7 @@ func (a *App) Build(opts Options) error {
 		sb := faspaysb.New(faspaysb.Options{
 			MerchantID: cfg.Faspay.MerchantID, MerchantName: cfg.Faspay.MerchantName, UserID: cfg.Faspay.UserID, Password: cfg.Faspay.Password,
 			PublicURL:              faspayBase,
-			ActivationCallbackURL:  base + "/callbacks/faspay/ovo-linkage",
+			ActivationCallbackURL:  base + "/callbacks/faspay/ovo-linkage?token=" + cfg.Faspay.CallbackToken,
 			PaymentNotificationURL: base + "/callbacks/faspay/payment-notification",
 			ReturnURL:              base + "/ovo-accounts",
 			SettleDelay:            opts.SettleDelay, Logger: a.Log.With("sandbox", "faspay"), Now: opts.Now,
@@ -171,15 +173,16 @@ func (a *App) Build(opts Options) error {
 		sb := dokusb.New(dokusb.Options{
 			ClientID: cfg.Doku.ClientID, SecretKey: cfg.Doku.SecretKey,
 			MerchantPublicKey: &keys.merchant.PublicKey, DokuPrivateKey: keys.dokuPrivate,
-			PublicURL:        dokuBase,
-			MerchantTokenURL: base + "/callbacks/doku/v1.0/access-token/b2b",
-			NotificationURL:  base + "/callbacks/doku/v1.0/debit/notify",
-			SettleDelay:      opts.SettleDelay, Logger: a.Log.With("sandbox", "doku"), Now: opts.Now,
+			PublicURL:            dokuBase,
+			MerchantTokenURL:     base + "/callbacks/doku/v1.0/access-token/b2b",
+			NotificationURL:      base + "/callbacks/doku/v1.0/debit/notify",
+			NotificationSignsURI: cfg.Doku.NotifySigns == config.NotifySignsURI,
+			SettleDelay:          opts.SettleDelay, Logger: a.Log.With("sandbox", "doku"), Now: opts.Now,
 		})
 		mount("/sandbox/doku", sb, sb.Close)
 	}
 	a.Doku = doku.New(doku.Config{BaseURL: dokuBase, ClientID: cfg.Doku.ClientID, SecretKey: cfg.Doku.SecretKey,
-		PrivateKey: keys.merchant, DokuPublicKey: keys.dokuPublic, Logger: a.Log})
+		PrivateKey: keys.merchant, DokuPublicKey: keys.dokuPublic, DeviceID: cfg.Doku.DeviceID, IPAddress: cfg.Doku.IPAddress, Logger: a.Log})
 
 	// Ayopop
 	ayopopBase := cfg.Ayopop.BaseURL
@@ -204,7 +207,8 @@ func (a *App) Build(opts Options) error {
 		allow[provider] = prefixes
 	}
 	secrets := &intake.Secrets{
-		OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken,
+		OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken, FaspayToken: cfg.Faspay.CallbackToken,
+		DokuNotifyVerify: a.Doku.NotificationVerifier(), DokuNotifySignsURI: cfg.Doku.NotifySigns == config.NotifySignsURI,
 		FaspayUserID: cfg.Faspay.UserID, FaspayPassword: cfg.Faspay.Password,
 		DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuPublicKey: keys.dokuPublic,
 		DokuTokens: doku.NewTokenIssuer(), AllowIPs: allow,
@@ -223,9 +227,16 @@ func (a *App) Build(opts Options) error {
 	a.Worker.Register("ayopop", "topup", intake.ProcessorFunc(a.Topups.ProcessCallback))
 	// --- end OVO top-ups ---
 
+	// Linked OVO accounts (Faspay, DOKU): their callbacks applied.
+	a.OVO = ovo.New(a.Store, a.Faspay, a.Doku, base, a.Log.With("component", "ovo"))
+	a.Worker.Register("faspay", "ovo-linkage", intake.ProcessorFunc(a.OVO.ProcessFaspayLinkage))
+	a.Worker.Register("faspay", "payment-notification", intake.ProcessorFunc(a.OVO.ProcessFaspayPayment))
+	a.Worker.Register("doku", "debit-notify", intake.ProcessorFunc(a.OVO.ProcessDokuNotify))
+	// End of linked OVO accounts.
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements, Topups: a.Topups})
+		Disbursements: a.Disbursements, Topups: a.Topups, OVO: a.OVO})
 	if err != nil {
 		return err
 	}
@@ -323,8 +334,26 @@ func (a *App) dokuKeys() (dokuKeys, error) {
 		}
 		return dokuKeys{merchant: k.Merchant, dokuPublic: &k.Doku.PublicKey, dokuPrivate: k.Doku}, nil
 	}
+	if cfg.BaseURL == "" {
+		// The built-in sandbox plays DOKU with its own generated key: a
+		// DOKU public key given here could never verify what it signs.
+		if cfg.PublicKeyFile != "" {
+			return dokuKeys{}, errors.New("config: DOKU_PUBLIC_KEY_FILE is DOKU's own key and cannot be used with the built-in DOKU sandbox, " +
+				"which signs with a key it generates in the data directory; unset DOKU_PUBLIC_KEY_FILE, or set DOKU_BASE_URL to use DOKU's servers")
+		}
+		priv, err := doku.LoadPrivateKeyFile(cfg.PrivateKeyFile)
+		if err != nil {
+			return dokuKeys{}, fmt.Errorf("DOKU_PRIVATE_KEY_FILE: %w", err)
+		}
+		// Own merchant key with the sandbox: the sandbox still needs a DOKU side.
+		sk, err := dokusb.LoadOrCreateKeys(filepath.Join(a.Config.DataDir, "doku-sandbox"))
+		if err != nil {
+			return dokuKeys{}, err
+		}
+		return dokuKeys{merchant: priv, dokuPrivate: sk.Doku, dokuPublic: &sk.Doku.PublicKey}, nil
+	}
 	if cfg.PrivateKeyFile == "" || cfg.PublicKeyFile == "" {
-		return dokuKeys{}, errors.New("config: DOKU_PRIVATE_KEY_FILE and DOKU_PUBLIC_KEY_FILE are both required when DOKU keys or DOKU_BASE_URL are set")
+		return dokuKeys{}, errors.New("config: DOKU_PRIVATE_KEY_FILE and DOKU_PUBLIC_KEY_FILE are both required when DOKU_BASE_URL is set")
 	}
 	priv, err := doku.LoadPrivateKeyFile(cfg.PrivateKeyFile)
 	if err != nil {
@@ -335,13 +364,5 @@ func (a *App) dokuKeys() (dokuKeys, error) {
 		return dokuKeys{}, fmt.Errorf("DOKU_PUBLIC_KEY_FILE: %w", err)
 	}
 	k := dokuKeys{merchant: priv, dokuPublic: pub}
-	if cfg.BaseURL == "" {
-		// Own merchant key with the sandbox: the sandbox still needs a DOKU side.
-		sk, err := dokusb.LoadOrCreateKeys(filepath.Join(a.Config.DataDir, "doku-sandbox"))
-		if err != nil {
-			return dokuKeys{}, err
-		}
-		k.dokuPrivate, k.dokuPublic = sk.Doku, &sk.Doku.PublicKey
-	}
 	return k, nil
 }

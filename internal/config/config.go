@@ -60,13 +60,23 @@ type OY struct {
 // Faspay holds Faspay OVO Tokenize credentials.
 type Faspay struct {
 	MerchantID, MerchantName, UserID, Password, BaseURL string
-	CallbackAllowIPs                                    []string
+	// CallbackToken (FASPAY_CALLBACK_TOKEN) is the secret ?token= on the
+	// activation callback URL, which Faspay does not sign.
+	CallbackToken    string
+	CallbackAllowIPs []string
 }
 
 // Doku holds DOKU SNAP credentials and key files.
 type Doku struct {
 	ClientID, SecretKey, PrivateKeyFile, PublicKeyFile, BaseURL string
 	CallbackAllowIPs                                            []string
+	// DeviceID and IPAddress (DOKU_DEVICE_ID, DOKU_IP_ADDRESS) are sent as
+	// X-DEVICE-ID and X-IP-ADDRESS on every transaction.
+	DeviceID, IPAddress string
+	// NotifySigns (DOKU_NOTIFY_SIGNS) is the string DOKU signs for a
+	// notification: "path" (the default, as CONTRACT-NOTES says SNAP signs
+	// the relative path only) or "uri" (path and query).
+	NotifySigns string
 }
 
 // Ayopop holds Ayopop biller credentials.
@@ -165,6 +175,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		UserID:           env("FASPAY_USER_ID", SandboxFaspayUserID),
 		Password:         env("FASPAY_PASSWORD", SandboxFaspayPassword),
 		BaseURL:          env("FASPAY_BASE_URL", ""),
+		CallbackToken:    env("FASPAY_CALLBACK_TOKEN", ""),
 		CallbackAllowIPs: ips("FASPAY_CALLBACK_ALLOWED_IPS"),
 	}
 	c.Doku = Doku{
@@ -174,6 +185,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		PublicKeyFile:    env("DOKU_PUBLIC_KEY_FILE", ""),
 		BaseURL:          env("DOKU_BASE_URL", ""),
 		CallbackAllowIPs: ips("DOKU_CALLBACK_ALLOWED_IPS"),
+		DeviceID:         env("DOKU_DEVICE_ID", defaultDeviceID()),
+		IPAddress:        env("DOKU_IP_ADDRESS", ""),
+		NotifySigns:      env("DOKU_NOTIFY_SIGNS", NotifySignsPath),
+	}
+	if c.Doku.NotifySigns != NotifySignsPath && c.Doku.NotifySigns != NotifySignsURI {
+		return nil, fmt.Errorf("config: DOKU_NOTIFY_SIGNS must be %q (the request path, the default) or %q (path and query), not %q",
+			NotifySignsPath, NotifySignsURI, c.Doku.NotifySigns)
+	}
+	if c.Doku.IPAddress == "" {
+		c.Doku.IPAddress = outboundIP(c.Doku.BaseURL)
+	} else if _, err := netip.ParseAddr(c.Doku.IPAddress); err != nil {
+		return nil, fmt.Errorf("config: DOKU_IP_ADDRESS %q is not an IP address", c.Doku.IPAddress)
 	}
 	c.Ayopop = Ayopop{
 		PartnerID:        env("AYOPOP_PARTNER_ID", SandboxAyopopPartner),
@@ -323,6 +346,9 @@ func (c *Config) EnsureSecrets() error {
 		return err
 	}
 	if err := fillToken(&c.OY.CallbackToken, "oy-callback.token"); err != nil {
+		return err
+	}
+	if err := fillToken(&c.Faspay.CallbackToken, "faspay-callback.token"); err != nil {
 		return err
 	}
 	return fillToken(&c.Ayopop.CallbackToken, "ayopop-callback.token")

@@ -67,6 +67,8 @@ func recordURL(recordType, id string) string {
 		return "/invoices/" + url.PathEscape(id)
 	case "ovo_account":
 		return "/ovo-accounts/" + url.PathEscape(id)
+	case "ovo_payment":
+		return "/ovo-payments/" + url.PathEscape(id)
 	case "ovo_topup":
 		return "/ovo-topups/" + url.PathEscape(id)
 	}

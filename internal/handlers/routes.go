@@ -76,8 +76,17 @@ func (s *Server) routes() []route {
 
 		{Method: "GET", Path: "/", Access: staff, Roles: everyone, Nav: "Overview", Group: "Home", Handler: s.showOverview},
 
-		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "OVO accounts", Group: "OVO",
-			Handler: notYet("OVO accounts", "Linked OVO accounts across Faspay and DOKU: balance, history, payments and unlinking.")},
+		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "OVO accounts", Group: "OVO", Handler: s.showOVOAccounts},
+		{Method: "GET", Path: "/ovo-accounts/new", Access: staff, Roles: makers, Handler: s.showOVOLinkNew},
+		{Method: "POST", Path: "/ovo-accounts", Access: staff, Roles: makers, Handler: s.linkOVOAccount},
+		{Method: "GET", Path: "/ovo-accounts/:id", Access: staff, Roles: everyone, Handler: s.showOVOAccount},
+		{Method: "POST", Path: "/ovo-accounts/:id/balance", Access: staff, Roles: makers, Handler: s.refreshOVOBalance},
+		{Method: "POST", Path: "/ovo-accounts/:id/payments", Access: staff, Roles: makers, Handler: s.payOVOAccount},
+		{Method: "GET", Path: "/ovo-accounts/:id/unlink", Access: staff, Roles: makers, Handler: s.showOVOUnlink},
+		{Method: "POST", Path: "/ovo-accounts/:id/unlink", Access: staff, Roles: makers, Handler: s.unlinkOVOAccount},
+		{Method: "GET", Path: "/ovo-payments/:id", Access: staff, Roles: everyone, Handler: s.showOVOPayment},
+		// DOKU sends the customer's browser here after OVO's binding page: no sign-in (see dokuBindingReturn).
+		{Method: "GET", Path: "/ovo-return/doku/:cust/:result", Access: public, Handler: s.dokuBindingReturn},
 		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO", Handler: s.showTopups},
 		{Method: "GET", Path: "/ovo-topups/new", Access: staff, Roles: makers, Handler: s.showTopupNew},
 		{Method: "POST", Path: "/ovo-topups/inquiry", Access: staff, Roles: makers, Handler: s.inquireTopup},

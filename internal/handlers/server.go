@@ -26,6 +26,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/intake"
 	"backoffice/internal/models"
+	"backoffice/internal/ovo"
 	"backoffice/internal/store"
 	"backoffice/internal/topups"
 	"backoffice/web/static"
@@ -55,6 +56,9 @@ type Deps struct {
 	Disbursements *disbursements.Service
 	// Topups is the Ayopop OVO top-up workflow; nil shows its pages as not available.
 	Topups *topups.Service
+	// OVO is the linked OVO accounts workflow (Faspay and DOKU); nil
+	// leaves its pages answering 503.
+	OVO *ovo.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -79,6 +83,7 @@ type Server struct {
 	mounts    []Mount
 	callbacks *Callbacks
 	disb      *disbursements.Service
+	ovo       *ovo.Service
 	echo      *echo.Echo
 	handler   *callbackPaths
 	table     []route
@@ -96,7 +101,7 @@ func New(d Deps) (*Server, error) {
 		return nil, errors.New("handlers: session keys are missing")
 	}
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk,
-		topups: d.Topups, refused: intake.NewRefusedBudget()}
+		topups: d.Topups, refused: intake.NewRefusedBudget(), ovo: d.OVO}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,22 +34,11 @@ func (s *Server) topupSpec(ctx context.Context) *listkit.Spec {
 	}}
 }
 
-// phonePrefix rewrites the start of a phone number typed the local way
-// (08…, +62 8…) to the stored form (628…); "" when it is not one.
-func phonePrefix(q string) string {
-	q = strings.TrimPrefix(q, "+")
-	switch {
-	case strings.HasPrefix(q, "08"):
-		return "62" + q[1:]
-	case strings.HasPrefix(q, "628"):
-		return q
-	}
-	return ""
-}
-
 func topupFilter(f *listkit.Form) store.TopupFilter {
 	out := store.TopupFilter{Status: models.TopupStatus(f.Value("status")), Product: f.Value("product"), Q: f.Value("q"), Cursor: f.Cursor}
-	out.PhoneQ = phonePrefix(out.Q)
+	if pre, ok := phone.Prefix(out.Q); ok {
+		out.PhoneQ = pre
+	}
 	out.From, out.To = f.Dates("from")
 	return out
 }

@@ -1,6 +1,8 @@
 package intake
 
 import (
+	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -16,7 +18,7 @@ func Endpoints(s *Secrets) []Endpoint {
 		{Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement", Label: "OY disbursement status", Media: jsonMedia, Token: true, handle: s.oyDisbursement},
 		{Provider: "oy", Kind: "va", Method: "POST", Path: "/callbacks/oy/va", Label: "OY VA payment", Media: jsonMedia, Token: true, handle: s.oyVA},
 		{Provider: "oy", Kind: "checkout", Method: "POST", Path: "/callbacks/oy/checkout", Label: "OY payment link / invoice", Media: jsonMedia, Token: true, handle: s.oyCheckout},
-		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", handle: s.faspayLinkage},
+		{Provider: "faspay", Kind: "ovo-linkage", Method: "GET", Path: "/callbacks/faspay/ovo-linkage", Label: "Faspay OVO activation", Token: true, handle: s.faspayLinkage},
 		{Provider: "faspay", Kind: "payment-notification", Method: "POST", Path: "/callbacks/faspay/payment-notification", Label: "Faspay payment notification", Media: faspayMedia, handle: s.faspayPayment},
 		{Provider: "doku", Kind: "token", Method: "POST", Path: "/callbacks/doku/v1.0/access-token/b2b", Label: "DOKU token request", Media: jsonMedia, handle: s.dokuToken},
 		{Provider: "doku", Kind: "debit-notify", Method: "POST", Path: "/callbacks/doku/v1.0/debit/notify", Label: "DOKU payment notification", Media: jsonMedia, handle: s.dokuNotify},
@@ -126,18 +128,34 @@ func (s *Secrets) ayopop(r *Request) Outcome {
 }
 
 // faspayLinkage is the GET Faspay sends after an OVO activation. Faspay
-// signs nothing here; only the allow-list protects it, and the link is
-// confirmed with a balance inquiry before the account is shown as linked.
+// signs nothing here, so its URL carries its own ?token= secret
+// (FASPAY_CALLBACK_TOKEN) besides the optional allow-list; a request that
+// neither vouches for is refused, never shown as verified.
 func (s *Secrets) faspayLinkage(r *Request) Outcome {
 	cb, err := faspay.ParseActivationCallback(r.Query)
-	if !s.ipAllowed("faspay", r.SourceIP) {
-		return withRefs(refused(http.StatusForbidden, "source IP "+r.SourceIP+" is not on the faspay allow-list"), cb, err)
+	if o, ok := s.tokenGate("faspay", r, s.verifyFaspayToken); !ok {
+		return withRefs(o, cb, err)
 	}
 	if err != nil {
 		return refused(http.StatusBadRequest, "the query could not be read: "+err.Error())
 	}
-	return Outcome{Verified: true, Reason: "Faspay does not sign activation results; accepted from an allowed source and confirmed with a balance inquiry before the account is shown as linked",
-		DedupKey: cb.DedupKey(), Refs: cb.References(), Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+	return Outcome{Verified: true, Reason: "secret token matched" + s.allowNote("faspay") + "; Faspay signs nothing on activation results",
+		DedupKey: cb.DedupKey(), Refs: cb.References(), Subject: cb.PhoneNumber, Parsed: cb, ReplyStatus: http.StatusOK, ReplyBody: ackJSON}
+}
+
+func (s *Secrets) verifyFaspayToken(got string) error {
+	if s.FaspayToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.FaspayToken)) != 1 {
+		return errors.New("intake: wrong faspay token")
+	}
+	return nil
+}
+
+// allowNote says whether an allow-list also vouched for the source.
+func (s *Secrets) allowNote(provider string) string {
+	if len(s.AllowIPs[provider]) > 0 {
+		return " and the source IP is on the " + provider + " allow-list"
+	}
+	return ""
 }
 
 func (s *Secrets) faspayPayment(r *Request) Outcome {
@@ -188,15 +206,38 @@ func (s *Secrets) dokuNotify(r *Request) Outcome {
 	if verifier == nil {
 		verifier = doku.HMACVerifier{Secret: s.DokuSecretKey}
 	}
-	if verr := doku.VerifyNotification(r.Header, r.Method, r.URI, r.Body, s.DokuTokens, verifier, r.Received); verr != nil {
+	signed, other, setting, otherSetting := r.Path, r.URI, "path", "uri"
+	if s.DokuNotifySignsURI {
+		signed, other, setting, otherSetting = r.URI, r.Path, "uri", "path"
+	}
+	how, verr := doku.VerifyNotificationMatch(r.Header, r.Method, signed, r.Body, s.DokuTokens, verifier, r.Received)
+	if verr != nil {
+		reason := "notification refused: " + verr.Error()
+		if errors.Is(verr, doku.ErrBadSignature) && other != signed {
+			if _, oerr := doku.VerifyNotificationMatch(r.Header, r.Method, other, r.Body, s.DokuTokens, verifier, r.Received); oerr == nil {
+				reason += "; X-SIGNATURE does match over the " + signsWhat(otherSetting) + ", so DOKU_NOTIFY_SIGNS=" + setting +
+					" is the wrong choice: set DOKU_NOTIFY_SIGNS=" + otherSetting
+			}
+		}
 		rep := doku.NotificationErrorReply(verr)
-		return withRefs(Outcome{Reason: "notification refused: " + verr.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}, n, err)
+		return withRefs(Outcome{Reason: reason, ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}, n, err)
 	}
 	if err != nil {
 		rep := doku.NotificationErrorReply(err)
 		return Outcome{Reason: "the body could not be read: " + err.Error(), ReplyStatus: rep.HTTPStatus, ReplyBody: rep.Body}
 	}
 	ack := doku.NotificationAck()
-	return Outcome{Verified: true, Reason: "bearer token issued by us, fresh X-TIMESTAMP, X-SIGNATURE verified",
+	if how == "" {
+		how = "the configured verifier"
+	}
+	return Outcome{Verified: true, Reason: "bearer token issued by us, fresh X-TIMESTAMP, X-SIGNATURE over the " + signsWhat(setting) + " verified with " + how,
 		DedupKey: n.DedupKey(), Refs: n.References(), Parsed: n, ReplyStatus: ack.HTTPStatus, ReplyBody: ack.Body}
+}
+
+// signsWhat names a DOKU_NOTIFY_SIGNS choice in words.
+func signsWhat(setting string) string {
+	if setting == "uri" {
+		return "request path and query"
+	}
+	return "request path"
 }

@@ -118,6 +118,7 @@ func (e Endpoint) mediaNote(ct string) string {
 type Secrets struct {
 	OYToken          string
 	AyopopToken      string
+	FaspayToken      string // ?token= on the activation callback URL
 	FaspayUserID     string
 	FaspayPassword   string
 	DokuClientID     string
@@ -126,6 +127,9 @@ type Secrets struct {
 	DokuTokens       *doku.TokenIssuer
 	AllowIPs         map[string][]netip.Prefix // provider → allowed sources; empty allows any
 	DokuNotifyVerify doku.SignatureVerifier    // nil: HMAC-SHA512 with DokuSecretKey
+	// DokuNotifySignsURI: DOKU signs the notification's path and query
+	// (DOKU_NOTIFY_SIGNS=uri); false: the path only (the default).
+	DokuNotifySignsURI bool
 }
 
 // ParseAllowList reads comma-separated IPs and CIDRs.

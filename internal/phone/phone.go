@@ -71,3 +71,26 @@ func Mask(canonical string) string {
 	}
 	return "••••" + canonical[len(canonical)-4:]
 }
+
+// Prefix turns the typed start of a number (0812, +62 812, 62812, 812)
+// into the start of its canonical 628… form, for prefix search; "" matches
+// every number, and ok is false when q cannot be the start of one.
+func Prefix(q string) (prefix string, ok bool) {
+	q = strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(q)
+	q = strings.TrimPrefix(q, "+")
+	if q == "" {
+		return "", true
+	}
+	if strings.Trim(q, "0123456789") != "" {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(q, "0"):
+		return "62" + q[1:], true
+	case strings.HasPrefix(q, "62"), strings.HasPrefix("62", q):
+		return q, true
+	case strings.HasPrefix(q, "8"):
+		return "62" + q, true
+	}
+	return "", false
+}

@@ -38,3 +38,16 @@ func TestLocalAndMask(t *testing.T) {
 		t.Errorf("Mask = %q", got)
 	}
 }
+
+func TestPrefixReadsTheStartOfANumber(t *testing.T) {
+	for in, want := range map[string]string{"0812": "62812", "+62 812": "62812", "62812": "62812", "812": "62812", "6": "6", "": ""} {
+		if got, ok := Prefix(in); !ok || got != want {
+			t.Errorf("Prefix(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"TU2612", "1234", "0812a"} {
+		if _, ok := Prefix(in); ok {
+			t.Errorf("Prefix(%q) took it for a phone", in)
+		}
+	}
+}

@@ -409,6 +409,60 @@ INSERT INTO callback_refusals (day, what, provider, kind, n)
 SELECT '', 'oversize', substr(name, 10, instr(name, '/') - 10), substr(name, instr(name, '/') + 1), value
 FROM callback_counters WHERE name LIKE 'oversize:%/%';
 `},
+	{90, "linked OVO accounts and their payments", `
+CREATE TABLE ovo_accounts (
+	id INTEGER PRIMARY KEY,
+	provider TEXT NOT NULL CHECK (provider IN ('faspay','doku')),
+	customer_name TEXT NOT NULL,
+	phone TEXT NOT NULL,
+	state TEXT NOT NULL CHECK (state IN ('pending','linked','unlinked','failed')),
+	state_reason TEXT NOT NULL DEFAULT '',
+	cust_id TEXT NOT NULL DEFAULT '',
+	binding_ref TEXT NOT NULL DEFAULT '',
+	redirect_url TEXT NOT NULL DEFAULT '',
+	customer_token TEXT NOT NULL DEFAULT '',
+	linked_at DATETIME,
+	unlinked_at DATETIME,
+	cash INTEGER,
+	points INTEGER,
+	balance_at DATETIME,
+	callback_id INTEGER,
+	maker_id INTEGER NOT NULL REFERENCES users(id),
+	maker_email TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE UNIQUE INDEX ovo_accounts_one_live ON ovo_accounts(provider, phone) WHERE state IN ('pending','linked');
+CREATE INDEX ovo_accounts_phone ON ovo_accounts(phone, id);
+CREATE INDEX ovo_accounts_state ON ovo_accounts(state, id);
+CREATE INDEX ovo_accounts_provider ON ovo_accounts(provider, id);
+CREATE INDEX ovo_accounts_cust ON ovo_accounts(cust_id) WHERE cust_id <> '';
+CREATE TABLE ovo_payments (
+	id INTEGER PRIMARY KEY,
+	account_id INTEGER NOT NULL REFERENCES ovo_accounts(id),
+	provider TEXT NOT NULL,
+	ref TEXT NOT NULL,
+	external_id TEXT NOT NULL DEFAULT '',
+	provider_ref TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL CHECK (amount > 0),
+	description TEXT NOT NULL DEFAULT '',
+	pay_type TEXT NOT NULL DEFAULT '',
+	form_key TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	code TEXT NOT NULL DEFAULT '',
+	code_text TEXT NOT NULL DEFAULT '',
+	redirect_url TEXT NOT NULL DEFAULT '',
+	regenerate_url TEXT NOT NULL DEFAULT '',
+	callback_id INTEGER,
+	maker_id INTEGER NOT NULL REFERENCES users(id),
+	maker_email TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE UNIQUE INDEX ovo_payments_ref ON ovo_payments(provider, ref);
+CREATE INDEX ovo_payments_account ON ovo_payments(account_id, id);
+CREATE UNIQUE INDEX ovo_payments_form_key ON ovo_payments(form_key) WHERE form_key <> '';
+`},
 	{100, "OVO top-ups through Ayopop: drafts, top-ups, approvals, timeline, deposit readings", `
 CREATE TABLE topup_drafts (
 	key TEXT PRIMARY KEY,

@@ -171,10 +171,49 @@ type SignatureVerifier interface {
 
 // HMACVerifier checks HMAC-SHA512 with the client secret over
 // METHOD:path:accessToken:sha256(body):timestamp. The default.
-type HMACVerifier struct{ Secret string }
+//
+// The docs do not say which token DOKU puts in that string: the bearer
+// token the merchant issued it, or the merchant's own B2B token from DOKU
+// (DOKU's SDK verifies with the latter). A signature made with either is
+// accepted; OwnTokens (nil: none) gives the merchant's current B2B tokens.
+type HMACVerifier struct {
+	Secret    string
+	OwnTokens func() []string
+}
+
+// What an HMAC notification signature was made with, for the verification reason.
+const (
+	SignedWithIssuedToken = "the bearer token the dashboard issued to DOKU"
+	SignedWithOwnToken    = "the merchant's own B2B token from DOKU"
+)
 
 func (v HMACVerifier) VerifySignature(r SignedRequest) error {
-	return VerifyTransactionSignature(v.Secret, r.Method, r.Path, r.AccessToken, r.Body, r.Timestamp, r.Signature)
+	_, err := v.MatchSignature(r)
+	return err
+}
+
+// MatchSignature verifies and says which token the signature was made with.
+func (v HMACVerifier) MatchSignature(r SignedRequest) (string, error) {
+	err := VerifyTransactionSignature(v.Secret, r.Method, r.Path, r.AccessToken, r.Body, r.Timestamp, r.Signature)
+	if err == nil {
+		return SignedWithIssuedToken, nil
+	}
+	if v.OwnTokens != nil {
+		for _, own := range v.OwnTokens() {
+			if own == "" || own == r.AccessToken {
+				continue
+			}
+			if VerifyTransactionSignature(v.Secret, r.Method, r.Path, own, r.Body, r.Timestamp, r.Signature) == nil {
+				return SignedWithOwnToken, nil
+			}
+		}
+	}
+	return "", err
+}
+
+// SignatureMatcher is a verifier that can say what a signature matched.
+type SignatureMatcher interface {
+	MatchSignature(r SignedRequest) (string, error)
 }
 
 // RSAVerifier checks SHA256withRSA under DOKU's public key over
@@ -187,29 +226,41 @@ func (v RSAVerifier) VerifySignature(r SignedRequest) error {
 
 // VerifyNotification checks, in order: a Bearer token this merchant issued,
 // a fresh X-TIMESTAMP (ErrStaleTimestamp for replays), and X-SIGNATURE
-// through verifier. path is the request URI as received (r.URL.RequestURI()).
+// through verifier. path is the string DOKU signs: the request path, or
+// the request URI with its query (see the DOKU_NOTIFY_SIGNS setting).
 func VerifyNotification(header http.Header, method, path string, body []byte, tokens TokenValidator, verifier SignatureVerifier, now time.Time) error {
+	_, err := VerifyNotificationMatch(header, method, path, body, tokens, verifier, now)
+	return err
+}
+
+// VerifyNotificationMatch is VerifyNotification that also says, for a
+// verifier that can tell (HMACVerifier), what the signature was made with.
+func VerifyNotificationMatch(header http.Header, method, path string, body []byte, tokens TokenValidator, verifier SignatureVerifier, now time.Time) (string, error) {
 	auth := strings.TrimSpace(header.Get("Authorization"))
 	scheme, tok, ok := strings.Cut(auth, " ")
 	if auth == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return ErrMissingToken
+		return "", ErrMissingToken
 	}
 	tok = strings.TrimSpace(tok)
 	if tokens == nil || !tokens.Valid(tok, now) {
-		return ErrInvalidToken
+		return "", ErrInvalidToken
 	}
 	ts, err := checkTimestamp(header.Get("X-TIMESTAMP"), now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	sig := header.Get("X-SIGNATURE")
 	if strings.TrimSpace(sig) == "" {
-		return ErrMissingSignature
+		return "", ErrMissingSignature
 	}
 	if verifier == nil {
-		return fmt.Errorf("%w: no verifier configured", ErrBadSignature)
+		return "", fmt.Errorf("%w: no verifier configured", ErrBadSignature)
 	}
-	return verifier.VerifySignature(SignedRequest{Method: method, Path: path, AccessToken: tok, Body: body, Timestamp: ts, Signature: sig})
+	sr := SignedRequest{Method: method, Path: path, AccessToken: tok, Body: body, Timestamp: ts, Signature: sig}
+	if m, ok := verifier.(SignatureMatcher); ok {
+		return m.MatchSignature(sr)
+	}
+	return "", verifier.VerifySignature(sr)
 }
 
 // Notification is DOKU's payment notification.

@@ -78,9 +78,10 @@ type Client struct {
 	nextExternalID func() string
 	refreshMargin  time.Duration
 
-	tokenMu  sync.Mutex
-	token    AccessToken
-	fetching chan struct{} // one token fetch at a time; waiting honours ctx
+	tokenMu   sync.Mutex
+	token     AccessToken
+	prevToken AccessToken   // the token the current one replaced, still valid at DOKU
+	fetching  chan struct{} // one token fetch at a time; waiting honours ctx
 }
 
 // New builds a Client.
@@ -94,6 +95,14 @@ func New(cfg Config, opts ...Option) *Client {
 	}
 	if cfg.ChannelID == "" {
 		cfg.ChannelID = "H2H"
+	}
+	// DOKU refuses a transaction without these; the app sets real values
+	// (DOKU_DEVICE_ID, DOKU_IP_ADDRESS), these only keep a bare client working.
+	if cfg.DeviceID == "" {
+		cfg.DeviceID = "backoffice-dashboard"
+	}
+	if cfg.IPAddress == "" {
+		cfg.IPAddress = "127.0.0.1"
 	}
 	c := &Client{
 		cfg: cfg,
@@ -118,9 +127,25 @@ func (c *Client) VerifyTokenRequest(header http.Header, body []byte, now time.Ti
 }
 
 // NotificationVerifier is the default notification signature check:
-// HMAC-SHA512 with this client's secret.
+// HMAC-SHA512 with this client's secret, over the token the merchant
+// issued DOKU or the merchant's own B2B token from DOKU.
 func (c *Client) NotificationVerifier() SignatureVerifier {
-	return HMACVerifier{Secret: c.cfg.SecretKey}
+	return HMACVerifier{Secret: c.cfg.SecretKey, OwnTokens: c.OwnB2BTokens}
+}
+
+// OwnB2BTokens are the B2B tokens DOKU gave this merchant that have not
+// expired: the current one and the one it replaced.
+func (c *Client) OwnB2BTokens() []string {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	now := c.now()
+	var out []string
+	for _, t := range []AccessToken{c.token, c.prevToken} {
+		if t.Token != "" && now.Before(t.ExpiresAt) {
+			out = append(out, t.Token)
+		}
+	}
+	return out
 }
 
 // PathSet reports the path family in use.
@@ -168,6 +193,9 @@ func (c *Client) AccessTokenB2B(ctx context.Context) (*AccessToken, error) {
 		return nil, err
 	}
 	c.tokenMu.Lock()
+	if c.token.Token != "" && c.token.Token != tok.Token {
+		c.prevToken = c.token
+	}
 	c.token = *tok
 	c.tokenMu.Unlock()
 	return tok, nil

@@ -89,7 +89,7 @@ func newMerchant(t *testing.T, verifier doku.SignatureVerifier) *merchant {
 			w.WriteHeader(500)
 			return
 		}
-		err := doku.VerifyNotification(r.Header, r.Method, r.URL.RequestURI(), body, m.tokens, m.verifier, time.Now())
+		err := doku.VerifyNotification(r.Header, r.Method, r.URL.EscapedPath(), body, m.tokens, m.verifier, time.Now())
 		var n *doku.Notification
 		if err == nil {
 			n, err = doku.ParseNotification(r.Header, body)

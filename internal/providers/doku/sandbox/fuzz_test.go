@@ -42,6 +42,8 @@ func (d *direct) signed(t testing.TB, path, customer string, body []byte) *httpt
 	h.Set("X-PARTNER-ID", clientID)
 	h.Set("X-EXTERNAL-ID", strconv.FormatInt(1_000_000+d.seq.Add(1), 10))
 	h.Set("CHANNEL-ID", "H2H")
+	h.Set("X-DEVICE-ID", "fuzz-device")
+	h.Set("X-IP-ADDRESS", "127.0.0.1")
 	if customer != "" {
 		h.Set("Authorization-Customer", "Bearer "+customer)
 	}

@@ -88,7 +88,10 @@ func (s *Sandbox) deliver(body []byte, externalID string) error {
 	if err != nil {
 		return err
 	}
-	path := u.RequestURI()
+	path := u.EscapedPath()
+	if s.opts.NotificationSignsURI {
+		path = u.RequestURI()
+	}
 	ts := doku.FormatTimestamp(s.opts.Now())
 	var sig string
 	if s.opts.NotificationSignature == "rsa" {
@@ -96,7 +99,13 @@ func (s *Sandbox) deliver(body []byte, externalID string) error {
 			return err
 		}
 	} else {
-		sig = doku.SignTransaction(s.opts.SecretKey, http.MethodPost, path, token, body, ts)
+		signWith := token
+		if s.opts.NotificationOwnToken {
+			s.mu.Lock()
+			signWith = s.lastB2BToken
+			s.mu.Unlock()
+		}
+		sig = doku.SignTransaction(s.opts.SecretKey, http.MethodPost, path, signWith, body, ts)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")

@@ -11,10 +11,12 @@
 //     a bad signature or client answers 4017300 (4017400 for b2b2c).
 //   - every transaction: Authorization (a B2B token it issued, else 401xx01),
 //     X-PARTNER-ID, numeric X-EXTERNAL-ID unique per day (409xx00 when
-//     repeated), CHANNEL-ID, X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE
-//     with Options.SecretKey (401xx00 "Invalid Signature");
-//     balance and payment also Authorization-Customer (a B2B2C token, else
-//     401xx02).
+//     repeated), X-DEVICE-ID, X-IP-ADDRESS, X-TIMESTAMP and the HMAC-SHA512
+//     X-SIGNATURE with Options.SecretKey (401xx00 "Invalid Signature");
+//     balance and payment also Authorization-Customer (a B2B2C token, with
+//     or without "Bearer ", as DOKU's SDKs send both; else 401xx02).
+//     CHANNEL-ID is not required: the OVO header lists do not have it, and
+//     DOKU's own SDK does not always send it.
 //
 // Mock behaviour:
 //   - Binding: any phone 62…/08… of 10–15 digits is an OVO account holding
@@ -80,7 +82,14 @@ type Options struct {
 	NotificationURL  string // the dashboard's POST …/v1.0/debit/notify
 	// NotificationSignature is "hmac" (default) or "rsa".
 	NotificationSignature string
-	HTTPClient            *http.Client
+	// NotificationSignsURI signs the notification URL's path and query;
+	// false (the default, as CONTRACT-NOTES says) signs the path only.
+	NotificationSignsURI bool
+	// NotificationOwnToken makes the HMAC with the B2B token the sandbox
+	// last gave the merchant instead of the token the merchant issued it
+	// (the docs do not say which DOKU uses).
+	NotificationOwnToken bool
+	HTTPClient           *http.Client
 
 	SettleDelay      time.Duration // before a notification is sent; default 2s
 	RetryDelay       time.Duration // between notification attempts; default 1s
@@ -105,6 +114,7 @@ type Sandbox struct {
 
 	mu             sync.Mutex
 	b2bTokens      map[string]time.Time
+	lastB2BToken   string            // the newest token given to the merchant
 	authCodes      map[string]string // authCode → phone
 	customerTokens map[string]*customerToken
 	accounts       map[string]*account // by phone
@@ -275,6 +285,19 @@ func bearer(h string) string {
 	return strings.TrimSpace(tok)
 }
 
+// customerTokenOf reads Authorization-Customer, which DOKU takes with or
+// without the "Bearer " prefix.
+func customerTokenOf(h string) string {
+	if t := bearer(h); t != "" {
+		return t
+	}
+	h = strings.TrimSpace(h)
+	if strings.ContainsAny(h, " \t") {
+		return ""
+	}
+	return h
+}
+
 func isDigits(s string) bool {
 	if s == "" {
 		return false
@@ -337,6 +360,7 @@ func (s *Sandbox) tokenB2B(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.b2bTokens[tok] = now.Add(s.opts.TokenTTL)
+	s.lastB2BToken = tok
 	s.mu.Unlock()
 	writeJSON(w, 200, map[string]any{
 		"responseCode": "2007300",
@@ -429,7 +453,7 @@ func (s *Sandbox) checkTransaction(r *http.Request, service string, needCustomer
 	if !ok || !now.Before(exp) {
 		return nil, fail(401, service, "01", "Invalid Token (B2B)")
 	}
-	for _, h := range []string{"X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID"} {
+	for _, h := range []string{"X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "X-DEVICE-ID", "X-IP-ADDRESS"} {
 		if r.Header.Get(h) == "" {
 			return nil, fail(400, service, "02", "Invalid Mandatory Field ["+h+"]")
 		}
@@ -453,7 +477,7 @@ func (s *Sandbox) checkTransaction(r *http.Request, service string, needCustomer
 	}
 	t := &txn{body: body, externalID: ext}
 	if needCustomer {
-		ct := bearer(r.Header.Get("Authorization-Customer"))
+		ct := customerTokenOf(r.Header.Get("Authorization-Customer"))
 		if ct == "" {
 			return nil, fail(401, service, "04", "Customer Token Not Found")
 		}

@@ -54,8 +54,57 @@ func (s *Sandbox) notifyLocked(p *payment, status faspay.PaymentStatus, desc, re
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		return s.send(req)
+		return s.sendNotification(req, n)
 	})
+}
+
+// sendNotification posts a notification and checks the merchant's answer
+// as Faspay does: anything but the documented reply is "no OK" and retried.
+func (s *Sandbox) sendNotification(req *http.Request, n Notification) error {
+	resp, err := s.opts.HTTPClient.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return CheckNotificationReply(body, n)
+}
+
+// CheckNotificationReply checks a merchant's answer to a notification
+// against Faspay's documented reply.
+func CheckNotificationReply(body []byte, n Notification) error {
+	var r struct {
+		Response     string `json:"response"`
+		TrxID        string `json:"trx_id"`
+		MerchantID   string `json:"merchant_id"`
+		BillNo       string `json:"bill_no"`
+		ResponseCode string `json:"response_code"`
+		ResponseDate string `json:"response_date"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return fmt.Errorf("the reply is not JSON: %w", err)
+	}
+	switch {
+	case r.ResponseCode != faspay.CodeSuccess:
+		return fmt.Errorf("the reply's response_code is %q, not 00", r.ResponseCode)
+	case r.TrxID != n.TrxID:
+		return fmt.Errorf("the reply's trx_id %q is not the notification's %q", r.TrxID, n.TrxID)
+	case r.BillNo != n.BillNo:
+		return fmt.Errorf("the reply's bill_no %q is not the notification's %q", r.BillNo, n.BillNo)
+	case r.MerchantID != n.MerchantID:
+		return fmt.Errorf("the reply's merchant_id %q is not the notification's %q", r.MerchantID, n.MerchantID)
+	}
+	if _, err := time.ParseInLocation(faspay.DateTimeLayout, r.ResponseDate, faspay.Jakarta); err != nil {
+		return fmt.Errorf("the reply's response_date %q is not YYYY-MM-DD HH:MM:SS", r.ResponseDate)
+	}
+	return nil
 }
 
 // activationCallbackLocked queues the GET activation callback; s.mu must be held.

@@ -29,10 +29,14 @@
 //   - payment above the balance the pay_type may use: status 3 "Insufficient balance"
 //     after the PIN. New accounts hold cash 1967700 and points 2539434 (the docs' sample).
 //   - POST /simulate/topup (phone_no, amount) adds cash to an account.
+//   - a bill_no that is not 1–32 digits (Faspay documents it as Numeric (32)): 01 "Invalid bill_no".
 //   - a bill_no used before: 01 "Duplicate bill_no".
 //   - calls for a phone that is not linked (never, or after unlink): 01 "Account is not linked".
 //
-// Callbacks wait SettleDelay and are retried CallbackRetries times until a 2xx.
+// Callbacks wait SettleDelay and are retried CallbackRetries times until
+// a 2xx; for a payment notification the answer must also be Faspay's
+// documented reply (JSON, response_code 00, the notification's trx_id,
+// bill_no and merchant_id), or it counts as not received.
 // To talk to the real Faspay instead, set FASPAY_BASE_URL (for example
 // https://debit-sandbox.faspay.co.id) with FASPAY_MERCHANT_ID, FASPAY_MERCHANT_NAME,
 // FASPAY_USER_ID and FASPAY_PASSWORD; see docs/providers/faspay.md.
@@ -365,8 +369,8 @@ func (s *Sandbox) payment(req request) (int, any) {
 	phone, billNo := req["phone_no"], req["bill_no"]
 	amount, err := strconv.ParseInt(req["bill_total"], 10, 64)
 	switch {
-	case billNo == "" || len(billNo) > 32 || strings.Trim(strings.ToLower(billNo), "0123456789abcdefghijklmnopqrstuvwxyz-_") != "":
-		return refuse("Invalid bill_no")
+	case billNo == "" || len(billNo) > 32 || strings.Trim(billNo, "0123456789") != "":
+		return refuse("Invalid bill_no") // Faspay documents bill_no as Numeric (32)
 	case err != nil || amount <= 0:
 		return refuse("Invalid bill_total")
 	case req["bill_currency"] != "IDR":

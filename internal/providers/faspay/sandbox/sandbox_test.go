@@ -66,6 +66,14 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.mu.Unlock()
 	rc.arrived <- struct{}{}
+	if r.Method == http.MethodPost {
+		// Faspay counts only its documented reply as received.
+		if n, err := faspay.ParsePaymentNotification(r.Header.Get("Content-Type"), body); err == nil {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(faspay.NewNotificationReply(n, time.Now()).JSON())
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -249,11 +257,11 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("balance = %+v %v", bal, err)
 	}
 
-	p, err := e.pay(t, phone, "INV1001", 150000, faspay.PayCash)
+	p, err := e.pay(t, phone, "1001", 150000, faspay.PayCash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != "PENDING" || p.Amount != 150000 || p.BillNo != "INV1001" || len(p.TrxID) != 16 || p.PaymentDay.IsZero() {
+	if p.Status != "PENDING" || p.Amount != 150000 || p.BillNo != "1001" || len(p.TrxID) != 16 || p.PaymentDay.IsZero() {
 		t.Fatalf("payment = %+v", p)
 	}
 	if b := body(t, e.submit(t, p.RedirectURL, url.Values{"pin": {"999999"}})); !strings.Contains(b, "Wrong PIN") {
@@ -264,7 +272,7 @@ func TestFullFlow(t *testing.T) {
 	}
 	e.rc.wait(t)
 	n := e.rc.lastNotification(t)
-	if n.StatusCode != faspay.StatusSuccess || n.TrxID != p.TrxID || n.BillNo != "INV1001" || n.BillTotal != 150000 ||
+	if n.StatusCode != faspay.StatusSuccess || n.TrxID != p.TrxID || n.BillNo != "1001" || n.BillTotal != 150000 ||
 		n.PaymentTotal != 150000 || n.MerchantID != merchantID || n.Merchant != "FASPAY STORE" || n.PaymentReff == "" || n.PaymentDate.IsZero() {
 		t.Errorf("notification = %+v", n)
 	}
@@ -294,7 +302,7 @@ func TestFullFlow(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"balance": func() error { _, err := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: phone}); return err },
 		"unlink":  func() error { _, err := e.client.Unlink(ctx, &faspay.UnlinkParams{PhoneNo: phone}); return err },
-		"payment": func() error { _, err := e.pay(t, phone, "INV1002", 1000, faspay.PayCash); return err },
+		"payment": func() error { _, err := e.pay(t, phone, "1002", 1000, faspay.PayCash); return err },
 		"history": func() error {
 			_, err := e.client.History(ctx, &faspay.HistoryParams{PhoneNo: phone, StartDate: today, EndDate: today})
 			return err
@@ -343,7 +351,7 @@ func TestPaymentTriggers(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before, _ := e.client.Balance(ctx, &faspay.BalanceParams{PhoneNo: docsPhone})
-			billNo := "B" + string(rune('A'+i))
+			billNo := "20" + string(rune('0'+i))
 			p, err := e.pay(t, docsPhone, billNo, tc.amount, tc.payType)
 			if err != nil {
 				t.Fatal(err)
@@ -378,7 +386,7 @@ func TestPaymentTriggers(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.pay(t, docsPhone, "BA", 1000, faspay.PayCash); !provider.IsRejected(err) || !strings.Contains(err.Error(), "already used") {
+	if _, err := e.pay(t, docsPhone, "200", 1000, faspay.PayCash); !provider.IsRejected(err) || !strings.Contains(err.Error(), "already used") {
 		t.Errorf("duplicate bill_no: %v", err)
 	}
 }
@@ -387,7 +395,7 @@ func TestTokenExpiredAndRegenerate(t *testing.T) {
 	e := newEnv(t, nil)
 	phone := "0812345" + sandbox.SuffixTokenExpired
 	e.link(t, phone)
-	_, err := e.pay(t, phone, "T1", 1000, faspay.PayCash)
+	_, err := e.pay(t, phone, "31", 1000, faspay.PayCash)
 	link, ok := faspay.TokenExpired(err)
 	if !ok || !errors.Is(err, faspay.ErrPaymentTokenExpired) || !strings.HasPrefix(link, e.base+"/ovo/regenerate?session=") {
 		t.Fatalf("err = %v, link %q", err, link)
@@ -398,7 +406,7 @@ func TestTokenExpiredAndRegenerate(t *testing.T) {
 	if b := body(t, e.submit(t, link, url.Values{"pin": {sandbox.PIN}, "action": {"confirm"}})); !strings.Contains(b, "renewed") {
 		t.Fatalf("regenerate: %s", b)
 	}
-	p, err := e.pay(t, phone, "T1", 1000, faspay.PayCash) // the same bill number is free: nothing was recorded
+	p, err := e.pay(t, phone, "31", 1000, faspay.PayCash) // the same bill number is free: nothing was recorded
 	if err != nil || p.Status != "PENDING" {
 		t.Fatalf("after renewal: %+v %v", p, err)
 	}
@@ -409,7 +417,7 @@ func TestTokenExpiredAndRegenerate(t *testing.T) {
 		t.Fatalf("simulate: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if _, err := e.pay(t, phone, "T2", 1000, faspay.PayCash); !errors.Is(err, faspay.ErrPaymentTokenExpired) {
+	if _, err := e.pay(t, phone, "32", 1000, faspay.PayCash); !errors.Is(err, faspay.ErrPaymentTokenExpired) {
 		t.Errorf("after simulate: %v", err)
 	}
 	resp, _ = http.PostForm(e.base+"/simulate/expire-token", url.Values{"phone_no": {"081299999999"}})
@@ -493,7 +501,7 @@ func TestHistoryPaging(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 5 {
-		p, err := e.pay(t, docsPhone, "H"+string(rune('0'+i)), int64(1000+i), faspay.PayCash)
+		p, err := e.pay(t, docsPhone, "4"+string(rune('0'+i)), int64(1000+i), faspay.PayCash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -551,7 +559,7 @@ func TestCallbackRetries(t *testing.T) {
 	e.rc.mu.Lock()
 	e.rc.failFirst = 2
 	e.rc.mu.Unlock()
-	p, err := e.pay(t, docsPhone, "R1", 1000, faspay.PayCash)
+	p, err := e.pay(t, docsPhone, "51", 1000, faspay.PayCash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +572,7 @@ func TestCallbackRetries(t *testing.T) {
 
 func TestCloseStopsPendingCallbacks(t *testing.T) {
 	e := newEnv(t, func(o *sandbox.Options) { o.PreLinked = []string{docsPhone}; o.SettleDelay = time.Hour })
-	p, err := e.pay(t, docsPhone, "C1", 1000, faspay.PayCash)
+	p, err := e.pay(t, docsPhone, "61", 1000, faspay.PayCash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -712,7 +720,7 @@ func TestSandboxLogsNoSecrets(t *testing.T) {
 		o.CallbackRetries = 1
 		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	p, err := e.pay(t, docsPhone, "L1", 1000, faspay.PayCash)
+	p, err := e.pay(t, docsPhone, "71", 1000, faspay.PayCash)
 	if err != nil {
 		t.Fatal(err)
 	}

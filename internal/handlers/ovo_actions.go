@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/models"
+	"backoffice/internal/ovo"
+	"backoffice/internal/phone"
+	ovopages "backoffice/web/templates/pages/ovo"
+)
+
+func ovoPath(id int64) string { return "/ovo-accounts/" + strconv.FormatInt(id, 10) }
+
+// refreshOVOBalance reads the balance from the provider and stores it.
+func (s *Server) refreshOVOBalance(c echo.Context) error {
+	svc, err := s.ovoService()
+	if err != nil {
+		return err
+	}
+	a, err := s.loadOVOAccount(c)
+	if err != nil {
+		return err
+	}
+	err = svc.RefreshBalance(c.Request().Context(), a)
+	var ref *ovo.Refusal
+	if errors.As(err, &ref) {
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, ovoPath(a.ID), "ok", "Balance read.")
+}
+
+// payOVOAccount charges a linked account; the customer confirms with their
+// PIN on the page the provider returned.
+func (s *Server) payOVOAccount(c echo.Context) error {
+	svc, err := s.ovoService()
+	if err != nil {
+		return err
+	}
+	a, err := s.loadOVOAccount(c)
+	if err != nil {
+		return err
+	}
+	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type"), Email: c.FormValue("email"),
+		Key: c.FormValue("pay_key")}
+	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType, Email: f.Email, Key: f.Key}
+	r, errs := f.Validate(a.Provider)
+	if len(errs) > 0 {
+		kept.Errors = errs
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, "")
+	}
+	p, err := svc.Pay(c.Request().Context(), state(c).user, a, r, s.auditEntry(c, "ovo_payment.create", "ovo_payment", "", ""))
+	var ref *ovo.Refusal
+	if errors.As(err, &ref) {
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, ref.Message)
+	}
+	if errors.Is(err, ovo.ErrAlreadyCharged) {
+		return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), "info",
+			"This payment form was already sent; it made the payment below and nothing was charged again.")
+	}
+	if err != nil {
+		return err
+	}
+	kind := "ok"
+	if p.Status.Final() || p.Status == models.OVOPayTokenExpired || p.Status == models.OVOPayUnknown {
+		kind = "bad"
+	}
+	return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), kind, p.Status.Label()+": "+p.CodeText)
+}
+
+// showOVOUnlink asks for confirmation, naming the customer and phone.
+func (s *Server) showOVOUnlink(c echo.Context) error {
+	a, err := s.loadOVOAccount(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "Unlink OVO account", ovopages.Unlink(ovopages.UnlinkProps{A: *a, FullPhone: phone.Local(a.Phone), CSRF: state(c).csrf}))
+}
+
+// unlinkOVOAccount unlinks at the provider, then records it with the audit entry.
+func (s *Server) unlinkOVOAccount(c echo.Context) error {
+	svc, err := s.ovoService()
+	if err != nil {
+		return err
+	}
+	a, err := s.loadOVOAccount(c)
+	if err != nil {
+		return err
+	}
+	err = svc.Unlink(c.Request().Context(), a, s.auditEntry(c, "ovo_account.unlink", "ovo_account", strconv.FormatInt(a.ID, 10), ""))
+	var ref *ovo.Refusal
+	if errors.As(err, &ref) {
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Message)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(c, ovoPath(a.ID), "ok", "Unlinked "+a.CustomerName+"'s OVO account ("+phone.Mask(a.Phone)+").")
+}
