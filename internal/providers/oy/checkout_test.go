@@ -222,15 +222,16 @@ func TestCheckoutLifecycleAgainstSandbox(t *testing.T) {
 	}
 }
 
-func TestInvoiceWithItemsAndRecurringAgainstSandbox(t *testing.T) {
+// The recurring fields belong to OY's unreleased endpoint and are never
+// sent to create-invoice, so OY shows the invoice as not scheduled.
+func TestInvoiceWithItemsAgainstSandbox(t *testing.T) {
 	e := newEnv(t, nil)
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, oy.Jakarta)
 	_, err := e.client.CreateInvoice(ctx, &oy.InvoiceParams{
 		CheckoutParams: oy.CheckoutParams{PartnerTxID: "REC1", Description: "Langganan November", SenderName: "Dewi Lestari",
 			Amount: 75000, Step: oy.StepSelectPaymentMethod, Email: "dewi@example.com"},
 		PartnerUserID: "cust-9", FullName: "Dewi Lestari", IsVALifetime: true,
-		Items:              []oy.InvoiceItem{{Item: "Paket A", Description: "Bulanan", Quantity: 3, DateOfPurchase: day, PricePerItem: 25000}},
-		RecurringStartDate: day, RecurringEndDate: day.AddDate(1, 0, 0), RecurringFrequencyDays: 30,
+		Items: []oy.InvoiceItem{{Item: "Paket A", Description: "Bulanan", Quantity: 3, DateOfPurchase: day, PricePerItem: 25000}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -240,8 +241,8 @@ func TestInvoiceWithItemsAndRecurringAgainstSandbox(t *testing.T) {
 		t.Fatalf("%v %+v", err, d)
 	}
 	inv := d.Invoice
-	if inv.FullName != "Dewi Lestari" || !inv.IsVALifetime || !inv.IsScheduled || inv.RecurringFrequency != 30 ||
-		inv.RecurringStartDate != "20/11/2026" || inv.RecurringEndDate != "20/11/2027" || len(inv.Items) != 1 ||
+	if inv.FullName != "Dewi Lestari" || !inv.IsVALifetime || inv.IsScheduled || inv.RecurringFrequency != 0 ||
+		inv.RecurringStartDate != "" || inv.RecurringEndDate != "" || len(inv.Items) != 1 ||
 		inv.Items[0].PricePerItem != 25000 || !inv.Items[0].DateOfPurchase.Equal(day) {
 		t.Errorf("invoice %+v", inv)
 	}
