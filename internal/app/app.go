@@ -17,12 +17,14 @@ import (
 	"sync"
 	"time"
 
+	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
+	"backoffice/internal/models"
 	"backoffice/internal/providers/ayopop"
 	ayopopsb "backoffice/internal/providers/ayopop/sandbox"
 	"backoffice/internal/providers/doku"
@@ -50,6 +52,7 @@ type App struct {
 	Ayopop *ayopop.Client
 
 	Disbursements *disbursements.Service
+	Checkout      *checkout.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -217,9 +220,23 @@ func (a *App) Build(opts Options) error {
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
 	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
 
+	// --- Payment links and invoices (checkout): callbacks, poller, recurring scheduler ---
+	linkURL := checkout.ProductionLinkURL
+	if cfg.OY.BaseURL == "" {
+		linkURL = func(kind models.CheckoutKind, id string) string {
+			if kind == models.KindInvoice {
+				return oyBase + "/invoice/" + id
+			}
+			return oyBase + "/pay/" + id
+		}
+	}
+	a.Checkout = checkout.New(a.Store, a.OY, a.Log.With("component", "checkout"), checkout.Options{Now: opts.Now, LinkURL: linkURL})
+	a.Worker.Register("oy", "checkout", intake.ProcessorFunc(a.Checkout.ProcessCallback))
+	// --- end checkout ---
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements})
+		Disbursements: a.Disbursements, Checkout: a.Checkout})
 	if err != nil {
 		return err
 	}
@@ -255,6 +272,17 @@ func (a *App) Build(opts Options) error {
 		defer a.wg.Done()
 		a.Disbursements.RunBatches(ctx)
 	}()
+	// --- checkout: settle lost create answers; send recurring invoices when due ---
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		a.Checkout.RunPoller(ctx, pollEvery)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.Checkout.RunScheduler(ctx, time.Minute)
+	}()
+	// --- end checkout ---
 	return nil
 }
 

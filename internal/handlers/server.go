@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
@@ -51,6 +52,8 @@ type Deps struct {
 	Mounts []Mount
 	// Disbursements is the OY transfer workflow.
 	Disbursements *disbursements.Service
+	// Checkout is the OY payment link and invoice workflow.
+	Checkout *checkout.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -75,6 +78,7 @@ type Server struct {
 	mounts    []Mount
 	callbacks *Callbacks
 	disb      *disbursements.Service
+	checkout  *checkout.Service
 	echo      *echo.Echo
 	handler   *callbackPaths
 	table     []route
@@ -83,13 +87,13 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Store == nil || d.Callbacks == nil || d.Disbursements == nil {
-		return nil, errors.New("handlers: config, store, callbacks and disbursements are required")
+	if d.Config == nil || d.Store == nil || d.Callbacks == nil || d.Disbursements == nil || d.Checkout == nil {
+		return nil, errors.New("handlers: config, store, callbacks, disbursements and checkout are required")
 	}
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, checkout: d.Checkout, disk: d.Disk}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
