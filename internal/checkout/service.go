@@ -220,7 +220,7 @@ func notFound(err error) bool {
 // Poll settles every link whose check is due: lost create answers, and
 // rows a stopped process left while sending.
 func (s *Service) Poll(ctx context.Context) (int, error) {
-	due, err := s.store.DueCheckoutChecks(ctx, 50)
+	due, err := s.store.DueCheckoutChecks(ctx, s.now(), 50)
 	if err != nil {
 		return 0, err
 	}

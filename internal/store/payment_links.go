@@ -213,10 +213,10 @@ func (s *Store) ImportCheckout(ctx context.Context, c *models.Checkout) error {
 	})
 }
 
-// DueCheckoutChecks returns links whose next status check is due.
-func (s *Store) DueCheckoutChecks(ctx context.Context, limit int) ([]models.Checkout, error) {
+// DueCheckoutChecks returns links whose next status check is due at at.
+func (s *Store) DueCheckoutChecks(ctx context.Context, at time.Time, limit int) ([]models.Checkout, error) {
 	var out []models.Checkout
-	err := s.db.Read.WithContext(ctx).Where("next_check_at IS NOT NULL AND next_check_at <= ?", now()).
+	err := s.db.Read.WithContext(ctx).Where("next_check_at IS NOT NULL AND next_check_at <= ?", at.UTC()).
 		Order("next_check_at").Limit(limit).Find(&out).Error
 	return out, err
 }
