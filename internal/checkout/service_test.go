@@ -311,3 +311,5 @@ func TestDeletedLinkPaidLater(t *testing.T) {
 }
 
 func errorsAs(err error, target **checkout.DeleteError) bool { return errors.As(err, target) }
+
+func oyClient(e *env) *oy.Client { return oy.New(oy.Config{BaseURL: e.srv.URL, Username: "u", APIKey: "k"}) }

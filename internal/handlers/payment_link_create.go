@@ -107,7 +107,9 @@ func (s *Server) showInvoiceNew(c echo.Context) error {
 	return s.renderCheckoutForm(c, http.StatusOK, models.KindInvoice, s.newCheckoutForm(models.KindInvoice), nil)
 }
 
-func (s *Server) createPaymentLink(c echo.Context) error { return s.createCheckout(c, models.KindPaymentLink) }
+func (s *Server) createPaymentLink(c echo.Context) error {
+	return s.createCheckout(c, models.KindPaymentLink)
+}
 func (s *Server) createInvoice(c echo.Context) error {
 	if rec, sc := readSchedule(c); rec {
 		return s.createRecurring(c, sc)
