@@ -312,4 +312,6 @@ func TestDeletedLinkPaidLater(t *testing.T) {
 
 func errorsAs(err error, target **checkout.DeleteError) bool { return errors.As(err, target) }
 
-func oyClient(e *env) *oy.Client { return oy.New(oy.Config{BaseURL: e.srv.URL, Username: "u", APIKey: "k"}) }
+func oyClient(e *env) *oy.Client {
+	return oy.New(oy.Config{BaseURL: e.srv.URL, Username: "u", APIKey: "k"})
+}

@@ -61,7 +61,11 @@ func (s *Server) showCheckoutListOf(kind models.CheckoutKind) echo.HandlerFunc {
 					if err != nil {
 						return err
 					}
-					p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: string(kind) + "s"}
+					noun := map[models.CheckoutKind]string{models.KindPaymentLink: "payment link", models.KindInvoice: "invoice"}[kind]
+					if t.Count != 1 || t.Capped {
+						noun += "s"
+					}
+					p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: noun}
 					p.Paid = t.Paid
 				}
 				title := "Payment links"

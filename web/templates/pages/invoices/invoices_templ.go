@@ -968,7 +968,7 @@ func Recurring(p RecurringProps) templ.Component {
 				return nil
 			})
 			templ_7745c5c3_Err = components.Table("recurring-invoices", []components.Header{{Label: "Created"}, {Label: "Reference"}, {Label: "Payer"}, {Label: "Description"},
-				{Label: "Amount", Num: true}, {Label: "Paid", Num: true}, {Label: "Status"}, {Label: "Method"}, {Label: "Expires"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var44), templ_7745c5c3_Buffer)
+				{Label: "Amount", Num: true}, {Label: "Paid", Num: true}, {Label: "Status"}, {Label: "Method"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var44), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
