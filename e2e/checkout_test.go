@@ -3,9 +3,12 @@
 package e2e
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestPaymentLinkFromFormToPaidInTheList: an admin makes a payment link,
@@ -84,4 +87,50 @@ func TestPaymentLinkFromFormToPaidInTheList(t *testing.T) {
 		t.Errorf("method %q", got)
 	}
 	p.screenshot("payment-link-paid")
+}
+
+// TestInvoiceLinesAddUpLiveAndPrint: line items are added and removed in
+// the form with the total shown as typed, the server agrees, and the
+// printable page looks like an invoice.
+func TestInvoiceLinesAddUpLiveAndPrint(t *testing.T) {
+	p := newBrowser(t, testContext(t))
+	p.openAndSignIn(admin)
+	p.open("/invoices/new")
+	p.waitVisible(`[data-testid=checkout-form]`)
+	p.typeInto(`[data-testid=field-sender_name] input`, "Dewi Lestari")
+	p.typeInto(`[data-testid=field-description] input`, "Sewa kios Desember")
+	p.typeInto(`[data-testid=field-full_name] input`, "Dewi Lestari")
+	row := func(n int, field string) string {
+		return `[data-testid=line-row]:nth-child(` + strconv.Itoa(n) + `) [data-testid=` + field + `]`
+	}
+	p.typeInto(row(1, "line-item"), "Sewa kios")
+	p.typeInto(row(1, "line-price"), "1.500.000")
+	p.do("add a line", chromedp.Click(chromedp.CSS(`[data-testid=add-line]`), chromedp.NodeVisible))
+	p.typeInto(row(2, "line-item"), "Listrik")
+	p.typeInto(row(2, "line-quantity"), "3")
+	p.typeInto(row(2, "line-price"), "75000")
+	p.do("add a line", chromedp.Click(chromedp.CSS(`[data-testid=add-line]`), chromedp.NodeVisible))
+	p.typeInto(row(3, "line-item"), "Salah")
+	p.typeInto(row(3, "line-quantity"), "1")
+	p.typeInto(row(3, "line-price"), "999000")
+	if got := p.text(`[data-testid=live-total]`); got != "Rp 2.724.000" {
+		t.Errorf("live total with three lines %q", got)
+	}
+	p.do("remove the third line", chromedp.Click(chromedp.CSS(row(3, "remove-line")), chromedp.NodeVisible))
+	if got := p.text(`[data-testid=live-total]`); got != "Rp 1.725.000" {
+		t.Errorf("live total after removing a line %q", got)
+	}
+	p.screenshot("invoice-form")
+	if resp := p.click(`[data-testid=create-checkout]`); resp.Status != 200 {
+		t.Fatalf("create answers %d", resp.Status)
+	}
+	if got := p.text(`[data-testid=lines-total]`); got != "Rp 1.725.000" {
+		t.Errorf("server total %q", got)
+	}
+	p.click(`[data-testid=print-invoice]`)
+	p.waitVisible(`[data-testid=print-qr]`)
+	if got := p.text(`[data-testid=print-total]`); got != "Rp 1.725.000" {
+		t.Errorf("printed total %q", got)
+	}
+	p.screenshot("invoice-print")
 }

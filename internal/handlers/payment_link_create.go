@@ -87,7 +87,7 @@ func (s *Server) renderCheckoutForm(c echo.Context, status int, kind models.Chec
 			x.Lines = append(x.Lines, invoices.Line(l))
 		}
 		if len(x.Lines) == 0 {
-			x.Lines = []invoices.Line{{Quantity: "1", DateOfPurchase: wib.Date(s.now())}}
+			x.Lines = []invoices.Line{{Quantity: "1", DateOfPurchase: s.now().In(wib.Zone).Format("2006-01-02")}}
 		}
 		p.Extra = invoices.Extra(x)
 	}

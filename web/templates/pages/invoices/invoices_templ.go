@@ -195,7 +195,7 @@ func Extra(p ExtraProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</tbody><tfoot><tr><th colspan=\"5\">Total</th><th class=\"num\" data-lines-total data-testid=\"live-total\"></th><th></th></tr></tfoot></table><button type=\"button\" class=\"secondary\" data-add-line data-testid=\"add-line\">Add a line</button> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</tbody><tfoot><tr><td colspan=\"5\"><strong>Total</strong></td><td class=\"num\" data-lines-total data-testid=\"live-total\"></td><td></td></tr></tfoot></table><button type=\"button\" class=\"secondary\" data-add-line data-testid=\"add-line\">Add a line</button> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
