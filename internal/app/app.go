@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
 	"backoffice/internal/disbursements"
@@ -24,6 +25,7 @@ import (
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
 	"backoffice/internal/ovo"
+	"backoffice/internal/models"
 	"backoffice/internal/providers/ayopop"
 	ayopopsb "backoffice/internal/providers/ayopop/sandbox"
 	"backoffice/internal/providers/doku"
@@ -54,6 +56,7 @@ type App struct {
 	Disbursements *disbursements.Service
 	Topups        *topups.Service
 	OVO           *ovo.Service
+	Checkout      *checkout.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -234,9 +237,23 @@ func (a *App) Build(opts Options) error {
 	a.Worker.Register("doku", "debit-notify", intake.ProcessorFunc(a.OVO.ProcessDokuNotify))
 	// End of linked OVO accounts.
 
+	// --- Payment links and invoices (checkout): callbacks, poller, recurring scheduler ---
+	linkURL := checkout.ProductionLinkURL
+	if cfg.OY.BaseURL == "" {
+		linkURL = func(kind models.CheckoutKind, id string) string {
+			if kind == models.KindInvoice {
+				return oyBase + "/invoice/" + id
+			}
+			return oyBase + "/pay/" + id
+		}
+	}
+	a.Checkout = checkout.New(a.Store, a.OY, a.Log.With("component", "checkout"), checkout.Options{Now: opts.Now, LinkURL: linkURL})
+	a.Worker.Register("oy", "checkout", intake.ProcessorFunc(a.Checkout.ProcessCallback))
+	// --- end checkout ---
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements, Topups: a.Topups, OVO: a.OVO})
+		Disbursements: a.Disbursements, Topups: a.Topups, OVO: a.OVO, Checkout: a.Checkout})
 	if err != nil {
 		return err
 	}
@@ -279,6 +296,17 @@ func (a *App) Build(opts Options) error {
 		a.Topups.RunPoller(ctx, pollEvery)
 	}()
 	// --- end OVO top-ups ---
+	// --- checkout: settle lost create answers; send recurring invoices when due ---
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		a.Checkout.RunPoller(ctx, pollEvery)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.Checkout.RunScheduler(ctx, time.Minute)
+	}()
+	// --- end checkout ---
 	return nil
 }
 

@@ -28,7 +28,7 @@ func (a *testApp) variant(change func(*config.Config, *Deps)) *testApp {
 	a.t.Helper()
 	cfg := *a.cfg
 	d := Deps{Config: &cfg, Store: a.store, Logger: slog.New(slog.NewJSONHandler(a.logs, nil)), Now: a.clock.Now,
-		Callbacks: a.srv.callbacks, Disbursements: a.disb}
+		Callbacks: a.srv.callbacks, Disbursements: a.disb, Checkout: a.checkout}
 	change(&cfg, &d)
 	srv, err := New(d)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
 	"backoffice/internal/disbursements"
@@ -58,11 +59,13 @@ type testApp struct {
 	oy     *oysb.Sandbox
 	oyHTTP *httptest.Server
 	disb   *disbursements.Service
-	http   *httptest.Server
-	store  *store.Store
-	clock  *fakeClock
-	logs   *syncBuffer
-	users  map[models.Role]*models.User
+	// checkout is the payment link and invoice service (tests drive its scheduler).
+	checkout *checkout.Service
+	http     *httptest.Server
+	store    *store.Store
+	clock    *fakeClock
+	logs     *syncBuffer
+	users    map[models.Role]*models.User
 	// totp holds the second-factor secret of each enrolled user by email
 	// (the seeded admin and finance, who must have one).
 	totp   map[string]string
@@ -138,6 +141,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	}))
 	oySandbox := oysb.New(oysb.Options{Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, PublicURL: hs.URL + "/sandbox/oy",
 		DisbursementCallbackURL: hs.URL + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken,
+		CheckoutCallbackURL:     hs.URL + "/callbacks/oy/checkout?token=" + cfg.OY.CallbackToken,
 		SettleDelay:             150 * time.Millisecond, CallbackRetryDelay: 50 * time.Millisecond, SlowDelay: 3 * time.Second, Logger: log})
 	oyServer := httptest.NewServer(oySandbox)
 	oyClient := oy.New(oy.Config{BaseURL: oyServer.URL, Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, Timeout: time.Second, Logger: log},
@@ -154,8 +158,12 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 		DokuPublicKey: &testDokuKey().PublicKey}
 	disb := disbursements.New(st, oyClient, log)
 	worker.Register("oy", "disbursement", intake.ProcessorFunc(disb.ProcessCallback))
+	co := checkout.New(st, oyClient, log, checkout.Options{Now: clock.Now, LinkURL: func(kind models.CheckoutKind, id string) string {
+		return hs.URL + "/sandbox/oy/pay/" + id
+	}})
+	worker.Register("oy", "checkout", intake.ProcessorFunc(co.ProcessCallback))
 	cbs := &Callbacks{Endpoints: intake.Endpoints(secrets), Writer: writer, Worker: worker}
-	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs, Disbursements: disb})
+	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs, Disbursements: disb, Checkout: co})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +171,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handler = srv.Handler()
 	handlerMu.Unlock()
 	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, totp: map[string]string{}, cfg: cfg, dbPath: dbPath, db: d,
-		oy: oySandbox, oyHTTP: oyServer, disb: disb}
+		oy: oySandbox, oyHTTP: oyServer, disb: disb, checkout: co}
 	jobs, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); disb.RunBatches(jobs) }()

@@ -77,6 +77,18 @@ func (s *Server) showOverview(c echo.Context) error {
 	for _, n := range counts {
 		p.CallbacksToday += n
 	}
+	// Payment links and invoices paid today (checkout).
+	for _, k := range []models.CheckoutKind{models.KindPaymentLink, models.KindInvoice} {
+		t, err := s.store.ReceivedBetween(ctx, k, today, today.AddDate(0, 0, 1))
+		if err != nil {
+			return err
+		}
+		if k == models.KindInvoice {
+			p.CheckoutToday.Invoices, p.CheckoutToday.InvoicesSum = t.Count, t.Sum
+		} else {
+			p.CheckoutToday.Links, p.CheckoutToday.LinksSum = t.Count, t.Sum
+		}
+	}
 	if u.Role == models.RoleAdmin || u.Role == models.RoleAuditor {
 		p.ShowAudit = true
 		page, err := s.store.ListAudit(ctx, store.AuditFilter{}, 8)

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
@@ -59,6 +60,8 @@ type Deps struct {
 	// OVO is the linked OVO accounts workflow (Faspay and DOKU); nil
 	// leaves its pages answering 503.
 	OVO *ovo.Service
+	// Checkout is the OY payment link and invoice workflow.
+	Checkout *checkout.Service
 	// Callbacks receives provider callbacks and feeds the callback log.
 	Callbacks *Callbacks
 	// Now is the clock; time.Now when nil.
@@ -84,6 +87,7 @@ type Server struct {
 	callbacks *Callbacks
 	disb      *disbursements.Service
 	ovo       *ovo.Service
+	checkout  *checkout.Service
 	echo      *echo.Echo
 	handler   *callbackPaths
 	table     []route
@@ -94,14 +98,14 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Store == nil || d.Callbacks == nil || d.Disbursements == nil {
-		return nil, errors.New("handlers: config, store, callbacks and disbursements are required")
+	if d.Config == nil || d.Store == nil || d.Callbacks == nil || d.Disbursements == nil || d.Checkout == nil {
+		return nil, errors.New("handlers: config, store, callbacks, disbursements and checkout are required")
 	}
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk,
-		topups: d.Topups, refused: intake.NewRefusedBudget(), ovo: d.OVO}
+		topups: d.Topups, refused: intake.NewRefusedBudget(), ovo: d.OVO, checkout: d.Checkout}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -409,6 +409,91 @@ INSERT INTO callback_refusals (day, what, provider, kind, n)
 SELECT '', 'oversize', substr(name, 10, instr(name, '/') - 10), substr(name, instr(name, '/') + 1), value
 FROM callback_counters WHERE name LIKE 'oversize:%/%';
 `},
+	{80, "payment links and invoices, with their timelines", `
+CREATE TABLE checkouts (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	partner_tx_id TEXT NOT NULL UNIQUE,
+	status TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	notes TEXT NOT NULL DEFAULT '',
+	sender_name TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL DEFAULT 0,
+	email TEXT NOT NULL DEFAULT '',
+	phone_number TEXT NOT NULL DEFAULT '',
+	is_open INTEGER NOT NULL DEFAULT 0,
+	step TEXT NOT NULL DEFAULT '',
+	include_admin_fee INTEGER NOT NULL DEFAULT 0,
+	disabled_payment_methods TEXT NOT NULL DEFAULT '',
+	enabled_banks TEXT NOT NULL DEFAULT '',
+	expiration DATETIME,
+	partner_user_id TEXT NOT NULL DEFAULT '',
+	full_name TEXT NOT NULL DEFAULT '',
+	is_va_lifetime INTEGER NOT NULL DEFAULT 0,
+	items_json TEXT NOT NULL DEFAULT '',
+	attachment_name TEXT NOT NULL DEFAULT '',
+	attachment TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	payment_link_id TEXT NOT NULL DEFAULT '',
+	email_status TEXT NOT NULL DEFAULT '',
+	oy_message TEXT NOT NULL DEFAULT '',
+	paid_amount INTEGER NOT NULL DEFAULT 0,
+	payment_method TEXT NOT NULL DEFAULT '',
+	sender_bank TEXT NOT NULL DEFAULT '',
+	va_number TEXT NOT NULL DEFAULT '',
+	tx_ref_number TEXT NOT NULL DEFAULT '',
+	payer_name TEXT NOT NULL DEFAULT '',
+	paid_at DATETIME,
+	recurring_id INTEGER,
+	recurring_period INTEGER,
+	catch_up INTEGER NOT NULL DEFAULT 0,
+	source TEXT NOT NULL DEFAULT '',
+	maker_id INTEGER,
+	maker_email TEXT NOT NULL DEFAULT '',
+	sent_at DATETIME,
+	checks INTEGER NOT NULL DEFAULT 0,
+	next_check_at DATETIME,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE INDEX checkouts_kind ON checkouts(kind, id);
+CREATE INDEX checkouts_kind_status ON checkouts(kind, status, id);
+CREATE INDEX checkouts_created ON checkouts(created_at);
+CREATE INDEX checkouts_paid ON checkouts(paid_at);
+CREATE INDEX checkouts_next_check ON checkouts(next_check_at);
+CREATE UNIQUE INDEX checkouts_period ON checkouts(recurring_id, recurring_period);
+CREATE TABLE checkout_events (
+	id INTEGER PRIMARY KEY,
+	checkout_id INTEGER NOT NULL REFERENCES checkouts(id),
+	at DATETIME NOT NULL,
+	source TEXT NOT NULL,
+	from_status TEXT NOT NULL DEFAULT '',
+	to_status TEXT NOT NULL DEFAULT '',
+	message TEXT NOT NULL DEFAULT '',
+	callback_id INTEGER,
+	actor_email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX checkout_events_checkout ON checkout_events(checkout_id, id);
+`},
+	{81, "recurring invoice templates", `
+CREATE TABLE recurring_invoices (
+	id INTEGER PRIMARY KEY,
+	status TEXT NOT NULL,
+	template_json TEXT NOT NULL,
+	title TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL DEFAULT 0,
+	start_date TEXT NOT NULL,
+	end_date TEXT NOT NULL DEFAULT '',
+	every_days INTEGER NOT NULL DEFAULT 0,
+	month_day INTEGER NOT NULL DEFAULT 0,
+	next_period INTEGER NOT NULL DEFAULT 0,
+	maker_id INTEGER,
+	maker_email TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE INDEX recurring_invoices_status ON recurring_invoices(status, id);
+`},
 	{90, "linked OVO accounts and their payments", `
 CREATE TABLE ovo_accounts (
 	id INTEGER PRIMARY KEY,

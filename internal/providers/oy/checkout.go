@@ -16,13 +16,18 @@ import (
 // MinCheckoutAmount is OY's documented minimum for links and invoices.
 const MinCheckoutAmount = 15000
 
+// MaxCheckoutAmount is the largest amount a link or invoice may ask for.
+// OY's checkout page documents no maximum; its per-transaction limit (the
+// disbursement code 215 and the staging mock) is Rp 100.000.000, and the
+// dashboard holds links and invoices to the same figure (docs/providers/oy.md).
+const MaxCheckoutAmount = 100_000_000
+
 // Layouts for checkout requests. The page's parameter table says
 // "dd-MM-yyyy HH:mm:ss" for expiration while its samples send
 // "2020-08-08 08:09:12"; the samples are followed (unconfirmed).
 const (
 	CheckoutExpirationLayout = LayoutDateTime
 	InvoiceItemDateLayout    = "2006-01-02"
-	RecurringDateLayout      = "02/01/2006" // sample "10/11/2020"; day first is unconfirmed
 )
 
 // Checkout steps (the "step" parameter).
@@ -161,6 +166,8 @@ func (p *CheckoutParams) validate(op string) error {
 		return validation(op, "A fixed-amount link needs an amount; nothing was created.")
 	case p.Amount != 0 && p.Amount < MinCheckoutAmount:
 		return validation(op, "The amount must be at least Rp 15.000; nothing was created.")
+	case p.Amount > MaxCheckoutAmount:
+		return validation(op, "The amount must be at most Rp 100.000.000; nothing was created.")
 	}
 	return nil
 }
@@ -183,9 +190,9 @@ type wireInvoiceItem struct {
 }
 
 // InvoiceParams creates an invoice (POST /api/payment-checkout/create-invoice).
-// The recurring fields belong to OY's "Recurring Invoice (Coming soon)",
-// whose endpoint the page leaves as TBD: they are sent with the invoice when
-// set, so only this function changes when OY names the endpoint.
+// Only create-invoice's documented fields are sent: the recurring fields
+// belong to OY's "Recurring Invoice (Coming soon)", whose endpoint is TBD;
+// the dashboard runs recurring invoices itself (internal/checkout).
 type InvoiceParams struct {
 	CheckoutParams
 	PartnerUserID string
@@ -193,22 +200,15 @@ type InvoiceParams struct {
 	IsVALifetime  bool
 	Attachment    string // base64 PDF, at most 2 MB
 	Items         []InvoiceItem
-
-	RecurringStartDate     time.Time
-	RecurringEndDate       time.Time
-	RecurringFrequencyDays int
 }
 
 type wireInvoice struct {
 	wireCheckout
-	PartnerUserID      string            `json:"partner_user_id"`
-	FullName           string            `json:"full_name"`
-	IsVALifetime       bool              `json:"is_va_lifetime"`
-	Attachment         string            `json:"attachment"`
-	InvoiceItems       []wireInvoiceItem `json:"invoice_items"`
-	RecurringStartDate string            `json:"recurring_start_date,omitempty"`
-	RecurringEndDate   string            `json:"recurring_end_date,omitempty"`
-	RecurringFrequency int               `json:"recurring_frequency,omitempty"`
+	PartnerUserID string            `json:"partner_user_id"`
+	FullName      string            `json:"full_name"`
+	IsVALifetime  bool              `json:"is_va_lifetime"`
+	Attachment    string            `json:"attachment"`
+	InvoiceItems  []wireInvoiceItem `json:"invoice_items"`
 }
 
 // CheckoutLink is OY's answer to a create.
@@ -237,30 +237,20 @@ func (c *Client) CreateCheckout(ctx context.Context, p *CheckoutParams) (*Checko
 	return c.create(ctx, op, "/api/payment-checkout/create-v2", p.wire())
 }
 
-// CreateInvoice creates an invoice (optionally recurring).
+// CreateInvoice creates an invoice.
 func (c *Client) CreateInvoice(ctx context.Context, p *InvoiceParams) (*CheckoutLink, error) {
 	const op = "create invoice"
 	if err := p.validate(op); err != nil {
 		return nil, err
 	}
-	if p.RecurringFrequencyDays < 0 || (!p.RecurringEndDate.IsZero() && p.RecurringEndDate.Before(p.RecurringStartDate)) {
-		return nil, validation(op, "The recurring schedule is not valid; nothing was created.")
-	}
 	w := wireInvoice{wireCheckout: p.wire(), PartnerUserID: p.PartnerUserID, FullName: p.FullName,
-		IsVALifetime: p.IsVALifetime, Attachment: p.Attachment, InvoiceItems: []wireInvoiceItem{},
-		RecurringFrequency: p.RecurringFrequencyDays}
+		IsVALifetime: p.IsVALifetime, Attachment: p.Attachment, InvoiceItems: []wireInvoiceItem{}}
 	for _, it := range p.Items {
 		wi := wireInvoiceItem{Item: it.Item, Description: it.Description, Quantity: it.Quantity, PricePerItem: it.PricePerItem}
 		if !it.DateOfPurchase.IsZero() {
 			wi.DateOfPurchase = it.DateOfPurchase.In(Jakarta).Format(InvoiceItemDateLayout)
 		}
 		w.InvoiceItems = append(w.InvoiceItems, wi)
-	}
-	if !p.RecurringStartDate.IsZero() {
-		w.RecurringStartDate = p.RecurringStartDate.In(Jakarta).Format(RecurringDateLayout)
-	}
-	if !p.RecurringEndDate.IsZero() {
-		w.RecurringEndDate = p.RecurringEndDate.In(Jakarta).Format(RecurringDateLayout)
 	}
 	return c.create(ctx, op, "/api/payment-checkout/create-invoice", w)
 }

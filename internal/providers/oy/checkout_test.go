@@ -1,6 +1,7 @@
 package oy_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -222,15 +223,16 @@ func TestCheckoutLifecycleAgainstSandbox(t *testing.T) {
 	}
 }
 
-func TestInvoiceWithItemsAndRecurringAgainstSandbox(t *testing.T) {
+// The recurring fields belong to OY's unreleased endpoint and are never
+// sent to create-invoice, so OY shows the invoice as not scheduled.
+func TestInvoiceWithItemsAgainstSandbox(t *testing.T) {
 	e := newEnv(t, nil)
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, oy.Jakarta)
 	_, err := e.client.CreateInvoice(ctx, &oy.InvoiceParams{
 		CheckoutParams: oy.CheckoutParams{PartnerTxID: "REC1", Description: "Langganan November", SenderName: "Dewi Lestari",
 			Amount: 75000, Step: oy.StepSelectPaymentMethod, Email: "dewi@example.com"},
 		PartnerUserID: "cust-9", FullName: "Dewi Lestari", IsVALifetime: true,
-		Items:              []oy.InvoiceItem{{Item: "Paket A", Description: "Bulanan", Quantity: 3, DateOfPurchase: day, PricePerItem: 25000}},
-		RecurringStartDate: day, RecurringEndDate: day.AddDate(1, 0, 0), RecurringFrequencyDays: 30,
+		Items: []oy.InvoiceItem{{Item: "Paket A", Description: "Bulanan", Quantity: 3, DateOfPurchase: day, PricePerItem: 25000}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -240,8 +242,8 @@ func TestInvoiceWithItemsAndRecurringAgainstSandbox(t *testing.T) {
 		t.Fatalf("%v %+v", err, d)
 	}
 	inv := d.Invoice
-	if inv.FullName != "Dewi Lestari" || !inv.IsVALifetime || !inv.IsScheduled || inv.RecurringFrequency != 30 ||
-		inv.RecurringStartDate != "20/11/2026" || inv.RecurringEndDate != "20/11/2027" || len(inv.Items) != 1 ||
+	if inv.FullName != "Dewi Lestari" || !inv.IsVALifetime || inv.IsScheduled || inv.RecurringFrequency != 0 ||
+		inv.RecurringStartDate != "" || inv.RecurringEndDate != "" || len(inv.Items) != 1 ||
 		inv.Items[0].PricePerItem != 25000 || !inv.Items[0].DateOfPurchase.Equal(day) {
 		t.Errorf("invoice %+v", inv)
 	}
@@ -281,5 +283,51 @@ func TestSandboxCheckoutValidationAndAuth(t *testing.T) {
 	var oe *provider.Error
 	if !asError(err, &oe) || oe.ProviderMessage != "Can not get API Key is not valid" {
 		t.Errorf("bad key get: %v", err)
+	}
+}
+
+// The sandbox refuses what OY documents as refused beyond the page's
+// older rules: an amount above the limit, an attachment that is not a PDF
+// of at most 2 MB; and a link left unpaid expires with a callback.
+func TestSandboxRefusesBadAmountsAndAttachmentsAndExpires(t *testing.T) {
+	e := newEnv(t, nil)
+	// Past the client's own check, straight to the sandbox.
+	post := func(body string) string {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/sandbox/oy/api/payment-checkout/create-invoice", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-OY-Username", testUser)
+		req.Header.Set("X-Api-Key", testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := post(`{"partner_tx_id":"M1","sender_name":"Budi","amount":100000001}`); !strings.Contains(got, `"success":false`) || !strings.Contains(got, "maximum amount") {
+		t.Errorf("over the maximum: %s", got)
+	}
+	notPDF := base64.StdEncoding.EncodeToString([]byte("PK\x03\x04 zip"))
+	if got := post(`{"partner_tx_id":"M2","sender_name":"Budi","amount":20000,"attachment":"` + notPDF + `"}`); !strings.Contains(got, "attachment is not valid") {
+		t.Errorf("not a PDF: %s", got)
+	}
+	big := base64.StdEncoding.EncodeToString(append([]byte("%PDF-1.4\n"), make([]byte, 3<<20)...))
+	if got := post(`{"partner_tx_id":"M3","sender_name":"Budi","amount":20000,"attachment":"` + big + `"}`); !strings.Contains(got, "attachment is not valid") {
+		t.Errorf("3 MB: %s", got)
+	}
+	pdf := base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\nsmall"))
+	if got := post(`{"partner_tx_id":"M4","sender_name":"Budi","amount":20000,"attachment":"` + pdf + `"}`); !strings.Contains(got, `"success":true`) {
+		t.Errorf("a small PDF: %s", got)
+	}
+	if err := e.sb.ExpireCheckout("M4"); err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := oy.ParseCheckoutCallback(e.rc.next(t, "/callbacks/oy/checkout").body)
+	if cb == nil || cb.Status != oy.CheckoutExpired {
+		t.Fatalf("expired callback %+v", cb)
+	}
+	if err := e.sb.PayCheckout("M4", sandbox.CheckoutPayment{}); err == nil {
+		t.Fatal("an expired link was paid")
 	}
 }

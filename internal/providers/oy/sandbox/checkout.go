@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -37,6 +39,7 @@ func (s *Sandbox) checkoutRoutes() {
 	s.mux.HandleFunc("GET /api/payment-checkout/{id}", s.handleGetLink)
 	s.mux.HandleFunc("DELETE /api/payment-checkout/{id}", s.handleDeleteLink)
 	s.mux.HandleFunc("POST /simulate/checkout/{ref}/pay", s.handleSimulateCheckoutPay)
+	s.mux.HandleFunc("POST /simulate/checkout/{ref}/expire", s.handleSimulateCheckoutExpire)
 	s.mux.HandleFunc("GET /pay/{id}", s.handlePayPage)
 	s.mux.HandleFunc("GET /invoice/{id}", s.handlePayPage)
 }
@@ -118,6 +121,9 @@ func (s *Sandbox) handleCreateLink(w http.ResponseWriter, r *http.Request, invoi
 	case !amountOK || (!open && amount == 0) || (amount != 0 && amount < oy.MinCheckoutAmount):
 		fail("amount is not valid, minimum amount is 15000")
 		return
+	case amount > oy.MaxCheckoutAmount:
+		fail("amount is not valid, maximum amount is 100000000")
+		return
 	case !slices.Contains([]string{oy.StepInputAmount, oy.StepInputPersonalInfo, oy.StepSelectPaymentMethod}, step):
 		fail("step is not valid")
 		return
@@ -152,6 +158,10 @@ func (s *Sandbox) handleCreateLink(w http.ResponseWriter, r *http.Request, invoi
 		expires: expires, created: t, updated: t, status: "created",
 	}
 	if invoice {
+		if a := b.str("attachment"); a != "" && !validPDF(a) {
+			fail("attachment is not valid, maximum 1 PDF attachment of 2 MB")
+			return
+		}
 		l.fullName, l.partnerUserID, l.attachment = b.str("full_name"), b.str("partner_user_id"), b.str("attachment")
 		l.vaLifetime = b.boolean("is_va_lifetime", false)
 		l.recurStart, l.recurEnd = b.str("recurring_start_date"), b.str("recurring_end_date")
@@ -363,6 +373,48 @@ type CheckoutPayment struct {
 	SenderPhone   string
 	SenderNote    string
 	Fail          bool // the charge is rejected: status "failed", callback "charge_failed"
+	// AfterClose pays a deleted or expired link, as when a customer's bank
+	// transfer to the link's VA arrives after the link was closed.
+	AfterClose bool
+}
+
+// ExpireCheckout ends an unpaid link now, as its expiration would, and
+// sends the "expired" callback.
+func (s *Sandbox) ExpireCheckout(ref string) error {
+	s.mu.Lock()
+	l := s.lookupLink(ref)
+	if l == nil {
+		s.mu.Unlock()
+		return ErrNotFound
+	}
+	if l.status != "created" && l.status != "failed" {
+		st := l.status
+		s.mu.Unlock()
+		return fmt.Errorf("%w: link is %s", ErrNotPayable, st)
+	}
+	l.status, l.updated, l.expires = "expired", now(), now()
+	payload := l.paymentJSON("expired")
+	s.mu.Unlock()
+	s.postCallback("checkout", s.opts.CheckoutCallbackURL, payload)
+	return nil
+}
+
+func (s *Sandbox) handleSimulateCheckoutExpire(w http.ResponseWriter, r *http.Request) {
+	if err := s.ExpireCheckout(r.PathValue("ref")); err != nil {
+		simError(w, err)
+		return
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		http.Redirect(w, r, s.opts.PublicURL+"/pay/"+r.PathValue("ref"), http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// validPDF reports whether a base64 attachment is a PDF of at most 2 MB.
+func validPDF(b64 string) bool {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	return err == nil && len(raw) <= 2<<20 && bytes.HasPrefix(raw, []byte("%PDF-"))
 }
 
 // PayCheckout simulates the customer paying a link or invoice (by
@@ -375,7 +427,7 @@ func (s *Sandbox) PayCheckout(ref string, p CheckoutPayment) error {
 		s.mu.Unlock()
 		return ErrNotFound
 	}
-	if l.status != "created" && l.status != "failed" {
+	if l.status != "created" && l.status != "failed" && !(p.AfterClose && (l.status == "closed" || l.status == "expired")) {
 		st := l.status
 		s.mu.Unlock()
 		return fmt.Errorf("%w: link is %s", ErrNotPayable, st)
@@ -465,14 +517,15 @@ var payPage = template.Must(template.New("pay").Parse(`<!doctype html>
 <p>Reference: {{.PartnerTxID}}</p>
 <p>Description: {{.Description}}</p>
 <p>Amount: {{.Amount}}{{if .Open}} (open amount){{end}}</p>
-<p>Status: <strong>{{.Status}}</strong></p>
+<p>Status: <strong data-testid="sandbox-status">{{.Status}}</strong></p>
 {{if .Payable}}
 <form method="post" action="{{.Action}}">
 {{if .Open}}<label>Amount <input name="amount" value="{{.AmountValue}}"></label>{{end}}
 <label>Method <select name="payment_method"><option>VA</option><option>CC</option><option>DC</option></select></label>
-<button type="submit">Pay (sandbox)</button>
+<button type="submit" data-testid="sandbox-pay">Pay (sandbox)</button>
 <button type="submit" name="fail" value="true">Pay and fail</button>
 </form>
+<form method="post" action="{{.ExpireAction}}"><button type="submit" data-testid="sandbox-expire">Let it expire</button></form>
 {{end}}
 </body></html>`))
 
@@ -487,8 +540,9 @@ func (s *Sandbox) handlePayPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Invoice": l.invoice, "PartnerTxID": l.partnerTxID, "Description": l.description,
 		"Amount": money.Format(l.amount), "AmountValue": l.amount, "Open": l.open, "Status": l.status,
-		"Payable": l.status == "created" || l.status == "failed",
-		"Action":  s.opts.PublicURL + "/simulate/checkout/" + l.id + "/pay",
+		"Payable":      l.status == "created" || l.status == "failed",
+		"Action":       s.opts.PublicURL + "/simulate/checkout/" + l.id + "/pay",
+		"ExpireAction": s.opts.PublicURL + "/simulate/checkout/" + l.id + "/expire",
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

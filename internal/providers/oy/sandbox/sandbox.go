@@ -298,8 +298,10 @@ func newID() string {
 // both bare and quoted, so the getters accept both.
 type body map[string]any
 
+// readBody reads a JSON body of up to 8 MB: an invoice carries its PDF
+// attachment in base64, and one over OY's 2 MB must still be read to be refused.
 func readBody(r *http.Request) (body, error) {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<20))
+	dec := json.NewDecoder(io.LimitReader(r.Body, 8<<20))
 	dec.UseNumber()
 	var b body
 	if err := dec.Decode(&b); err != nil {
