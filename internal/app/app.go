@@ -32,6 +32,7 @@ import (
 	"backoffice/internal/providers/oy"
 	oysb "backoffice/internal/providers/oy/sandbox"
 	"backoffice/internal/store"
+	"backoffice/internal/va"
 )
 
 // App is the running dashboard.
@@ -50,6 +51,7 @@ type App struct {
 	Ayopop *ayopop.Client
 
 	Disbursements *disbursements.Service
+	VA            *va.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -70,7 +72,13 @@ type Options struct {
 	Now       func() time.Time
 	// PurgeEvery is how often expired sessions are deleted (SessionPurgeEvery).
 	PurgeEvery time.Duration
+	// VASyncEvery is how often OY's VA list is read (VASyncEvery).
+	VASyncEvery time.Duration
 }
+
+// VASyncEvery is how often OY's VA list is read for VAs made outside the
+// dashboard.
+const VASyncEvery = 5 * time.Minute
 
 // SessionPurgeEvery is how often sessions past their idle or absolute
 // limit are deleted: they can no longer sign anyone in, and only grow the table.
@@ -216,10 +224,14 @@ func (a *App) Build(opts Options) error {
 	// Domain workflows, and the processors that apply callbacks to them.
 	a.Disbursements = disbursements.New(a.Store, a.OY, a.Log.With("component", "disbursements"))
 	a.Worker.Register("oy", "disbursement", intake.ProcessorFunc(a.Disbursements.ProcessCallback))
+	// --- OY virtual accounts (issue 17): payment callbacks; the list sync starts below.
+	a.VA = va.New(a.Store, a.OY, a.Log.With("component", "virtual-accounts"), opts.Now)
+	a.Worker.Register("oy", "va", intake.ProcessorFunc(a.VA.ProcessCallback))
+	// --- end virtual accounts
 
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements})
+		Disbursements: a.Disbursements, VA: a.VA})
 	if err != nil {
 		return err
 	}
@@ -255,6 +267,17 @@ func (a *App) Build(opts Options) error {
 		defer a.wg.Done()
 		a.Disbursements.RunBatches(ctx)
 	}()
+	// --- OY virtual accounts: read OY's VA list (VAs made outside the dashboard, unanswered creates, expiry).
+	vaSyncEvery := opts.VASyncEvery
+	if vaSyncEvery == 0 {
+		vaSyncEvery = VASyncEvery
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.VA.RunSync(ctx, vaSyncEvery)
+	}()
+	// --- end virtual accounts
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
+	vasvc "backoffice/internal/va"
 	"backoffice/web/static"
 	"backoffice/web/templates/layout"
 	errpages "backoffice/web/templates/pages/errors"
@@ -57,6 +58,8 @@ type Deps struct {
 	Now func() time.Time
 	// Disk watches free space in the data directory; nil never reports low.
 	Disk *diskspace.Monitor
+	// VA is the OY virtual account workflow; nil leaves its pages unavailable.
+	VA *vasvc.Service
 }
 
 // Mount serves an http.Handler under a path prefix.
@@ -79,6 +82,7 @@ type Server struct {
 	handler   *callbackPaths
 	table     []route
 	disk      *diskspace.Monitor
+	va        *vasvc.Service
 }
 
 // New builds the server and registers every route.
@@ -89,7 +93,7 @@ func New(d Deps) (*Server, error) {
 	if len(d.Config.SessionHashKey) == 0 || len(d.Config.SessionBlockKey) == 0 {
 		return nil, errors.New("handlers: session keys are missing")
 	}
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk, va: d.VA}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -131,7 +131,7 @@ func sameTime(a, b *time.Time) bool {
 // transaction history, or both (merged).
 type VAPayment struct {
 	ID               int64
-	VirtualAccountID int64 `gorm:"column:virtual_account_id"`
+	VirtualAccountID int64  `gorm:"column:virtual_account_id"`
 	OYTrxID          string `gorm:"column:oy_trx_id"` // the history's id (or the callback's trx_id); "" until known
 	DedupKey         string // unique: "trx:<id>" or "cb:<va>:<tx_date>:<amount>"
 	PaidAt           time.Time

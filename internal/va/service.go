@@ -100,9 +100,13 @@ func (s *Service) Create(ctx context.Context, key, actor string, p *oy.CreateVAP
 	claim, err := s.store.ClaimVACreate(ctx, &models.VACreate{Key: key, PartnerUserID: p.PartnerUserID, BankCode: p.BankCode,
 		Params: string(params), ActorEmail: actor})
 	if errors.Is(err, store.ErrVACreateTaken) {
-		if claim.Status == models.VACreateDone && claim.VirtualAccountID != nil {
+		switch {
+		case claim.Status == models.VACreateDone && claim.VirtualAccountID != nil:
 			v, err := s.store.VirtualAccountByID(ctx, *claim.VirtualAccountID)
 			return v, false, err
+		case claim.Status == models.VACreateRejected || claim.Status == models.VACreateNotMade:
+			// The same form sent twice gets the first answer again.
+			return nil, false, &FieldError{Field: "_form", Message: claim.Message}
 		}
 		return nil, false, ErrInFlight
 	}
@@ -424,4 +428,6 @@ func (s *Service) RunSync(ctx context.Context, every time.Duration) {
 }
 
 // LastSync is the newest finished sync run, or nil.
-func (s *Service) LastSync(ctx context.Context) (*models.VASyncRun, error) { return s.store.LastVASync(ctx) }
+func (s *Service) LastSync(ctx context.Context) (*models.VASyncRun, error) {
+	return s.store.LastVASync(ctx)
+}
