@@ -42,8 +42,20 @@ func (s *Store) ClaimVACreate(ctx context.Context, c *models.VACreate) (*models.
 // transaction.
 func (s *Store) FinishVACreate(ctx context.Context, createID int64, va *models.VirtualAccount, audit *models.AuditEntry) error {
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		maker, email := va.CreatedByEmail, va.Email
 		if err := upsertVA(tx, va); err != nil {
 			return err
+		}
+		if va.CreatedByEmail == "" && maker != "" {
+			// The sync imported it first: it was still made here, by maker.
+			va.CreatedByEmail, va.Source = maker, "dashboard"
+			if va.Email == "" {
+				va.Email = email
+			}
+			if err := tx.Model(&models.VirtualAccount{}).Where("id = ?", va.ID).
+				Updates(map[string]any{"created_by_email": maker, "source": "dashboard", "email": va.Email}).Error; err != nil {
+				return err
+			}
 		}
 		if err := tx.Model(&models.VACreate{}).Where("id = ?", createID).
 			Updates(map[string]any{"status": models.VACreateDone, "virtual_account_id": va.ID, "message": "", "updated_at": now()}).Error; err != nil {

@@ -390,6 +390,17 @@ func (s *Service) settleCreates(ctx context.Context, all []oy.VirtualAccount, re
 				break
 			}
 		}
+		if found != nil {
+			// An active VA the dashboard already held before this request is
+			// not its result: OY would have refused the create (217).
+			if prev, err := s.store.VirtualAccountByNumber(ctx, found.VANumber); err == nil && prev.CreatedAt.Before(c.CreatedAt.Add(-time.Second)) {
+				if err := s.store.SetVACreateStatus(ctx, c.ID, models.VACreateNotMade,
+					"This customer already had an active virtual account at this bank, so OY made no new one (217).", nil); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if found == nil {
 			if lifecycle.NotFoundFailed(c.CreatedAt, s.now(), NotFoundGrace) {
 				if err := s.store.SetVACreateStatus(ctx, c.ID, models.VACreateNotMade,
