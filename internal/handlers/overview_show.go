@@ -87,5 +87,9 @@ func (s *Server) showOverview(c echo.Context) error {
 		}
 		p.RecentActivity = page.Items
 	}
+	// Virtual accounts: money received today, by WIB day.
+	if p.VAReceived.Count, p.VAReceived.Sum, err = s.store.ReceivedBetween(ctx, today, today.AddDate(0, 0, 1)); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "Overview", overview.Overview(p))
 }

@@ -461,3 +461,28 @@ func TestVAUpdateChangesAtOY(t *testing.T) {
 		t.Fatalf("stored %+v", stored)
 	}
 }
+
+func TestOverviewShowsVAMoneyReceivedToday(t *testing.T) {
+	a := newTestApp(t)
+	b := a.signedIn(models.RoleAdmin)
+	v := a.createVA(b, "is_open", "true", "amount", "", "is_single_use", "")
+	for _, amt := range []int64{25_000, 40_000} {
+		if err := a.oy.PayVA(v.VANumber, amt); err != nil {
+			t.Fatal(err)
+		}
+		a.waitVA(v.ID, func(got *models.VirtualAccount) bool { return got.AmountDetected >= amt })
+	}
+	a.waitVA(v.ID, func(got *models.VirtualAccount) bool { return got.AmountDetected == 65_000 })
+	d := doc(t, a.signedIn(models.RoleAuditor).get("/"))
+	if got := strings.TrimSpace(d.Find(testid("va-received-sum")).Text()); got != "Rp 65.000" {
+		t.Fatalf("received today %q", got)
+	}
+	if got := d.Find(testid("va-received-count")).Text(); !strings.HasPrefix(got, "2 ") {
+		t.Fatalf("count %q", got)
+	}
+	// Tomorrow (WIB) the figure starts again.
+	a.clock.Advance(24 * time.Hour)
+	if got := strings.TrimSpace(doc(t, a.signedIn(models.RoleAuditor).get("/")).Find(testid("va-received-sum")).Text()); got != "Rp 0" {
+		t.Fatalf("next day %q", got)
+	}
+}
