@@ -110,7 +110,10 @@ func (s *Server) showVirtualAccounts(c echo.Context) error {
 				if err != nil {
 					return err
 				}
-				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "virtual accounts, detected"}
+				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "virtual accounts · amount detected"}
+				if t.Count == 1 && !t.Capped {
+					p.Totals.Noun = "virtual account · amount detected"
+				}
 			}
 			return s.render(c, status, "Virtual accounts", vapages.List(p))
 		},
