@@ -276,17 +276,27 @@ func (m VAPaymentMove) applyIn(tx *gorm.DB) (bool, error) {
 	if err := tx.Where("virtual_account_id = ? AND callback_id IS NULL", m.VAID).Find(&stored).Error; err != nil {
 		return false, err
 	}
+	// A replay of a callback already recorded (here or merged into a
+	// history line) records nothing.
+	var seen int64
+	if err := tx.Model(&models.VAPayment{}).Where("dedup_key = ? OR (callback_id IS NOT NULL AND callback_id = ?)", p.DedupKey, p.CallbackID).
+		Count(&seen).Error; err != nil {
+		return false, err
+	}
 	inserted := false
-	if i := matchCallback(stored, p); i >= 0 {
-		if err := tx.Model(&models.VAPayment{}).Where("id = ?", stored[i].ID).Update("callback_id", p.CallbackID).Error; err != nil {
-			return false, err
+	if seen == 0 {
+		if i := matchCallback(stored, p); i >= 0 {
+			if err := tx.Model(&models.VAPayment{}).Where("id = ?", stored[i].ID).Update("callback_id", p.CallbackID).Error; err != nil {
+				return false, err
+			}
+			inserted = true
+		} else {
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&p)
+			if res.Error != nil {
+				return false, res.Error
+			}
+			inserted = res.RowsAffected > 0
 		}
-	} else {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&p)
-		if res.Error != nil {
-			return false, res.Error
-		}
-		inserted = res.RowsAffected > 0
 	}
 	conf := m.Confirmed
 	moved := cur.Observe(&conf)
