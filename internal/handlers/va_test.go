@@ -193,6 +193,10 @@ func TestVACreateShowsNumberOnceForADoubleSubmit(t *testing.T) {
 	if v.CreatedByEmail != "admin@example.com" || v.Source != "dashboard" || v.Email != "siti@example.co.id" {
 		t.Fatalf("stored %+v", v)
 	}
+	audit, err := a.store.ListAudit(context.Background(), store.AuditFilter{Action: "va.create"}, 10)
+	if err != nil || len(audit.Items) != 1 || audit.Items[0].ObjectID != itoa(v.ID) || !strings.Contains(audit.Items[0].Summary, v.VANumber) {
+		t.Fatalf("audit %+v %v", audit.Items, err)
+	}
 }
 
 func TestVACreateOYRefusalsAreSentences(t *testing.T) {
