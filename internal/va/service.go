@@ -263,7 +263,14 @@ func (s *Service) ProcessCallback(ctx context.Context, cb *models.Callback) stor
 			return store.ProcessResult{Outcome: models.CallbackUnmatched,
 				Detail: "Neither the dashboard nor OY's VA list has this va_number; the callback is kept and changes nothing."}
 		}
-		row := fromOY(found, "callback")
+		// The list gave its id; the VA is made from Get VA Info.
+		info, err := s.oy.GetVA(ctx, found.ID)
+		if err != nil {
+			return retryLater(fmt.Errorf("could not read the VA from OY's Get VA Info: %s", messageOf(err)))
+		}
+		row := fromOY(info, "callback")
+		t := s.now().UTC()
+		row.CheckedAt = &t
 		if _, err := s.store.UpsertVA(ctx, &row); err != nil {
 			return retryLater(err)
 		}
