@@ -36,6 +36,7 @@ import (
 	oysb "backoffice/internal/providers/oy/sandbox"
 	"backoffice/internal/store"
 	"backoffice/internal/topups"
+	"backoffice/internal/va"
 )
 
 // App is the running dashboard.
@@ -57,6 +58,7 @@ type App struct {
 	Topups        *topups.Service
 	OVO           *ovo.Service
 	Checkout      *checkout.Service
+	VA            *va.Service
 
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
@@ -77,7 +79,13 @@ type Options struct {
 	Now       func() time.Time
 	// PurgeEvery is how often expired sessions are deleted (SessionPurgeEvery).
 	PurgeEvery time.Duration
+	// VASyncEvery is how often OY's VA list is read (VASyncEvery).
+	VASyncEvery time.Duration
 }
+
+// VASyncEvery is how often OY's VA list is read for VAs made outside the
+// dashboard.
+const VASyncEvery = 5 * time.Minute
 
 // SessionPurgeEvery is how often sessions past their idle or absolute
 // limit are deleted: they can no longer sign anyone in, and only grow the table.
@@ -251,9 +259,14 @@ func (a *App) Build(opts Options) error {
 	a.Worker.Register("oy", "checkout", intake.ProcessorFunc(a.Checkout.ProcessCallback))
 	// --- end checkout ---
 
+	// --- OY virtual accounts (issue 17): payment callbacks; the list sync starts below.
+	a.VA = va.New(a.Store, a.OY, a.Log.With("component", "virtual-accounts"), opts.Now)
+	a.Worker.Register("oy", "va", intake.ProcessorFunc(a.VA.ProcessCallback))
+	// --- end virtual accounts
+
 	srv, err := handlers.New(handlers.Deps{Config: cfg, Store: a.Store, Logger: a.Log, Mounts: mounts, Now: opts.Now, Disk: a.Disk,
 		Callbacks:     &handlers.Callbacks{Endpoints: intake.Endpoints(secrets), Writer: a.Writer, Worker: a.Worker},
-		Disbursements: a.Disbursements, Topups: a.Topups, OVO: a.OVO, Checkout: a.Checkout})
+		Disbursements: a.Disbursements, Topups: a.Topups, OVO: a.OVO, Checkout: a.Checkout, VA: a.VA})
 	if err != nil {
 		return err
 	}
@@ -307,6 +320,17 @@ func (a *App) Build(opts Options) error {
 		a.Checkout.RunScheduler(ctx, time.Minute)
 	}()
 	// --- end checkout ---
+	// --- OY virtual accounts: read OY's VA list (VAs made outside the dashboard, unanswered creates, expiry).
+	vaSyncEvery := opts.VASyncEvery
+	if vaSyncEvery == 0 {
+		vaSyncEvery = VASyncEvery
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.VA.RunSync(ctx, vaSyncEvery)
+	}()
+	// --- end virtual accounts
 	return nil
 }
 

@@ -32,6 +32,7 @@ import (
 	"backoffice/internal/providers/provider"
 
 	"backoffice/internal/store"
+	"backoffice/internal/va"
 
 	"github.com/pquerna/otp/totp"
 )
@@ -61,6 +62,7 @@ type testApp struct {
 	disb   *disbursements.Service
 	// checkout is the payment link and invoice service (tests drive its scheduler).
 	checkout *checkout.Service
+	va       *va.Service
 	http     *httptest.Server
 	store    *store.Store
 	clock    *fakeClock
@@ -142,6 +144,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	oySandbox := oysb.New(oysb.Options{Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, PublicURL: hs.URL + "/sandbox/oy",
 		DisbursementCallbackURL: hs.URL + "/callbacks/oy/disbursement?token=" + cfg.OY.CallbackToken,
 		CheckoutCallbackURL:     hs.URL + "/callbacks/oy/checkout?token=" + cfg.OY.CallbackToken,
+		VACallbackURL:           hs.URL + "/callbacks/oy/va?token=" + cfg.OY.CallbackToken,
 		SettleDelay:             150 * time.Millisecond, CallbackRetryDelay: 50 * time.Millisecond, SlowDelay: 3 * time.Second, Logger: log})
 	oyServer := httptest.NewServer(oySandbox)
 	oyClient := oy.New(oy.Config{BaseURL: oyServer.URL, Username: cfg.OY.Username, APIKey: cfg.OY.APIKey, Timeout: time.Second, Logger: log},
@@ -162,8 +165,10 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 		return hs.URL + "/sandbox/oy/pay/" + id
 	}})
 	worker.Register("oy", "checkout", intake.ProcessorFunc(co.ProcessCallback))
+	vas := va.New(st, oyClient, log, clock.Now)
+	worker.Register("oy", "va", intake.ProcessorFunc(vas.ProcessCallback))
 	cbs := &Callbacks{Endpoints: intake.Endpoints(secrets), Writer: writer, Worker: worker}
-	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs, Disbursements: disb, Checkout: co})
+	srv, err := New(Deps{Config: cfg, Store: st, Logger: log, Now: clock.Now, Callbacks: cbs, Disbursements: disb, Checkout: co, VA: vas})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +176,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	handler = srv.Handler()
 	handlerMu.Unlock()
 	a := &testApp{t: t, srv: srv, worker: worker, http: hs, store: st, clock: clock, logs: logs, users: map[models.Role]*models.User{}, totp: map[string]string{}, cfg: cfg, dbPath: dbPath, db: d,
-		oy: oySandbox, oyHTTP: oyServer, disb: disb, checkout: co}
+		oy: oySandbox, oyHTTP: oyServer, disb: disb, checkout: co, va: vas}
 	jobs, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); disb.RunBatches(jobs) }()

@@ -79,7 +79,7 @@ func (s *Server) showOverview(c echo.Context) error {
 	}
 	// Payment links and invoices paid today (checkout).
 	for _, k := range []models.CheckoutKind{models.KindPaymentLink, models.KindInvoice} {
-		t, err := s.store.ReceivedBetween(ctx, k, today, today.AddDate(0, 0, 1))
+		t, err := s.store.CheckoutReceivedBetween(ctx, k, today, today.AddDate(0, 0, 1))
 		if err != nil {
 			return err
 		}
@@ -96,6 +96,10 @@ func (s *Server) showOverview(c echo.Context) error {
 			return err
 		}
 		p.RecentActivity = page.Items
+	}
+	// Virtual accounts: money received today, by WIB day.
+	if p.VAReceived.Count, p.VAReceived.Sum, err = s.store.VAReceivedBetween(ctx, today, today.AddDate(0, 0, 1)); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, "Overview", overview.Overview(p))
 }

@@ -58,7 +58,6 @@ var (
 // routes is the one table of every route and who may use it. A test walks
 // the router and fails if anything is registered outside this table.
 func (s *Server) routes() []route {
-	notYet := func(title, what string) echo.HandlerFunc { return s.showNotAvailable(title, what) }
 	rs := []route{
 		{Method: "GET", Path: "/healthz", Access: stateless, Handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Access: stateless, Handler: s.readyz},
@@ -117,8 +116,12 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/disbursements/:id/reject", Access: staff, Roles: makers, Handler: s.rejectDisbursement},
 		{Method: "POST", Path: "/disbursements/:id/resend-callback", Access: staff, Roles: makers, Handler: s.resendDisbursementCallback},
 		{Method: "POST", Path: "/disbursements/:id/withdraw", Access: staff, Roles: makers, Handler: s.withdrawDisbursement},
-		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "Virtual accounts", Group: "OY!",
-			Handler: notYet("Virtual accounts", "OY virtual accounts and their incoming payments.")},
+		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "Virtual accounts", Group: "OY!", Handler: s.showVirtualAccounts},
+		{Method: "GET", Path: "/virtual-accounts/new", Access: staff, Roles: adminOnly, Handler: s.showVANew},
+		{Method: "POST", Path: "/virtual-accounts", Access: staff, Roles: adminOnly, Handler: s.createVA},
+		{Method: "GET", Path: "/virtual-accounts/:id", Access: staff, Roles: everyone, Handler: s.showVA},
+		{Method: "GET", Path: "/virtual-accounts/:id/edit", Access: staff, Roles: adminOnly, Handler: s.showVAEdit},
+		{Method: "POST", Path: "/virtual-accounts/:id", Access: staff, Roles: adminOnly, Handler: s.updateVA},
 		// Payment links and invoices (checkout): admins create and delete, finance follows what got paid.
 		{Method: "GET", Path: "/payment-links", Access: staff, Roles: everyone, Nav: "Payment links", Group: "OY!", Handler: s.showCheckoutListOf(models.KindPaymentLink)},
 		{Method: "GET", Path: "/payment-links/new", Access: staff, Roles: adminOnly, Handler: s.showPaymentLinkNew},

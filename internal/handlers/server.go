@@ -30,6 +30,7 @@ import (
 	"backoffice/internal/ovo"
 	"backoffice/internal/store"
 	"backoffice/internal/topups"
+	vasvc "backoffice/internal/va"
 	"backoffice/web/static"
 	"backoffice/web/templates/layout"
 	errpages "backoffice/web/templates/pages/errors"
@@ -68,6 +69,8 @@ type Deps struct {
 	Now func() time.Time
 	// Disk watches free space in the data directory; nil never reports low.
 	Disk *diskspace.Monitor
+	// VA is the OY virtual account workflow; nil leaves its pages unavailable.
+	VA *vasvc.Service
 }
 
 // Mount serves an http.Handler under a path prefix.
@@ -94,6 +97,7 @@ type Server struct {
 	disk      *diskspace.Monitor
 	topups    *topups.Service
 	refused   *intake.RefusedBudget // how much of refused callbacks is stored
+	va        *vasvc.Service
 }
 
 // New builds the server and registers every route.
@@ -105,7 +109,7 @@ func New(d Deps) (*Server, error) {
 		return nil, errors.New("handlers: session keys are missing")
 	}
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Logger, now: d.Now, mounts: d.Mounts, callbacks: d.Callbacks, disb: d.Disbursements, disk: d.Disk,
-		topups: d.Topups, refused: intake.NewRefusedBudget(), ovo: d.OVO, checkout: d.Checkout}
+		topups: d.Topups, refused: intake.NewRefusedBudget(), ovo: d.OVO, checkout: d.Checkout, va: d.VA}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

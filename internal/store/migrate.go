@@ -409,6 +409,72 @@ INSERT INTO callback_refusals (day, what, provider, kind, n)
 SELECT '', 'oversize', substr(name, 10, instr(name, '/') - 10), substr(name, instr(name, '/') + 1), value
 FROM callback_counters WHERE name LIKE 'oversize:%/%';
 `},
+	// Virtual accounts (issue 17): versions 70–79.
+	{70, "virtual accounts, their payments, create requests and sync runs", `
+CREATE TABLE virtual_accounts (
+	id INTEGER PRIMARY KEY,
+	oy_id TEXT NOT NULL UNIQUE,
+	va_number TEXT NOT NULL,
+	bank_code TEXT NOT NULL,
+	partner_user_id TEXT NOT NULL DEFAULT '',
+	username_display TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL DEFAULT '',
+	amount INTEGER NOT NULL DEFAULT 0,
+	amount_detected INTEGER NOT NULL DEFAULT 0,
+	is_open INTEGER NOT NULL DEFAULT 1,
+	is_single_use INTEGER NOT NULL DEFAULT 0,
+	is_lifetime INTEGER NOT NULL DEFAULT 0,
+	expires_at DATETIME,
+	status TEXT NOT NULL,
+	source TEXT NOT NULL,
+	created_by_email TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	checked_at DATETIME
+);
+CREATE INDEX virtual_accounts_number ON virtual_accounts(va_number, id);
+CREATE INDEX virtual_accounts_puid ON virtual_accounts(partner_user_id, id);
+CREATE INDEX virtual_accounts_status ON virtual_accounts(status, id);
+CREATE INDEX virtual_accounts_bank ON virtual_accounts(bank_code, id);
+CREATE INDEX virtual_accounts_created ON virtual_accounts(created_at);
+CREATE TABLE va_payments (
+	id INTEGER PRIMARY KEY,
+	virtual_account_id INTEGER NOT NULL REFERENCES virtual_accounts(id),
+	oy_trx_id TEXT NOT NULL DEFAULT '',
+	dedup_key TEXT NOT NULL UNIQUE,
+	paid_at DATETIME NOT NULL,
+	amount INTEGER NOT NULL,
+	admin_fee INTEGER,
+	callback_id INTEGER REFERENCES callbacks(id),
+	source TEXT NOT NULL,
+	created_at DATETIME NOT NULL
+);
+CREATE INDEX va_payments_va ON va_payments(virtual_account_id, paid_at);
+CREATE INDEX va_payments_paid ON va_payments(paid_at);
+CREATE TABLE va_creates (
+	id INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE,
+	status TEXT NOT NULL,
+	partner_user_id TEXT NOT NULL,
+	bank_code TEXT NOT NULL,
+	params TEXT NOT NULL,
+	virtual_account_id INTEGER REFERENCES virtual_accounts(id),
+	message TEXT NOT NULL DEFAULT '',
+	actor_email TEXT NOT NULL DEFAULT '',
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL
+);
+CREATE INDEX va_creates_status ON va_creates(status, id);
+CREATE TABLE va_sync_runs (
+	id INTEGER PRIMARY KEY,
+	started_at DATETIME NOT NULL,
+	finished_at DATETIME,
+	seen INTEGER NOT NULL DEFAULT 0,
+	imported INTEGER NOT NULL DEFAULT 0,
+	updated INTEGER NOT NULL DEFAULT 0,
+	error TEXT NOT NULL DEFAULT ''
+);
+`},
 	{80, "payment links and invoices, with their timelines", `
 CREATE TABLE checkouts (
 	id INTEGER PRIMARY KEY,
@@ -625,7 +691,6 @@ CREATE TABLE ayopop_balance_readings (
 	at DATETIME NOT NULL,
 	balance INTEGER NOT NULL,
 	actor_email TEXT NOT NULL DEFAULT ''
-);
 `},
 }
 

@@ -221,8 +221,8 @@ func (s *Store) DueCheckoutChecks(ctx context.Context, at time.Time, limit int) 
 	return out, err
 }
 
-// ReceivedBetween counts and sums the links and invoices paid in [from, to).
-func (s *Store) ReceivedBetween(ctx context.Context, kind models.CheckoutKind, from, to time.Time) (Totals, error) {
+// CheckoutReceivedBetween counts and sums the links and invoices paid in [from, to).
+func (s *Store) CheckoutReceivedBetween(ctx context.Context, kind models.CheckoutKind, from, to time.Time) (Totals, error) {
 	var t Totals
 	err := s.db.Read.WithContext(ctx).Model(&models.Checkout{}).Select("count(*) AS count, coalesce(sum(paid_amount), 0) AS sum").
 		Where("paid_at >= ? AND paid_at < ? AND kind = ?", from.UTC(), to.UTC(), kind).Scan(&t).Error

@@ -1,6 +1,7 @@
 package oy_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -181,5 +182,39 @@ func TestVAErrors(t *testing.T) {
 	c := serveFixture(t, 200, []byte(`{"status":{"code":"999","message":"Internal Server Error"}}`))
 	if _, err := c.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "u", BankCode: "002", IsOpen: true}); !provider.IsUnknown(err) {
 		t.Errorf("999 on create: %v", err)
+	}
+}
+
+// The sandbox takes OY's VA id where the page says so, and answers its own
+// triggers for the codes OY documents without staging numbers.
+func TestSandboxVAIdsAndTriggers(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	va, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: "ids-1", BankCode: "008", IsOpen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.GetVA(ctx, va.VANumber); provider.CodeOf(err) != "204" {
+		t.Errorf("Get by VA number: %v, want 204", err)
+	}
+	if _, err := e.client.VATransactions(ctx, va.VANumber, nil); provider.CodeOf(err) != "204" {
+		t.Errorf("history by VA number: %v, want 204", err)
+	}
+	if got, err := e.client.GetVA(ctx, va.ID); err != nil || got.VANumber != va.VANumber {
+		t.Errorf("Get by id: %+v %v", got, err)
+	}
+	for puid, code := range map[string]string{sandbox.PartnerUserInactive: "202", sandbox.PartnerUserIPNotRegistered: "207", sandbox.PartnerUserFailGenerate: "214"} {
+		_, err := e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: puid, BankCode: "002", IsOpen: true})
+		if provider.CodeOf(err) != code || !provider.IsRejected(err) || provider.MessageOf(err) == "" {
+			t.Errorf("%s: %v, want rejected %s with a sentence", puid, err, code)
+		}
+	}
+	_, err = e.client.CreateVA(ctx, &oy.CreateVAParams{PartnerUserID: sandbox.PartnerUserMadeThen999, BankCode: "002", IsOpen: true})
+	if !provider.IsUnknown(err) {
+		t.Fatalf("made-then-999: %v, want unknown", err)
+	}
+	l, err := e.client.ListVAs(ctx, &oy.ListParams{Limit: 50})
+	if err != nil || l.Total != 2 {
+		t.Fatalf("list after made-then-999: %+v %v", l, err)
 	}
 }

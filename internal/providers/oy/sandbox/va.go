@@ -20,9 +20,21 @@ const VAAdminFee = 1000
 // the page; unconfirmed).
 const MinVAAmount = 10000
 
-// PartnerUserFailGenerate is the sandbox's own trigger: creating a VA for
-// this partner_user_id answers 214 "Failed to generate static va".
-const PartnerUserFailGenerate = "oy-fail-214"
+// The sandbox's own triggers, by partner_user_id on Create VA (OY's page
+// has no staging numbers for VAs):
+const (
+	// PartnerUserFailGenerate answers 214 "Failed to generate static va".
+	PartnerUserFailGenerate = "oy-fail-214"
+	// PartnerUserInactive answers 202 "User ID is not Active".
+	PartnerUserInactive = "oy-fail-202"
+	// PartnerUserIPNotRegistered answers 207 "Request IP Address is not Registered".
+	PartnerUserIPNotRegistered = "oy-fail-207"
+	// PartnerUserError999 answers 999 and makes nothing.
+	PartnerUserError999 = "oy-999"
+	// PartnerUserMadeThen999 makes the VA, then answers 999: the VA exists
+	// at OY though the answer said nothing (found through the list).
+	PartnerUserMadeThen999 = "oy-999-made"
+)
 
 type virtualAccount struct {
 	id, number, bank, partnerUserID, display, email string
@@ -103,9 +115,21 @@ func (s *Sandbox) handleCreateVA(w http.ResponseWriter, r *http.Request) {
 	if !b.has("expiration_time") || minutes <= 0 {
 		minutes, minutesOK = 24*60, true
 	}
-	if _, ok := oy.LookupVABank(bank); ok && puid == PartnerUserFailGenerate {
-		writeJSON(w, http.StatusOK, vaStatus("214", "Failed to generate static va"))
-		return
+	if _, ok := oy.LookupVABank(bank); ok {
+		switch puid {
+		case PartnerUserFailGenerate:
+			writeJSON(w, http.StatusOK, vaStatus("214", "Failed to generate static va"))
+			return
+		case PartnerUserInactive:
+			writeJSON(w, http.StatusOK, vaStatus("202", "User ID is not Active"))
+			return
+		case PartnerUserIPNotRegistered:
+			writeJSON(w, http.StatusOK, vaStatus("207", "Request IP Address is not Registered"))
+			return
+		case PartnerUserError999:
+			writeJSON(w, http.StatusInternalServerError, vaStatus("999", "Internal Server Error"))
+			return
+		}
 	}
 	switch _, ok := oy.LookupVABank(bank); {
 	case puid == "" || bank == "" || !amountOK || !minutesOK || amount < 0 || (!open && amount == 0):
@@ -142,15 +166,32 @@ func (s *Sandbox) handleCreateVA(w http.ResponseWriter, r *http.Request) {
 	s.vaByNumber[va.number] = va
 	out := vaJSON(va, "status")
 	s.mu.Unlock()
+	if puid == PartnerUserMadeThen999 {
+		writeJSON(w, http.StatusInternalServerError, vaStatus("999", "Internal Server Error"))
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// lookupVA finds a VA by id or number and refreshes it. Callers hold s.mu.
-func (s *Sandbox) lookupVA(ref string) *virtualAccount {
-	va, ok := s.vas[ref]
+// lookupVA finds a VA by OY's id, as Get, Update and the transaction
+// history take it (a VA number there is "not found"), and refreshes it.
+// Callers hold s.mu.
+func (s *Sandbox) lookupVA(id string) *virtualAccount {
+	va, ok := s.vas[id]
 	if !ok {
-		va, ok = s.vaByNumber[ref]
+		return nil
 	}
+	va.refresh(now())
+	return va
+}
+
+// lookupVARef finds a VA by id or number, for the simulate endpoint and
+// PayVA (the sandbox's own, not OY's). Callers hold s.mu.
+func (s *Sandbox) lookupVARef(ref string) *virtualAccount {
+	if va := s.lookupVA(ref); va != nil {
+		return va
+	}
+	va, ok := s.vaByNumber[ref]
 	if !ok {
 		return nil
 	}
@@ -296,7 +337,7 @@ var (
 func (s *Sandbox) PayVA(ref string, amount int64) error {
 	t := now()
 	s.mu.Lock()
-	va := s.lookupVA(ref)
+	va := s.lookupVARef(ref)
 	switch {
 	case va == nil:
 		s.mu.Unlock()
