@@ -45,21 +45,31 @@ type Config struct {
 // Option changes a Client at construction.
 type Option func(*Client)
 
+// DefaultInteractiveBudget bounds the inquiry behind the top-up form, every
+// attempt and wait included, so a slow Ayopop cannot hold a clerk for
+// three 30-second attempts.
+const DefaultInteractiveBudget = 25 * time.Second
+
+// WithInteractiveBudget bounds each interactive call (Inquiry), retries and
+// waits included; DefaultInteractiveBudget unless set.
+func WithInteractiveBudget(d time.Duration) Option { return func(c *Client) { c.interactive = d } }
+
 // WithRetry sets the policy for read calls (inquiry, status, balance,
 // products). Payments are never repeated by the client.
 func WithRetry(p provider.RetryPolicy) Option { return func(c *Client) { c.t.SetRetry(p) } }
 
 // Client talks to Ayopop's biller API. It is safe for concurrent use.
 type Client struct {
-	cfg Config
-	t   *provider.Transport
+	cfg         Config
+	t           *provider.Transport
+	interactive time.Duration
 }
 
 // New builds a Client. Missing HTTPClient, Logger and Timeout get defaults.
 func New(cfg Config, opts ...Option) *Client {
 	c := &Client{cfg: cfg, t: provider.NewTransport(provider.Config{Provider: "ayopop", Name: "Ayopop",
 		BaseURL: cfg.BaseURL, Timeout: cfg.Timeout, Retry: provider.DefaultRetry, MaxBody: maxBody,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})}
+		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger}), interactive: DefaultInteractiveBudget}
 	for _, o := range opts {
 		o(c)
 	}
@@ -132,7 +142,7 @@ func (c *Client) Inquiry(ctx context.Context, p *InquiryParams) (*Inquiry, error
 		return nil, invalidParams(op, "The amount cannot be negative.")
 	}
 	req := inquiryRequest{PartnerID: c.cfg.PartnerID, AccountNumber: p.AccountNumber, ProductCode: p.ProductCode, Amount: p.Amount}
-	env, status, err := c.read(ctx, op, PathInquiry, req)
+	env, status, err := c.read(ctx, op, PathInquiry, req, c.interactive)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +187,7 @@ func (c *Client) Status(ctx context.Context, p *StatusParams) (*Transaction, err
 	if p == nil || strings.TrimSpace(p.RefNumber) == "" {
 		return nil, invalidParams(op, "The reference number is required.")
 	}
-	env, status, err := c.read(ctx, op, PathStatus, statusRequest{PartnerID: c.cfg.PartnerID, RefNumber: p.RefNumber})
+	env, status, err := c.read(ctx, op, PathStatus, statusRequest{PartnerID: c.cfg.PartnerID, RefNumber: p.RefNumber}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +224,7 @@ func transactionAnswer(op string, status int, env *envelope, ref string) (*Trans
 // Balance returns the partner deposit (/partner/balance).
 func (c *Client) Balance(ctx context.Context, _ *BalanceParams) (*Balance, error) {
 	const op = "balance"
-	env, status, err := c.read(ctx, op, PathBalance, partnerRequest{PartnerID: c.cfg.PartnerID})
+	env, status, err := c.read(ctx, op, PathBalance, partnerRequest{PartnerID: c.cfg.PartnerID}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +242,7 @@ func (c *Client) Balance(ctx context.Context, _ *BalanceParams) (*Balance, error
 // Products lists the products the partner may sell (/partner/products).
 func (c *Client) Products(ctx context.Context, _ *ProductsParams) ([]Product, error) {
 	const op = "products"
-	env, status, err := c.read(ctx, op, PathProducts, partnerRequest{PartnerID: c.cfg.PartnerID})
+	env, status, err := c.read(ctx, op, PathProducts, partnerRequest{PartnerID: c.cfg.PartnerID}, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -257,12 +267,12 @@ func (c *Client) Products(ctx context.Context, _ *ProductsParams) ([]Product, er
 // shared transport when the answer is missing, unreadable or a 5xx. A read
 // without a trustworthy answer is provider.Unknown: nothing moved, but the
 // answer (for status: the top-up's fate) is still open.
-func (c *Client) read(ctx context.Context, op, path string, payload any) (*envelope, int, *provider.Error) {
+func (c *Client) read(ctx context.Context, op, path string, payload any, budget time.Duration) (*envelope, int, *provider.Error) {
 	var (
 		env    *envelope
 		status int
 	)
-	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: readAgain}, func(ctx context.Context, _ int) error {
+	err := c.t.Do(ctx, provider.Call{Op: op, Kind: provider.Read, Again: readAgain, Budget: budget}, func(ctx context.Context, _ int) error {
 		var e *provider.Error
 		env, status, e = c.once(ctx, op, provider.Read, path, payload)
 		if e != nil {
