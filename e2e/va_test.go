@@ -74,7 +74,9 @@ func TestVirtualAccountCreatedPaidFoundAndExported(t *testing.T) {
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		p.open(p.location().RequestURI())
 		status = p.attr(`[data-testid=status] [data-testid=badge]`, "data-status")
-		if status == "COMPLETE" || time.Now().After(deadline) {
+		// Opening the page reads OY (Get VA Info and history), which may show
+		// the payment before the worker has applied its callback: wait for both.
+		if (status == "COMPLETE" && p.count(`[data-testid=payment-callback]`) == 1) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(300 * time.Millisecond)

@@ -120,14 +120,26 @@ func (s *Server) updateSettings(c echo.Context) error {
 			return err
 		}
 	}
-	saved := low != oldLow || len(immediate) > 0
+	var waiting string
 	switch {
-	case len(fourEyes) > 0 && saved:
-		return s.redirect(c, "/settings", "ok", "Warning levels saved. The approval thresholds change when a different admin approves them.")
-	case len(fourEyes) > 0:
-		return s.redirect(c, "/settings", "ok", "The approval threshold changes when a different admin approves it.")
-	case saved:
-		return s.redirect(c, "/settings", "ok", "Warning levels saved.")
+	case len(fourEyes) > 1:
+		waiting = "The approval thresholds change when a different admin approves them."
+	case len(fourEyes) == 1 && fourEyes[0].kind == models.ChangeDualApproval:
+		waiting = "The two-approval threshold changes when a different admin approves it."
+	case len(fourEyes) == 1:
+		waiting = "The top-up approval threshold changes when a different admin approves it."
+	}
+	var saved string
+	switch {
+	case low != oldLow && len(immediate) > 0:
+		saved = "Warning levels saved."
+	case low != oldLow:
+		saved = "Low-balance warning saved."
+	case len(immediate) > 0:
+		saved = "Ayopop low-balance warning saved."
+	}
+	if msg := strings.TrimSpace(saved + " " + waiting); msg != "" {
+		return s.redirect(c, "/settings", "ok", msg)
 	}
 	return s.redirect(c, "/settings", "info", "Nothing changed.")
 }
