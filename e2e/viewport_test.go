@@ -145,7 +145,7 @@ func TestNoPageIsWiderThanTheWindow(t *testing.T) {
 			if got.Scroll > got.Inner {
 				t.Errorf("%s at %d px: the document is %d px wide (%s)", path, w, got.Scroll, got.Widest)
 			}
-			if name, ok := viewportShots[path]; ok && w != 1024 {
+			if name, ok := viewportShots[path]; ok {
 				p.viewportShot(fmt.Sprintf("viewport-%s-%d", name, w))
 			}
 			if strings.HasPrefix(path, "/disbursements/") && w != 1024 && p.count(`[data-testid=page-disbursement-detail]`) == 1 {
@@ -199,7 +199,7 @@ func makeRecordsWithLongText(t *testing.T, p *tab) {
 	p.waitVisible(`[data-testid=page-disbursement-detail]`)
 }
 
-// viewportShots names the pages photographed at 390 and 1440 px.
+// viewportShots names the pages photographed at each width.
 var viewportShots = map[string]string{
 	"/":              "overview",
 	"/disbursements": "disbursements",
