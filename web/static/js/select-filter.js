@@ -6,6 +6,8 @@ document.addEventListener("DOMContentLoaded", function () {
     var select = document.getElementById(input.getAttribute("data-filter-for"));
     if (!select) return;
     input.hidden = false;
+    var label = input.id && document.querySelector('label[for="' + input.id + '"]');
+    if (label) label.hidden = false;
     input.addEventListener("input", function () {
       var q = input.value.trim().toLowerCase();
       var first = null;

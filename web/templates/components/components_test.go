@@ -70,3 +70,62 @@ func TestFormatCount(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldMarksOnlyAnInvalidFieldAndTiesItsMessage(t *testing.T) {
+	d := render(t, Field(FieldProps{Name: "amount", Label: "Amount", Value: "12x", Error: "Use whole rupiah, like 1.000.000.", Hint: "In rupiah."}))
+	in := d.Find(`[data-testid=field-amount] input`)
+	if got := in.AttrOr("aria-invalid", ""); got != "true" {
+		t.Errorf("invalid field: aria-invalid=%q, want true", got)
+	}
+	msg := d.Find(`[data-testid=error-amount]`)
+	if id := msg.AttrOr("id", ""); id == "" || in.AttrOr("aria-describedby", "") != id {
+		t.Errorf("the error (id %q) is not tied to the input (aria-describedby %q)", id, in.AttrOr("aria-describedby", ""))
+	}
+	if d.Find(`label[for=f-amount]`).Text() != "Amount" || in.AttrOr("id", "") != "f-amount" {
+		t.Error("the input has no visible label of its own")
+	}
+
+	d = render(t, Field(FieldProps{Name: "amount", Label: "Amount", Value: "12000", Hint: "In rupiah."}))
+	in = d.Find(`[data-testid=field-amount] input`)
+	if _, has := in.Attr("aria-invalid"); has {
+		t.Error("a valid field carries aria-invalid")
+	}
+	hint := d.Find(`[data-testid=field-amount] .hint`)
+	if id := hint.AttrOr("id", ""); id == "" || in.AttrOr("aria-describedby", "") != id {
+		t.Errorf("the hint (id %q) is not tied to the input (aria-describedby %q)", id, in.AttrOr("aria-describedby", ""))
+	}
+
+	d = render(t, Field(FieldProps{Name: "bank", Label: "Bank", Error: "Choose a bank.", Filter: "Type to narrow the banks",
+		Options: []Option{{Value: "", Label: "—"}, {Value: "014", Label: "Bank BCA (014)"}}}))
+	sel := d.Find(`[data-testid=field-bank] select`)
+	if sel.AttrOr("aria-invalid", "") != "true" || sel.AttrOr("aria-describedby", "") != d.Find(`[data-testid=error-bank]`).AttrOr("id", "-") {
+		t.Error("an invalid select is not marked and tied to its message")
+	}
+	filter := d.Find(`[data-testid=filter-bank]`)
+	if _, has := filter.Attr("placeholder"); has {
+		t.Error("the filter box relies on a placeholder")
+	}
+	if id := filter.AttrOr("id", ""); id == "" || d.Find(`label[for=`+id+`]`).Text() != "Type to narrow the banks" {
+		t.Error("the filter box has no label of its own")
+	}
+
+	d = render(t, Field(FieldProps{Name: "note", Label: "Note"}))
+	in = d.Find(`[data-testid=field-note] input`)
+	if _, has := in.Attr("aria-invalid"); has {
+		t.Error("an untouched field carries aria-invalid")
+	}
+	if _, has := in.Attr("aria-describedby"); has {
+		t.Error("a field with no message points aria-describedby at nothing")
+	}
+}
+
+func TestTableScrollsInItsOwnBox(t *testing.T) {
+	d := render(t, Table("things", []Header{{Label: "Reference"}, {Label: "Amount", Num: true}}))
+	box := d.Find(`[data-testid=things-scroll]`)
+	if !box.HasClass("table-scroll") || box.Find(`table[data-testid=things]`).Length() != 1 {
+		t.Error("the table is not inside its scrolling box")
+	}
+	if d.Find(`th.num`).Text() != "Amount" || d.Find(`th[scope=col]`).Length() != 2 {
+		t.Error("headers lost their alignment or scope")
+	}
+}

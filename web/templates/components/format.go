@@ -36,6 +36,18 @@ type FieldProps struct {
 
 func (p FieldProps) id() string { return "f-" + p.Name }
 
+// describedBy ties the field to the message shown under it: the error when
+// there is one, else the hint.
+func (p FieldProps) describedBy() string {
+	switch {
+	case p.Error != "":
+		return p.id() + "-error"
+	case p.Hint != "":
+		return p.id() + "-hint"
+	}
+	return ""
+}
+
 func (p FieldProps) inputType() string {
 	if p.Type == "" {
 		return "text"
