@@ -691,6 +691,12 @@ CREATE TABLE ayopop_balance_readings (
 	at DATETIME NOT NULL,
 	balance INTEGER NOT NULL,
 	actor_email TEXT NOT NULL DEFAULT ''
+);
+`},
+	// Version 110: overview charts (money in and out per WIB day).
+	{110, "overview charts: succeeded top-ups and paid OVO charges by time", `
+CREATE INDEX topups_final ON topups(status, final_at) WHERE final_at IS NOT NULL;
+CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
 `},
 }
 
