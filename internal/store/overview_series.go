@@ -38,7 +38,7 @@ func wibDay(col string) string { return "date(" + col + ", '+7 hours')" }
 // amount expression and extra condition.
 var flowSeries = []struct {
 	name, table, at, amount, where string
-	pick                            func(*DayFlow) *Totals
+	pick                           func(*DayFlow) *Totals
 }{
 	{"disbursed", "disbursements", "final_at", "amount", "status = 'success'", func(d *DayFlow) *Totals { return &d.Disbursed }},
 	{"topups", "topups", "final_at", "amount + admin_fee", "status = 'success'", func(d *DayFlow) *Totals { return &d.Topups }},

@@ -32,7 +32,7 @@ func seedFlow(t testing.TB, s *Store) {
 	disb("C", "success", 40_000, time.Date(2026, 12, 1, 16, 59, 0, 0, time.UTC))  // 1 Dec 23:59 WIB
 	disb("D", "failed", 999_000, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))    // failed: no money out
 	disb("E", "success", 7_000, time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC))     // outside the range
-	at := time.Date(2026, 12, 2, 2, 0, 0, 123456789, time.UTC)                  // 2 Dec 09:00 WIB
+	at := time.Date(2026, 12, 2, 2, 0, 0, 123456789, time.UTC)                    // 2 Dec 09:00 WIB
 	exec(`INSERT INTO topups (ref_number, phone, product_code, amount, admin_fee, inquiry_id, status, maker_id, maker_email, created_at, updated_at, final_at)
 		VALUES ('T1', '628111', 'OVO50', 50000, 1500, 1, 'success', 1, 'm', ?, ?, ?)`, at, at, at)
 	exec(`INSERT INTO topups (ref_number, phone, product_code, amount, admin_fee, inquiry_id, status, maker_id, maker_email, created_at, updated_at, final_at)
