@@ -35,9 +35,9 @@ func seedFlow(t *testing.T, a *testApp, today time.Time) {
 			created_at, updated_at, final_at) VALUES (?, '014', '1234567', 'Budi', ?, ?, ?, 'finance@example.com', ?, ?, ?)`,
 			ref, amount, status, finance, final.UTC(), final.UTC(), final.UTC())
 	}
-	disb("F-1", models.DisbSuccess, 150_000, today.Add(8*time.Hour))                 // today 08:00 WIB
-	disb("F-2", models.DisbSuccess, 50_000, today.Add(-30*time.Minute))              // yesterday 23:30 WIB
-	disb("F-3", models.DisbFailed, 900_000, today.Add(9*time.Hour))                  // failed: no money out
+	disb("F-1", models.DisbSuccess, 150_000, today.Add(8*time.Hour))                // today 08:00 WIB
+	disb("F-2", models.DisbSuccess, 50_000, today.Add(-30*time.Minute))             // yesterday 23:30 WIB
+	disb("F-3", models.DisbFailed, 900_000, today.Add(9*time.Hour))                 // failed: no money out
 	disb("F-4", models.DisbSuccess, 1_000, today.AddDate(0, 0, -10).Add(time.Hour)) // 10 days ago
 	at := today.Add(2 * time.Hour).UTC()
 	exec(`INSERT INTO virtual_accounts (id, oy_id, va_number, bank_code, status, source, created_at, updated_at) VALUES (900, 'va-chart', '8888', '014', 'active', 'test', ?, ?)`, at, at)
