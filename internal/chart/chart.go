@@ -19,7 +19,7 @@ type Frame struct {
 }
 
 // Default is the frame of the dashboard's wide charts.
-var Default = Frame{W: 720, H: 240, Left: 78, Right: 12, Top: 12, Bottom: 30}
+var Default = Frame{W: 900, H: 260, Left: 78, Right: 16, Top: 12, Bottom: 30}
 
 // Tick is one labelled mark on an axis; Pos is in viewBox units.
 type Tick struct {
