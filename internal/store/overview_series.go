@@ -44,8 +44,9 @@ var flowSeries = []struct {
 	{"topups", "topups", "final_at", "amount + admin_fee", "status = 'success'", func(d *DayFlow) *Totals { return &d.Topups }},
 	{"va", "va_payments", "paid_at", "amount", "", func(d *DayFlow) *Totals { return &d.VA }},
 	{"checkout", "checkouts", "paid_at", "paid_amount", "", func(d *DayFlow) *Totals { return &d.Checkout }},
-	// A paid OVO charge is final (only a reversal moves it, and then it is
-	// no longer paid), so its last update is when it was paid.
+	// A paid OVO charge is final and never updated again (lifecycle.Stages
+	// refuses any move out of a final status), so its last update is when
+	// it was paid.
 	{"ovo", "ovo_payments", "updated_at", "amount", "status = 'paid'", func(d *DayFlow) *Totals { return &d.OVO }},
 }
 
