@@ -101,5 +101,15 @@ func (s *Server) showOverview(c echo.Context) error {
 	if p.VAReceived.Count, p.VAReceived.Sum, err = s.store.VAReceivedBetween(ctx, today, today.AddDate(0, 0, 1)); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Overview", overview.Overview(p))
+	// Money in and out per day (charts), over the range asked for.
+	var first, last time.Time
+	p.Flow, first, last = parseFlowRange(c, today)
+	if err := s.loadFlow(ctx, &p.Flow, first, last); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if p.Flow.Invalid() {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(c, status, "Overview", overview.Overview(p))
 }

@@ -693,6 +693,11 @@ CREATE TABLE ayopop_balance_readings (
 	actor_email TEXT NOT NULL DEFAULT ''
 );
 `},
+	// Version 110: overview charts (money in and out per WIB day).
+	{110, "overview charts: succeeded top-ups and paid OVO charges by time", `
+CREATE INDEX topups_final ON topups(status, final_at) WHERE final_at IS NOT NULL;
+CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"backoffice/internal/wib"
+	"backoffice/web/templates/pages/overview"
+)
+
+// flowPresets are the day counts offered beside the custom range.
+var flowPresets = map[string]int{"7": 7, "30": 30, "90": 90}
+
+// maxFlowDays bounds a custom range: a year and a day.
+const maxFlowDays = 366
+
+// parseFlowRange reads the chart's range from the query: a preset
+// (range=7|30|90, the default 30) or range=custom with from and to
+// (YYYY-MM-DD, WIB days, both included). Errors are sentences for the
+// field they concern; the values typed are kept.
+func parseFlowRange(c echo.Context, today time.Time) (f overview.Flow, first, last time.Time) {
+	f.Preset, f.From, f.To = c.QueryParam("range"), c.QueryParam("from"), c.QueryParam("to")
+	if f.Preset == "" && (f.From != "" || f.To != "") {
+		f.Preset = "custom"
+	}
+	if f.Preset != "custom" {
+		n, ok := flowPresets[f.Preset]
+		if !ok {
+			f.Preset, n = "30", 30
+		}
+		f.From, f.To = "", ""
+		return f, today.AddDate(0, 0, 1-n), today
+	}
+	first, okFrom := wib.ParseDate(f.From)
+	last, okTo := wib.ParseDate(f.To)
+	switch {
+	case f.From == "":
+		f.FromErr = "Enter the first day of the range."
+	case !okFrom:
+		f.FromErr = "Enter the first day as a date, for example " + today.AddDate(0, 0, -6).Format("2006-01-02") + "."
+	case first.After(today):
+		f.FromErr = "The first day cannot be after today (" + wib.Date(today) + ")."
+	}
+	switch {
+	case f.To == "":
+		f.ToErr = "Enter the last day of the range."
+	case !okTo:
+		f.ToErr = "Enter the last day as a date, for example " + today.Format("2006-01-02") + "."
+	case last.After(today):
+		f.ToErr = "The last day cannot be after today (" + wib.Date(today) + ")."
+	case okFrom && last.Before(first):
+		f.ToErr = "The last day must be on or after the first day."
+	}
+	if f.FromErr == "" && f.ToErr == "" {
+		if days := int(last.Sub(first).Hours()/24) + 1; days > maxFlowDays {
+			f.FromErr = fmt.Sprintf("Choose at most %d days; this range has %d.", maxFlowDays, days)
+		}
+	}
+	return f, first, last
+}
+
+// loadFlow fills the chart's days, or leaves them empty when the range is
+// wrong.
+func (s *Server) loadFlow(ctx context.Context, f *overview.Flow, first, last time.Time) error {
+	if f.Invalid() {
+		return nil
+	}
+	days, err := s.store.MoneyFlow(ctx, first, last)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		f.Days = append(f.Days, overview.FlowDay{
+			Day: d.Day, Disbursed: d.Disbursed.Sum, Topups: d.Topups.Sum,
+			VA: d.VA.Sum, Checkout: d.Checkout.Sum, OVO: d.OVO.Sum,
+		})
+	}
+	return nil
+}
