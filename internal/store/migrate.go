@@ -691,6 +691,7 @@ CREATE TABLE ayopop_balance_readings (
 	at DATETIME NOT NULL,
 	balance INTEGER NOT NULL,
 	actor_email TEXT NOT NULL DEFAULT ''
+);
 `},
 }
 
