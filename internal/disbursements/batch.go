@@ -181,7 +181,9 @@ func csvRecords(data []byte) ([]batchRecord, error) {
 }
 
 func xlsxRecords(data []byte) ([]batchRecord, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true})
+	// A 5 MB workbook of 10,000 rows unpacks to a few MB; the limit stops
+	// a crafted archive from unpacking to gigabytes.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: 100 << 20})
 	if err != nil {
 		return nil, &ErrBatchFile{"The file looks like an XLSX workbook but cannot be opened; save it again from Excel, or as CSV."}
 	}

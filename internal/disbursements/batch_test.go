@@ -2,6 +2,7 @@ package disbursements
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -158,4 +159,21 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// A workbook of the full 10,000 rows is read within the limits; one more
+// row is refused as a whole.
+func TestBatchFileXLSXAtTheRowLimit(t *testing.T) {
+	lines := [][]any{{"bank_code", "account", "amount", "note"}}
+	for i := range MaxBatchRows {
+		lines = append(lines, []any{"014", fmt.Sprintf("%010d", i), 10000 + i, "row"})
+	}
+	rows, err := ParseBatchFile(workbook(t, lines))
+	if err != nil || len(rows) != MaxBatchRows || rows[MaxBatchRows-1].Line != MaxBatchRows+1 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	lines = append(lines, []any{"014", "1", 10000, "one too many"})
+	if _, err := ParseBatchFile(workbook(t, lines)); err == nil || !strings.Contains(err.Error(), "more than 10,000 rows") {
+		t.Fatalf("10,001 rows: %v", err)
+	}
 }
