@@ -48,16 +48,25 @@ func (c *cli) schemaVersion(ctx context.Context) int {
 	return v
 }
 
+// parseServe reads serve's flags, before any database is opened.
+func parseServe(args []string) (demo bool, err error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	d := fs.Bool("demo", false, "seed demo accounts into an empty database and print their logins once")
+	if err := fs.Parse(args); err != nil {
+		return false, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return false, usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	return *d, nil
+}
+
 // serve runs until ctx ends (SIGTERM or SIGINT), then drains requests in
 // flight; close() then stops the worker, commits queued callbacks and
 // closes the database.
-func (c *cli) serve(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "seed demo accounts into an empty database and print their logins once")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if *demo {
+func (c *cli) serve(ctx context.Context, demo bool, stdout io.Writer) error {
+	if demo {
 		if err := seedDemo(ctx, c.store, stdout); err != nil {
 			return err
 		}

@@ -1,7 +1,9 @@
 // Command dashboard is the merchant back-office: `dashboard serve` runs the
 // web server; `dashboard user add` creates staff accounts; `dashboard
-// migrate` only brings the database up to date. Every subcommand migrates
-// the database first.
+// user reset-password` sets a lost password anew; `dashboard migrate` only
+// brings the database up to date. Every subcommand migrates the database
+// first, once its arguments are known to be right; `dashboard help` opens
+// no database.
 package main
 
 import (
@@ -34,24 +36,76 @@ const usage = `usage:
   dashboard [serve] [--demo]          serve the dashboard (--demo seeds demo accounts into an empty database)
   dashboard migrate                   bring the database up to the current schema
   dashboard user add --email E --name N --role admin|finance|auditor --password-stdin
+  dashboard user reset-password --email E --password-stdin
+                                      set a new password for a lost one, clear the user's failed
+                                      sign-ins and end the user's sessions
+  dashboard help                      this text (opens no database)
 `
 
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
+// wantsHelp: -h or --help anywhere asks for the usage, not for the work.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "serve", "migrate", "user":
-	case "help", "-h", "--help":
+	if cmd == "help" || wantsHelp(args) {
 		fmt.Fprint(stdout, usage)
 		return nil
+	}
+	// Everything that can be refused is refused before the data directory
+	// is opened: a typo or a missing flag creates and changes nothing.
+	var work func(*cli) error
+	switch cmd {
+	case "serve":
+		demo, err := parseServe(args)
+		if err != nil {
+			return err
+		}
+		work = func(c *cli) error { return c.serve(ctx, demo, stdout) }
+	case "migrate":
+		if len(args) > 0 {
+			return usageError{"migrate takes no arguments"}
+		}
+		work = func(c *cli) error {
+			fmt.Fprintln(stdout, "database is at schema version", c.schemaVersion(ctx))
+			return nil
+		}
+	case "user":
+		sub := ""
+		if len(args) > 0 {
+			sub, args = args[0], args[1:]
+		}
+		switch sub {
+		case "add":
+			f, err := parseAddUser(args, stdin)
+			if err != nil {
+				return err
+			}
+			work = func(c *cli) error { return c.addUser(ctx, f, stdout) }
+		case "reset-password":
+			f, err := parseResetPassword(args, stdin)
+			if err != nil {
+				return err
+			}
+			work = func(c *cli) error { return c.resetPassword(ctx, f, stdout) }
+		default:
+			return usageError{fmt.Sprintf("unknown user subcommand %q: use user add or user reset-password", sub)}
+		}
 	default:
-		// Before the data directory is opened: a typo changes nothing.
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
 	app, err := openApp(ctx, getenv, stderr)
@@ -59,19 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	defer app.close()
-	switch cmd {
-	case "serve":
-		return app.serve(ctx, args, stdout)
-	case "migrate":
-		fmt.Fprintln(stdout, "database is at schema version", app.schemaVersion(ctx))
-		return nil
-	case "user":
-		if len(args) == 0 || args[0] != "add" {
-			return usageError{"unknown user subcommand"}
-		}
-		return app.addUser(ctx, args[1:], stdin, stdout)
-	}
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return work(app)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

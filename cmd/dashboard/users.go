@@ -16,36 +16,57 @@ import (
 	"backoffice/internal/store"
 )
 
-// addUser creates a staff account from the command line, reading the
-// password from standard input so it never appears in the process list.
-func (a *cli) addUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+// userFlags are the arguments of a user subcommand, read (with the
+// password, from standard input so it never appears in the process list)
+// before the database is opened.
+type userFlags struct {
+	email, name string
+	role        models.Role
+	password    string
+}
+
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func parseAddUser(args []string, stdin io.Reader) (userFlags, error) {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "email address (the login)")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "", "admin, finance or auditor")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return userFlags{}, usageError{err.Error()}
 	}
 	if *email == "" || *name == "" || *role == "" || !*pwStdin {
-		return usageError{"user add needs --email, --name, --role and --password-stdin"}
+		return userFlags{}, usageError{"user add needs --email, --name, --role and --password-stdin"}
 	}
 	if !models.Role(*role).Valid() {
-		return usageError{fmt.Sprintf("role %q: use admin, finance or auditor", *role)}
+		return userFlags{}, usageError{fmt.Sprintf("role %q: use admin, finance or auditor", *role)}
 	}
-	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password: %w", err)
+	f := userFlags{email: strings.TrimSpace(*email), name: strings.TrimSpace(*name), role: models.Role(*role)}
+	var err error
+	if f.password, err = readPassword(stdin); err != nil {
+		return userFlags{}, err
 	}
-	pw := strings.TrimRight(line, "\r\n")
-	if msg := auth.CheckPasswordRules(pw, *email, *name); msg != "" {
-		return fmt.Errorf("password refused: %s", msg)
+	if msg := auth.CheckPasswordRules(f.password, f.email, f.name); msg != "" {
+		return userFlags{}, fmt.Errorf("password refused: %s", msg)
 	}
-	hash, err := auth.HashPassword(pw)
+	return f, nil
+}
+
+// addUser creates a staff account from the command line.
+func (a *cli) addUser(ctx context.Context, f userFlags, stdout io.Writer) error {
+	hash, err := auth.HashPassword(f.password)
 	if err != nil {
 		return err
 	}
-	u := &models.User{Email: strings.TrimSpace(*email), Name: strings.TrimSpace(*name), Role: models.Role(*role), PasswordHash: hash}
+	u := &models.User{Email: f.email, Name: f.name, Role: f.role, PasswordHash: hash}
 	entry := &models.AuditEntry{Action: "user.create", ObjectType: "user", Summary: fmt.Sprintf("added %s <%s> as %s from the command line", u.Name, u.Email, u.Role.Label())}
 	if err := a.store.CreateUserAudited(ctx, u, entry); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
@@ -54,6 +75,55 @@ func (a *cli) addUser(ctx context.Context, args []string, stdin io.Reader, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s <%s> as %s (id %d)\n", u.Name, u.Email, u.Role, u.ID)
+	return nil
+}
+
+func parseResetPassword(args []string, stdin io.Reader) (userFlags, error) {
+	fs := flag.NewFlagSet("user reset-password", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "email address of the user")
+	pwStdin := fs.Bool("password-stdin", false, "read the new password from standard input")
+	if err := fs.Parse(args); err != nil {
+		return userFlags{}, usageError{err.Error()}
+	}
+	if strings.TrimSpace(*email) == "" || !*pwStdin {
+		return userFlags{}, usageError{"user reset-password needs --email and --password-stdin"}
+	}
+	f := userFlags{email: strings.TrimSpace(*email)}
+	var err error
+	if f.password, err = readPassword(stdin); err != nil {
+		return userFlags{}, err
+	}
+	if msg := auth.CheckPasswordRules(f.password, f.email, ""); msg != "" {
+		return userFlags{}, fmt.Errorf("password refused: %s", msg)
+	}
+	return f, nil
+}
+
+// resetPassword sets a new password for a user who lost theirs: the
+// password rules apply (with the user's name too), the user's failed
+// sign-ins are cleared and every session of theirs ends; it is audited.
+func (a *cli) resetPassword(ctx context.Context, f userFlags, stdout io.Writer) error {
+	u, err := a.store.UserByEmail(ctx, f.email)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user has the email %s", f.email)
+	}
+	if err != nil {
+		return err
+	}
+	if msg := auth.CheckPasswordRules(f.password, u.Email, u.Name); msg != "" {
+		return fmt.Errorf("password refused: %s", msg)
+	}
+	hash, err := auth.HashPassword(f.password)
+	if err != nil {
+		return err
+	}
+	entry := &models.AuditEntry{Action: "user.reset_password",
+		Summary: fmt.Sprintf("reset the password of %s <%s> from the command line; failed sign-ins cleared, sessions ended", u.Name, u.Email)}
+	if _, err := a.store.ResetPassword(ctx, u.Email, hash, entry); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password reset for %s <%s>; failed sign-ins cleared and sessions ended\n", u.Name, u.Email)
 	return nil
 }
 

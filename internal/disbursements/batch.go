@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
@@ -33,11 +35,211 @@ type ErrBatchFile struct{ Message string }
 
 func (e *ErrBatchFile) Error() string { return e.Message }
 
-// ParseBatchFile reads the CSV columns bank code, account, amount, note,
-// email and, optionally, the recipient's name as the maker knows it (the
-// batch page sets it beside the name the bank returns). A first line
-// naming the columns is skipped. Rows are only split
-// here; checking them is the background job's work.
+// BatchColumns are the columns of a bulk file, in the order of the sample
+// files. The first three are required; note, email and name may be left
+// out of the header or left empty.
+var BatchColumns = []string{"bank_code", "account", "amount", "note", "email", "name"}
+
+const requiredBatchColumns = 3
+
+// batchColumnNames maps what a clerk may write in the header (lower case,
+// spaces and dashes as underscores) to a column of BatchColumns. The
+// Indonesian names are those of OY's and the banks' own bulk templates.
+var batchColumnNames = map[string]int{
+	"bank_code": 0, "bank": 0, "kode_bank": 0,
+	"account": 1, "account_number": 1, "rekening": 1, "no_rekening": 1, "nomor_rekening": 1,
+	"amount": 2, "jumlah": 2, "nominal": 2,
+	"note": 3, "catatan": 3, "keterangan": 3, "berita": 3,
+	"email": 4, "e_mail": 4,
+	"name": 5, "nama": 5, "recipient_name": 5, "nama_penerima": 5,
+}
+
+// headerError is the one file-level error for a wrong or missing header.
+func headerError(detail string) *ErrBatchFile {
+	return &ErrBatchFile{detail + " The first line must name the columns bank_code, account, amount, and optionally note, email and name, separated by commas, semicolons or tabs (or in the first sheet of an XLSX file). Download a sample file to start from."}
+}
+
+// batchHeader reads a header line into the position of each column of
+// BatchColumns within a line (-1 when absent).
+func batchHeader(rec []string) ([]int, error) {
+	pos := make([]int, len(BatchColumns))
+	for i := range pos {
+		pos[i] = -1
+	}
+	for i, cell := range rec {
+		key := strings.ToLower(strings.TrimSpace(cell))
+		key = strings.NewReplacer(" ", "_", "-", "_", ".", "").Replace(key)
+		if key == "" && i == len(rec)-1 {
+			continue // a trailing separator
+		}
+		col, ok := batchColumnNames[key]
+		if !ok {
+			if looksLikeData(rec) {
+				return nil, headerError("The first line holds a transfer, not the column names.")
+			}
+			return nil, headerError(fmt.Sprintf("The first line names a column %q that is not known.", strings.TrimSpace(cell)))
+		}
+		if pos[col] >= 0 {
+			return nil, headerError(fmt.Sprintf("The first line names the column %s twice.", BatchColumns[col]))
+		}
+		pos[col] = i
+	}
+	var missing []string
+	for i, col := range pos[:requiredBatchColumns] {
+		if col < 0 {
+			missing = append(missing, BatchColumns[i])
+		}
+	}
+	if len(missing) > 0 {
+		return nil, headerError("The first line does not name the column " + strings.Join(missing, ", ") + ".")
+	}
+	return pos, nil
+}
+
+// looksLikeData: a first line whose first cell is a number is a transfer
+// (a file saved without its header line).
+func looksLikeData(rec []string) bool {
+	if len(rec) == 0 {
+		return false
+	}
+	first := strings.TrimSpace(rec[0])
+	if first == "" {
+		return false
+	}
+	for _, r := range first {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// batchDelimiter picks the separator of a CSV file from its first line:
+// the one of comma, semicolon and tab (outside quotes) that splits it
+// most. A one-column line keeps the comma.
+func batchDelimiter(data []byte) rune {
+	line := data
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		line = data[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range string(line) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && (r == ',' || r == ';' || r == '\t'):
+			counts[r]++
+		}
+	}
+	best := ','
+	for _, r := range []rune{';', '\t'} {
+		if counts[r] > counts[best] {
+			best = r
+		}
+	}
+	return best
+}
+
+// IsXLSX tells an XLSX workbook (a zip archive) from a text file.
+func IsXLSX(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04")) }
+
+// batchRecord is one line of a bulk file with its line (or spreadsheet row) number.
+type batchRecord struct {
+	line  int
+	cells []string
+}
+
+func csvRecords(data []byte) ([]batchRecord, error) {
+	if !utf8.Valid(data) {
+		return nil, &ErrBatchFile{"The file is neither CSV text in UTF-8 nor an XLSX workbook; save it as \"CSV UTF-8\" or as an Excel workbook (.xlsx)."}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = batchDelimiter(data)
+	r.FieldsPerRecord = -1
+	// Not with tabs: it would take an empty cell's tab for a leading space.
+	r.TrimLeadingSpace = r.Comma != '\t'
+	var recs []batchRecord
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return recs, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			line := len(recs) + 1
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+				err = pe.Err
+			}
+			return nil, &ErrBatchFile{fmt.Sprintf("Line %d cannot be read as CSV: %v.", line, err)}
+		}
+		line, _ := r.FieldPos(0)
+		recs = append(recs, batchRecord{line: line, cells: rec})
+	}
+}
+
+func xlsxRecords(data []byte) ([]batchRecord, error) {
+	// A 5 MB workbook of 10,000 rows unpacks to a few MB; the limit stops
+	// a crafted archive from unpacking to gigabytes.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: 100 << 20})
+	if err != nil {
+		return nil, &ErrBatchFile{"The file looks like an XLSX workbook but cannot be opened; save it again from Excel, or as CSV."}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, &ErrBatchFile{"The workbook has no sheet."}
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, &ErrBatchFile{"The first sheet of the workbook cannot be read."}
+	}
+	defer rows.Close()
+	var recs []batchRecord
+	filled := 0
+	for n := 1; rows.Next(); n++ {
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, &ErrBatchFile{fmt.Sprintf("Row %d of the first sheet cannot be read.", n)}
+		}
+		if len(cells) == 0 {
+			continue
+		}
+		for i := range cells {
+			if !utf8.ValidString(cells[i]) {
+				return nil, &ErrBatchFile{fmt.Sprintf("Row %d of the first sheet holds text that cannot be read.", n)}
+			}
+		}
+		recs = append(recs, batchRecord{line: n, cells: cells})
+		if !blankCells(cells) {
+			filled++
+		}
+		if filled > MaxBatchRows+1 {
+			break // the header and more rows than allowed: enough to refuse it
+		}
+	}
+	return recs, nil
+}
+
+func blankCells(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseBatchFile reads a bulk file: CSV separated by commas, semicolons
+// (Excel's default with Indonesian settings) or tabs, with or without a
+// UTF-8 BOM, or the first sheet of an XLSX workbook. The first line must
+// name the columns (see BatchColumns); a wrong or missing header is one
+// file-level error naming them. The optional name is the recipient's name
+// as the maker knows it (the batch page sets it beside the name the bank
+// returns). Rows are only split here; checking them is the background
+// job's work.
 func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 	if len(data) == 0 {
 		return nil, &ErrBatchFile{"The file is empty."}
@@ -45,37 +247,45 @@ func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 	if len(data) > MaxBatchBytes {
 		return nil, &ErrBatchFile{"The file is larger than 5 MB."}
 	}
-	if !utf8.Valid(data) {
-		return nil, &ErrBatchFile{"The file is not text (save it as CSV, UTF-8)."}
+	var recs []batchRecord
+	var err error
+	if IsXLSX(data) {
+		recs, err = xlsxRecords(data)
+	} else {
+		recs, err = csvRecords(data)
 	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
+	if err != nil {
+		return nil, err
+	}
+	for len(recs) > 0 && blankCells(recs[0].cells) {
+		recs = recs[1:]
+	}
+	if len(recs) == 0 {
+		return nil, &ErrBatchFile{"The file has no rows to send."}
+	}
+	pos, err := batchHeader(recs[0].cells)
+	if err != nil {
+		return nil, err
+	}
+	width := 0
+	for _, p := range pos {
+		width = max(width, p+1)
+	}
 	var rows []models.BatchRow
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &ErrBatchFile{fmt.Sprintf("Line %d cannot be read as CSV: %v.", line, err)}
-		}
-		if line == 1 && len(rec) > 0 && strings.Contains(strings.ToLower(rec[0]), "bank") {
+	for _, rec := range recs[1:] {
+		if blankCells(rec.cells) {
 			continue
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		cell := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
+		cell := func(col int) string {
+			if i := pos[col]; i >= 0 && i < len(rec.cells) {
+				return strings.TrimSpace(rec.cells[i])
 			}
 			return ""
 		}
-		row := models.BatchRow{Line: line, RecipientBank: cell(0), RecipientAccount: cell(1), AmountText: cell(2), Note: cell(3), Email: cell(4),
+		row := models.BatchRow{Line: rec.line, RecipientBank: cell(0), RecipientAccount: cell(1), AmountText: cell(2), Note: cell(3), Email: cell(4),
 			NameInFile: truncateRunes(cell(5), 100)}
-		if len(rec) > 6 {
-			row.Error = fmt.Sprintf("This line has %d columns; use bank code, account, amount, note, email, name.", len(rec))
+		if extra := rec.cells[min(width, len(rec.cells)):]; !blankCells(extra) {
+			row.Error = fmt.Sprintf("This line has %d columns; the first line names %d.", len(rec.cells), width)
 			row.Checked = true
 		}
 		rows = append(rows, row)

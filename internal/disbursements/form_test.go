@@ -75,6 +75,11 @@ func TestParseBatchFile(t *testing.T) {
 func FuzzParseBatchFile(f *testing.F) {
 	f.Add([]byte("014,0123456789,1250000,Inv,a@b.id\n"))
 	f.Add([]byte("bank_code,account,amount\n\"014\",\"01\",\"1\"\n"))
+	f.Add([]byte("\xef\xbb\xbfbank_code;account;amount;note\r\n014;0123;10000;\"a;b\"\r\n"))
+	f.Add([]byte("bank_code\taccount\tamount\n014\t\t1\n"))
+	if x, err := SampleBatchXLSX(); err == nil {
+		f.Add(x)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, err := ParseBatchFile(data)
 		if err == nil && (len(rows) == 0 || len(rows) > MaxBatchRows) {

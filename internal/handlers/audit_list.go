@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,9 +24,13 @@ func (s *Server) showAuditLog(c echo.Context) error {
 	for _, a := range actions {
 		opts = append(opts, components.Option{Value: a, Label: a})
 	}
+	staff, err := s.staffOptions(c)
+	if err != nil {
+		return err
+	}
 	l := &listkit.List[models.AuditEntry]{
 		Spec: &listkit.Spec{Path: "/audit-log", TestID: "audit-filters", Fields: []listkit.Field{
-			{Kind: listkit.Text, Name: "actor", Label: "Staff email", MaxLen: 254},
+			{Kind: listkit.Enum, Name: "actor", Label: "Staff", Options: staff, Wrong: "Choose a person from the list."},
 			{Kind: listkit.Enum, Name: "action", Label: "Action", Options: opts, Wrong: "Choose an action from the list."},
 			{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
 			{Kind: listkit.Text, Name: "q", Label: "Search"},
@@ -54,4 +59,27 @@ func (s *Server) showAuditLog(c echo.Context) error {
 func auditFilter(f *listkit.Form) store.AuditFilter {
 	from, to := f.Dates("from")
 	return store.AuditFilter{Actor: f.Value("actor"), Action: f.Value("action"), Q: f.Value("q"), From: from, To: to, Cursor: f.Cursor}
+}
+
+// staffOptions lists every staff account, disabled ones too (their
+// entries stay), to pick whose entries to see. An email typed in another
+// case in the address is read as the account's own.
+func (s *Server) staffOptions(c echo.Context) ([]components.Option, error) {
+	users, err := s.store.ListUsers(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	opts := []components.Option{{Value: "", Label: "All staff"}}
+	q := c.QueryParams()
+	for _, u := range users {
+		label := u.Name + " (" + u.Email + ")"
+		if u.Disabled {
+			label += ", disabled"
+		}
+		opts = append(opts, components.Option{Value: u.Email, Label: label})
+		if v := q.Get("actor"); v != u.Email && strings.EqualFold(strings.TrimSpace(v), u.Email) {
+			q.Set("actor", u.Email)
+		}
+	}
+	return opts, nil
 }

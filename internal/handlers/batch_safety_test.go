@@ -18,6 +18,7 @@ import (
 func (a *testApp) bankNames(b *browser, accounts ...string) map[string]string {
 	a.t.Helper()
 	var csv strings.Builder
+	csv.WriteString("bank_code,account,amount,note,email\n")
 	for _, acc := range accounts {
 		fmt.Fprintf(&csv, "014,%s,10000,,\n", acc)
 	}
@@ -108,7 +109,7 @@ func TestABatchAboveTheThresholdWaitsForItsSecondApprovalThenSendsEveryRow(t *te
 	a.enrolTOTP(other)
 	fin.get("/disbursements/batches/new")
 	// 55 M is above the default Rp 50.000.000 on its own; the three rows total 85 M.
-	csv := "014,0123456789,55000000,big,,\n014,0123456780,20000000,b,,\n014,0123456781,10000000,c,,\n"
+	csv := "bank_code,account,amount,note,email,name\n014,0123456789,55000000,big,,\n014,0123456780,20000000,b,,\n014,0123456781,10000000,c,,\n"
 	id := batchID(t, fin.upload("/disbursements/batches", "payroll.csv", []byte(csv)))
 	a.waitBatch(id, models.BatchReady, 10*time.Second)
 	fin.post("/disbursements/batches/"+itoa(id)+"/submit", namesChecked())
@@ -164,7 +165,7 @@ func TestAMakerWithdrawsTheirSubmittedBatch(t *testing.T) {
 	fin := a.signedIn(models.RoleFinance)
 	admin := a.signedIn(models.RoleAdmin)
 	fin.get("/disbursements/batches/new")
-	id := batchID(t, fin.upload("/disbursements/batches", "w.csv", []byte("014,0123456789,100000,,\n014,0123456780,200000,,\n")))
+	id := batchID(t, fin.upload("/disbursements/batches", "w.csv", []byte("bank_code,account,amount,note,email\n014,0123456789,100000,,\n014,0123456780,200000,,\n")))
 	a.waitBatch(id, models.BatchReady, 10*time.Second)
 	fin.post("/disbursements/batches/"+itoa(id)+"/submit", namesChecked())
 	if p := admin.post("/disbursements/batches/"+itoa(id)+"/withdraw", nil); p.Status != http.StatusForbidden {
@@ -192,7 +193,7 @@ func TestUploadingTheSameFileTwiceWarnsFirst(t *testing.T) {
 	a := newTestApp(t)
 	fin := a.signedIn(models.RoleFinance)
 	fin.get("/disbursements/batches/new")
-	csv := []byte("014,0123456789,100000,,\n")
+	csv := []byte("bank_code,account,amount,note,email\n014,0123456789,100000,,\n")
 	first := batchID(t, fin.upload("/disbursements/batches", "march.csv", csv))
 	p := fin.upload("/disbursements/batches", "march-again.csv", csv)
 	if p.Status != http.StatusUnprocessableEntity {

@@ -37,7 +37,7 @@ func (s *Server) createBatch(c echo.Context) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return again("Choose a CSV file to upload.")
+		return again("Choose a CSV or XLSX file to upload.")
 	}
 	if fh.Size > disbursements.MaxBatchBytes {
 		return again("The file is larger than 5 MB.")
@@ -143,7 +143,37 @@ func (s *Server) downloadBatchFile(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", data)
+	return c.Blob(http.StatusOK, batchFileType(data), data)
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// batchFileType is the content type of an uploaded file as it was kept.
+func batchFileType(data []byte) string {
+	if disbursements.IsXLSX(data) {
+		return xlsxType
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// downloadBatchSample serves a bulk file to start from, as CSV or XLSX.
+func (s *Server) downloadBatchSample(c echo.Context) error {
+	format := strings.TrimPrefix(filepath.Ext(c.Path()), ".")
+	name := "bulk-disbursements-sample." + format
+	var data []byte
+	switch format {
+	case "csv":
+		data = disbursements.SampleBatchCSV()
+	case "xlsx":
+		var err error
+		if data, err = disbursements.SampleBatchXLSX(); err != nil {
+			return err
+		}
+	default:
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, batchFileType(data), data)
 }
 
 func (s *Server) submitBatch(c echo.Context) error {

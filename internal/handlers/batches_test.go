@@ -161,6 +161,7 @@ func TestTenThousandRowsAreCheckedInTheBackground(t *testing.T) {
 	fin := a.signedIn(models.RoleFinance)
 	fin.get("/disbursements/batches/new")
 	var buf bytes.Buffer
+	buf.WriteString("bank_code,account,amount,note,email\n")
 	for i := range 10_000 {
 		fmt.Fprintf(&buf, "014,%010d,%d,row %d,\n", 100000000+i, 10000+i, i)
 	}

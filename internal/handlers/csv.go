@@ -19,6 +19,10 @@ func (s *Server) listExported(action, objectType, summary string) func(echo.Cont
 // exportFailed logs an export that stopped after its headers were sent;
 // the file ends short.
 func (s *Server) exportFailed(c echo.Context, err error) {
+	if listkit.ClientGone(c, err) {
+		s.log.Info("export stopped: the client went away", "request_id", requestID(c), "err", err.Error())
+		return
+	}
 	s.log.Error("export stopped", "request_id", requestID(c), "err", err.Error())
 }
 

@@ -96,6 +96,9 @@ func (s *Server) resendDisbursementCallback(c echo.Context) error {
 		return err
 	}
 	to := "/disbursements/" + strconv.FormatInt(d.ID, 10)
+	if !callbackToResend(d) {
+		return s.redirect(c, to, "bad", "OY has no callback to resend for this transfer: it was never sent, or OY refused it.")
+	}
 	audit := s.auditEntry(c, "disbursement.resend_callback", "disbursement", strconv.FormatInt(d.ID, 10), "asked OY to resend the callback for ref "+d.PartnerTrxID)
 	if err := s.disb.ResendCallback(c.Request().Context(), d, audit); err != nil {
 		return s.redirect(c, to, "bad", err.Error())

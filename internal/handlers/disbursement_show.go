@@ -35,7 +35,7 @@ func (s *Server) renderDisbursement(c echo.Context, status int, d *models.Disbur
 	ctx := c.Request().Context()
 	u := state(c).user
 	p := pages.DetailProps{D: *d, BankName: oy.BankName(d.RecipientBank), Approvals: hist.Approvals, Events: hist.Events,
-		DecideError: decideErr, CSRF: state(c).csrf, CanResend: u.Role != models.RoleAuditor && d.SentAt != nil,
+		DecideError: decideErr, CSRF: state(c).csrf, CanResend: u.Role != models.RoleAuditor && callbackToResend(d),
 		CanWithdraw: d.Status == models.DisbWaitingApproval && u.ID == d.MakerID && d.BatchID == nil}
 	approvedBy := map[int64]bool{}
 	for _, a := range hist.Approvals {
@@ -67,4 +67,11 @@ func (s *Server) renderDisbursement(c echo.Context, status int, d *models.Disbur
 		}
 	}
 	return s.render(c, status, "Disbursement "+strconv.FormatInt(d.ID, 10), pages.Detail(p))
+}
+
+// callbackToResend: OY holds the transfer, so it has a callback to send
+// again. A transfer OY refused (failed with no OY transaction id) never
+// reached OY's books and never has a callback.
+func callbackToResend(d *models.Disbursement) bool {
+	return d.SentAt != nil && !(d.Status == models.DisbFailed && d.TrxID == "")
 }

@@ -104,6 +104,8 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/disbursements", Access: staff, Roles: makers, Handler: s.createDisbursement},
 		{Method: "GET", Path: "/disbursements/batches", Access: staff, Roles: everyone, Handler: s.showBatches},
 		{Method: "GET", Path: "/disbursements/batches/new", Access: staff, Roles: makers, Handler: s.showBatchNew},
+		{Method: "GET", Path: "/disbursements/batches/sample.csv", Access: staff, Roles: makers, Handler: s.downloadBatchSample},
+		{Method: "GET", Path: "/disbursements/batches/sample.xlsx", Access: staff, Roles: makers, Handler: s.downloadBatchSample},
 		{Method: "POST", Path: "/disbursements/batches", Access: staff, Roles: makers, Handler: s.createBatch, BodyLimit: "6M"},
 		{Method: "GET", Path: "/disbursements/batches/:id", Access: staff, Roles: everyone, Handler: s.showBatch},
 		{Method: "GET", Path: "/disbursements/batches/:id/file", Access: staff, Roles: everyone, Handler: s.downloadBatchFile},

@@ -1,12 +1,16 @@
 package listkit
 
 import (
+	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -107,6 +111,15 @@ func Stream(c echo.Context, format string, e Export, rows func(emit func(cells .
 		return err
 	}
 	return w.close()
+}
+
+// ClientGone reports whether an export stopped because the client went
+// away (closed the tab, lost the network): the request was cancelled or
+// the connection broke. That is the client's doing, worth an info line,
+// not an error.
+func ClientGone(c echo.Context, err error) bool {
+	return c.Request().Context().Err() != nil || errors.Is(err, context.Canceled) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }
 
 func timeOf(v any) (time.Time, bool) {
