@@ -61,16 +61,14 @@ func recordURL(recordType, id string) string {
 		return "/ovo-topups/" + url.PathEscape(id)
 	case "virtual_account":
 		return "/virtual-accounts/" + url.PathEscape(id)
-	case "payment_link":
+	case string(models.KindPaymentLink): // checkout records are named by their kind
 		return "/payment-links/" + url.PathEscape(id)
-	case "invoice":
+	case string(models.KindInvoice):
 		return "/invoices/" + url.PathEscape(id)
 	case "ovo_account":
 		return "/ovo-accounts/" + url.PathEscape(id)
 	case "ovo_payment":
 		return "/ovo-payments/" + url.PathEscape(id)
-	case "ovo_topup":
-		return "/ovo-topups/" + url.PathEscape(id)
 	}
 	return ""
 }

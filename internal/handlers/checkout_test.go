@@ -124,6 +124,10 @@ func TestPaymentLinkFromFormToPaidInTheList(t *testing.T) {
 	if !strings.HasPrefix(cbLink, "/callback-log/") || fin.get(cbLink).Status != 200 {
 		t.Fatalf("callback link %q", cbLink)
 	}
+	// Both ways: the callback's page links back to the link it changed.
+	if back := byTestID(t, fin.get(cbLink), "record-link").AttrOr("href", ""); back != detail {
+		t.Fatalf("the callback links to %q, want %q", back, detail)
+	}
 	if byTestID(t, p, "delete-panel").Length() != 0 {
 		t.Fatal("a paid link offers delete")
 	}
