@@ -238,18 +238,8 @@ func (s *Service) Poll(ctx context.Context) (int, error) {
 
 // RunPoller polls until ctx ends.
 func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("checkout poller", "err", err.Error())
-			}
-		}
-	}
+	lifecycle.Poller{Name: "checkout", Log: s.log, Every: every,
+		Poll: func(ctx context.Context) error { _, err := s.Poll(ctx); return err }}.Run(ctx)
 }
 
 func paymentOf(p *oy.CheckoutPayment) *store.CheckoutPayment {

@@ -301,25 +301,10 @@ const BalanceEvery = 5 * time.Minute
 // RunPoller polls due disbursements until ctx ends, and reads the OY
 // balance at start and every BalanceEvery.
 func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var lastBalance time.Time
-	for {
-		if time.Since(lastBalance) >= BalanceEvery {
-			lastBalance = time.Now()
-			if _, err := s.RefreshBalance(ctx, ""); err != nil && ctx.Err() == nil {
-				s.log.Warn("background balance read", "err", err.Error())
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("disbursement poller", "err", err.Error())
-			}
-		}
-	}
+	lifecycle.Poller{Name: "disbursement", Log: s.log, Every: every,
+		Poll:      func(ctx context.Context) error { _, err := s.Poll(ctx); return err },
+		ReadEvery: BalanceEvery, Read: func(ctx context.Context) error { _, err := s.RefreshBalance(ctx, ""); return err },
+	}.Run(ctx)
 }
 
 // Withdraw lets a maker take back their own transfer while it waits.

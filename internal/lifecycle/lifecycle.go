@@ -22,6 +22,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"math"
 	"strings"
 	"time"
@@ -112,4 +113,40 @@ func (st Stages[S]) CanMove(from, to S) bool {
 		return false
 	}
 	return !okf || rt >= rf
+}
+
+// Poller settles operations that are not final: Poll runs every Every
+// until the context ends, and Read (a balance reading; may be nil) at
+// start and then every ReadEvery. Failures are logged under Name and
+// never stop the loop.
+type Poller struct {
+	Name      string
+	Log       *slog.Logger
+	Every     time.Duration
+	Poll      func(context.Context) error
+	ReadEvery time.Duration
+	Read      func(context.Context) error
+}
+
+// Run loops until ctx ends.
+func (p Poller) Run(ctx context.Context) {
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+	var lastRead time.Time
+	for {
+		if p.Read != nil && time.Since(lastRead) >= p.ReadEvery {
+			lastRead = time.Now()
+			if err := p.Read(ctx); err != nil && ctx.Err() == nil {
+				p.Log.Warn(p.Name+": background balance read", "err", err.Error())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
+				p.Log.Error(p.Name+" poller", "err", err.Error())
+			}
+		}
+	}
 }

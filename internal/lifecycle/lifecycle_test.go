@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"regexp"
 	"testing"
 	"time"
@@ -98,5 +99,29 @@ func TestStagesNeverMoveBackwards(t *testing.T) {
 	}
 	if !st.Final("failed") || st.Final("pending") || st.Final("bogus") {
 		t.Error("Final is wrong")
+	}
+}
+
+// The poller reads the balance at start and polls on every tick; a failure
+// is logged and the loop goes on until the context ends.
+func TestPollerReadsAtStartAndPollsEachTick(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var polls, reads int
+	done := make(chan struct{})
+	go func() {
+		Poller{Name: "test", Log: slog.New(slog.DiscardHandler), Every: time.Millisecond,
+			Poll: func(context.Context) error {
+				if polls++; polls == 5 {
+					cancel()
+				}
+				return errors.New("provider down")
+			},
+			ReadEvery: time.Hour, Read: func(context.Context) error { reads++; return nil },
+		}.Run(ctx)
+		close(done)
+	}()
+	<-done
+	if polls != 5 || reads != 1 {
+		t.Fatalf("polls=%d reads=%d, want 5 polls and one read at start", polls, reads)
 	}
 }

@@ -385,25 +385,10 @@ func (s *Service) pollOne(ctx context.Context, t *models.Topup) {
 // RunPoller polls due top-ups every interval until ctx ends, and reads the
 // Ayopop deposit at start and every BalanceEvery.
 func (s *Service) RunPoller(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var lastBalance time.Time
-	for {
-		if time.Since(lastBalance) >= BalanceEvery {
-			lastBalance = time.Now()
-			if _, err := s.RefreshBalance(ctx, ""); err != nil && ctx.Err() == nil {
-				s.log.Warn("background Ayopop deposit read", "err", err.Error())
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("top-up poller", "err", err.Error())
-			}
-		}
-	}
+	lifecycle.Poller{Name: "top-up", Log: s.log, Every: every,
+		Poll:      func(ctx context.Context) error { _, err := s.Poll(ctx); return err },
+		ReadEvery: BalanceEvery, Read: func(ctx context.Context) error { _, err := s.RefreshBalance(ctx, ""); return err },
+	}.Run(ctx)
 }
 
 // ProcessCallback applies a verified Ayopop callback. Ayopop signs
