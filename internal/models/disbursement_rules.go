@@ -131,19 +131,7 @@ func (d Disbursement) Observe(o Observation, at time.Time) (Disbursement, *Disbu
 	from := d.Status
 	next := d
 	next.UpdatedAt = at
-	if o.CountPoll {
-		next.Polls++
-	}
-	moved := from.CanMoveTo(o.To)
-	if moved {
-		next.Status = o.To
-		if o.To.Final() {
-			next.FinalAt, next.NextPollAt = &at, nil
-		}
-	}
-	if !from.Final() && !(moved && o.To.Final()) {
-		next.NextPollAt = o.NextPollAt
-	}
+	moved := tracking[DisbursementStatus]{&next.Status, &next.Polls, &next.FinalAt, &next.NextPollAt}.observe(o.To, at, o.CountPoll, o.NextPollAt)
 	if o.Code != "" && (moved || from == o.To) {
 		next.OYCode, next.OYMessage = o.Code, o.CodeText
 	}

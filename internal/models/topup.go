@@ -211,19 +211,7 @@ func (t Topup) Observe(o TopupObservation, at time.Time) (Topup, *TopupEvent, bo
 	from := t.Status
 	next := t
 	next.UpdatedAt = at
-	if o.CountPoll {
-		next.Polls++
-	}
-	moved := from.CanMoveTo(o.To)
-	if moved {
-		next.Status = o.To
-		if o.To.Final() {
-			next.FinalAt, next.NextPollAt = &at, nil
-		}
-	}
-	if !from.Final() && !(moved && o.To.Final()) {
-		next.NextPollAt = o.NextPollAt
-	}
+	moved := tracking[TopupStatus]{&next.Status, &next.Polls, &next.FinalAt, &next.NextPollAt}.observe(o.To, at, o.CountPoll, o.NextPollAt)
 	if o.Code != "" && (moved || from == o.To) {
 		next.Code, next.ProviderMessage = o.Code, o.CodeText
 	}
