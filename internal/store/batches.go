@@ -37,12 +37,7 @@ func (s *Store) CreateBatch(ctx context.Context, b *models.DisbursementBatch, ro
 
 // BatchByID loads a batch without its file.
 func (s *Store) BatchByID(ctx context.Context, id int64) (*models.DisbursementBatch, error) {
-	var b models.DisbursementBatch
-	err := s.db.Read.WithContext(ctx).Omit("file").First(&b, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &b, err
+	return first[models.DisbursementBatch](s.db.Read.WithContext(ctx).Omit("file"), id)
 }
 
 // BatchFile returns the uploaded file as it was received.
@@ -114,12 +109,7 @@ func (s *Store) SaveCheckedRows(ctx context.Context, batchID int64, rows []model
 
 // RecentBatchWithFile finds a batch made from the same file since since.
 func (s *Store) RecentBatchWithFile(ctx context.Context, sha256 string, since time.Time) (*models.DisbursementBatch, error) {
-	var b models.DisbursementBatch
-	err := s.db.Read.WithContext(ctx).Omit("file").Where("file_sha256 = ? AND created_at >= ?", sha256, since.UTC()).Order("id DESC").First(&b).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &b, err
+	return first[models.DisbursementBatch](s.db.Read.WithContext(ctx).Omit("file").Where("file_sha256 = ? AND created_at >= ?", sha256, since.UTC()).Order("id DESC"))
 }
 
 // ValidBatchRows lists the rows that will become transfers, with the name

@@ -29,12 +29,7 @@ const DraftLifetime = 15 * time.Minute
 
 // DraftByKey loads a draft of this user.
 func (s *Store) DraftByKey(ctx context.Context, key string, userID int64) (*models.DisbursementDraft, error) {
-	var d models.DisbursementDraft
-	err := s.db.Read.WithContext(ctx).Where("key = ? AND user_id = ?", key, userID).First(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &d, err
+	return first[models.DisbursementDraft](s.db.Read.WithContext(ctx).Where("key = ? AND user_id = ?", key, userID))
 }
 
 // ConfirmDraft turns a draft into a disbursement waiting for approval.
@@ -73,12 +68,7 @@ func (s *Store) ConfirmDraft(ctx context.Context, draft *models.DisbursementDraf
 
 // DisbursementByID loads one disbursement.
 func (s *Store) DisbursementByID(ctx context.Context, id int64) (*models.Disbursement, error) {
-	var d models.Disbursement
-	err := s.db.Read.WithContext(ctx).First(&d, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &d, err
+	return first[models.Disbursement](s.db.Read.WithContext(ctx), id)
 }
 
 // DisbursementDetail is everything the detail page shows.

@@ -59,18 +59,6 @@ func (s *Store) LatestOVOAccount(ctx context.Context, provider, phone string) (*
 	return first[models.OVOAccount](s.db.Read.WithContext(ctx).Where("provider = ? AND phone = ?", provider, phone).Order("id DESC"))
 }
 
-func first[T any](q *gorm.DB) (*T, error) {
-	var v T
-	err := q.Limit(1).Take(&v).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return &v, nil
-}
-
 // SetOVOBinding records what the provider answered to the link request:
 // the page the customer opens, and DOKU's binding reference.
 func (s *Store) SetOVOBinding(ctx context.Context, id int64, redirectURL, bindingRef string) error {

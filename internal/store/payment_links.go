@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,22 +42,12 @@ func (s *Store) CreateCheckout(ctx context.Context, c *models.Checkout, audit *m
 
 // Checkout loads one link or invoice.
 func (s *Store) Checkout(ctx context.Context, id int64) (*models.Checkout, error) {
-	var c models.Checkout
-	err := s.db.Read.WithContext(ctx).First(&c, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &c, err
+	return first[models.Checkout](s.db.Read.WithContext(ctx), id)
 }
 
 // CheckoutByRef loads a link or invoice by its partner_tx_id.
 func (s *Store) CheckoutByRef(ctx context.Context, partnerTxID string) (*models.Checkout, error) {
-	var c models.Checkout
-	err := s.db.Read.WithContext(ctx).Where("partner_tx_id = ?", partnerTxID).First(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &c, err
+	return first[models.Checkout](s.db.Read.WithContext(ctx).Where("partner_tx_id = ?", partnerTxID))
 }
 
 // CheckoutEvents is a link's timeline, oldest first.

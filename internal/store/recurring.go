@@ -25,12 +25,7 @@ func (s *Store) CreateRecurring(ctx context.Context, r *models.RecurringInvoice,
 
 // Recurring loads one template.
 func (s *Store) Recurring(ctx context.Context, id int64) (*models.RecurringInvoice, error) {
-	var r models.RecurringInvoice
-	err := s.db.Read.WithContext(ctx).First(&r, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &r, err
+	return first[models.RecurringInvoice](s.db.Read.WithContext(ctx), id)
 }
 
 // ListRecurring returns the newest templates.

@@ -6,7 +6,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
+
+	"gorm.io/gorm"
 
 	"backoffice/internal/db"
 )
@@ -60,3 +63,17 @@ const PageSize = 50
 // interrupt it; for indexed statements that take microseconds that costs
 // far more than it could ever save.
 func quick(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
+// first loads the one row of T that q (and conds, such as an id) selects,
+// in q's order if it has one; ErrNotFound when there is none.
+func first[T any](q *gorm.DB, conds ...any) (*T, error) {
+	var v T
+	err := q.Take(&v, conds...).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &v, nil
+}

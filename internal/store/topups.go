@@ -19,12 +19,7 @@ func (s *Store) CreateTopupDraft(ctx context.Context, d *models.TopupDraft) erro
 
 // TopupDraftByKey loads a draft of this user.
 func (s *Store) TopupDraftByKey(ctx context.Context, key string, userID int64) (*models.TopupDraft, error) {
-	var d models.TopupDraft
-	err := s.db.Read.WithContext(ctx).Where("key = ? AND user_id = ?", key, userID).First(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &d, err
+	return first[models.TopupDraft](s.db.Read.WithContext(ctx).Where("key = ? AND user_id = ?", key, userID))
 }
 
 // ConfirmTopupResult says what a confirmation did.
@@ -89,22 +84,12 @@ const pollBackstop = 150 * time.Second
 
 // TopupByID loads one top-up.
 func (s *Store) TopupByID(ctx context.Context, id int64) (*models.Topup, error) {
-	var t models.Topup
-	err := s.db.Read.WithContext(ctx).First(&t, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &t, err
+	return first[models.Topup](s.db.Read.WithContext(ctx), id)
 }
 
 // TopupByRef loads a top-up by our Ayopop refNumber.
 func (s *Store) TopupByRef(ctx context.Context, ref string) (*models.Topup, error) {
-	var t models.Topup
-	err := s.db.Read.WithContext(ctx).Where("ref_number = ?", ref).First(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &t, err
+	return first[models.Topup](s.db.Read.WithContext(ctx).Where("ref_number = ?", ref))
 }
 
 // TopupDetail is the approvals and timeline of a top-up.
@@ -256,10 +241,5 @@ func (s *Store) AddAyopopBalanceReading(ctx context.Context, r *models.AyopopBal
 
 // LatestAyopopBalance is the newest deposit reading, or ErrNotFound.
 func (s *Store) LatestAyopopBalance(ctx context.Context) (*models.AyopopBalanceReading, error) {
-	var r models.AyopopBalanceReading
-	err := s.db.Read.WithContext(ctx).Order("id DESC").First(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &r, err
+	return first[models.AyopopBalanceReading](s.db.Read.WithContext(ctx).Order("id DESC"))
 }

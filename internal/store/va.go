@@ -92,12 +92,7 @@ func (s *Store) UnknownVACreates(ctx context.Context, limit int) ([]models.VACre
 
 // VACreateByKey reads a create request by its form key.
 func (s *Store) VACreateByKey(ctx context.Context, key string) (*models.VACreate, error) {
-	var c models.VACreate
-	err := s.db.Read.WithContext(ctx).Where("key = ?", key).First(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &c, err
+	return first[models.VACreate](s.db.Read.WithContext(ctx).Where("key = ?", key))
 }
 
 // upsertVA inserts a VA by OY's id, or merges what OY reports into the
@@ -152,22 +147,12 @@ func (s *Store) UpsertVA(ctx context.Context, va *models.VirtualAccount) (insert
 
 // VirtualAccountByID reads one VA.
 func (s *Store) VirtualAccountByID(ctx context.Context, id int64) (*models.VirtualAccount, error) {
-	var v models.VirtualAccount
-	err := s.db.Read.WithContext(ctx).First(&v, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &v, err
+	return first[models.VirtualAccount](s.db.Read.WithContext(ctx), id)
 }
 
 // VirtualAccountByNumber reads the newest VA with this number.
 func (s *Store) VirtualAccountByNumber(ctx context.Context, number string) (*models.VirtualAccount, error) {
-	var v models.VirtualAccount
-	err := s.db.Read.WithContext(ctx).Where("va_number = ?", number).Order("id DESC").First(&v).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return &v, err
+	return first[models.VirtualAccount](s.db.Read.WithContext(ctx).Where("va_number = ?", number).Order("id DESC"))
 }
 
 // UpdateVAFromOY stores OY's answer to an update and the audit entry.
