@@ -21,11 +21,19 @@ func ovoSpec() *listkit.Spec {
 	}
 	providers := []components.Option{{Value: "", Label: "Both"}, {Value: models.OVOFaspay, Label: "Faspay"}, {Value: models.OVODoku, Label: "DOKU"}}
 	return &listkit.Spec{Path: "/ovo-accounts", TestID: "ovo-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "Phone starts with", MaxLen: 24},
+		{Kind: listkit.Ref, Name: "q", Label: "Phone starts with", MaxLen: 24, Check: phoneStartCheck},
 		{Kind: listkit.Text, Name: "name", Label: "Customer name", MaxLen: 100},
 		{Kind: listkit.Enum, Name: "provider", Label: "Provider", Options: providers, Wrong: "Choose Faspay or DOKU."},
 		{Kind: listkit.Enum, Name: "state", Label: "State", Options: states, Wrong: "Choose a state from the list."},
 	}}
+}
+
+// phoneStartCheck refuses a phone search that cannot be the start of a number.
+func phoneStartCheck(q string) string {
+	if _, ok := phone.Prefix(q); !ok {
+		return "Type the start of a mobile number, like 0812 or +62 812."
+	}
+	return ""
 }
 
 func ovoFilter(f *listkit.Form) (store.OVOAccountFilter, bool) {

@@ -78,6 +78,12 @@ func TestOVOListMasksPhonesAndFilters(t *testing.T) {
 	if p := b.get("/ovo-accounts?state=nope"); p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("bad state filter answered %d", p.Status)
 	}
+	// Letters where a phone number starts: a sentence beside the field, the search kept.
+	if p := b.get("/ovo-accounts?q=abc"); p.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(doc(t, p).Find(testid("error-q")).Text(), "start of a mobile number") ||
+		doc(t, p).Find(`input[name="q"]`).AttrOr("value", "") != "abc" {
+		t.Errorf("a search by letters answered %d", p.Status)
+	}
 
 	// One account: the full number for finance, masked for the auditor;
 	// a pending account's page says why no balance is read and shows the OVO link.

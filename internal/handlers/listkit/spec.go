@@ -53,6 +53,9 @@ type Field struct {
 	// Wrong is the sentence beside an Enum whose value is not an option;
 	// "Choose one from the list." unless set.
 	Wrong string
+	// Check, for a Ref or Text, returns the sentence beside a typed value
+	// that cannot match (letters where a phone number starts); "" is fine.
+	Check func(string) string
 }
 
 // Spec declares a list page's filters.
@@ -116,6 +119,10 @@ func (s *Spec) Parse(q url.Values) (*Form, error) {
 		case Ref, Text:
 			if n := fd.maxLen(); len(v) > n {
 				f.Errors[fd.Name] = "Use at most " + strconv.Itoa(n) + " characters."
+			} else if fd.Check != nil && v != "" {
+				if msg := fd.Check(v); msg != "" {
+					f.Errors[fd.Name] = msg
+				}
 			}
 		case Flag:
 			if v != "" && v != "1" {
