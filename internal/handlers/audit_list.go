@@ -49,7 +49,7 @@ func (s *Server) showAuditLog(c echo.Context) error {
 		Exported: s.listExported("audit_log.export", "audit_log", "exported the audit log"),
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.AuditEntry]) error {
-			return s.render(c, status, "Audit log", audit.List(audit.Props{Entries: v.Page.Items, Bar: v.Form.Bar(),
+			return s.render(c, status, "Audit log", audit.List(audit.Props{Entries: v.Page.Items, Bar: v.Form.Bar(c.Request().Context()),
 				Pager: listkit.Pager(v.Form, v.Page), Exports: v.Form.Exports(), Invalid: !v.Form.OK()}))
 		},
 	}

@@ -84,7 +84,7 @@ func (s *Server) showCallbackLog(c echo.Context) error {
 func (s *Server) renderCallbackLog(c echo.Context, status int, v listkit.View[models.Callback]) error {
 	st := state(c)
 	f := v.Form
-	p := callbacks.ListProps{Callbacks: v.Page.Items, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(), Invalid: !f.OK(),
+	p := callbacks.ListProps{Callbacks: v.Page.Items, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(), Invalid: !f.OK(),
 		CanReplay: st.user.Role == models.RoleAdmin, CSRF: st.csrf}
 	for k, vals := range f.Query() {
 		p.Filters = append(p.Filters, components.Option{Label: k, Value: vals[0]})

@@ -41,7 +41,7 @@ func (s *Server) showChangeRequests(c echo.Context) error {
 		Exported: s.listExported("change_requests.export", "change_request", "exported the change requests"),
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.ChangeRequest]) error {
-			return s.render(c, status, "Change requests", changes.List(changes.ListProps{Requests: v.Page.Items, Bar: v.Form.Bar(),
+			return s.render(c, status, "Change requests", changes.List(changes.ListProps{Requests: v.Page.Items, Bar: v.Form.Bar(c.Request().Context()),
 				Pager: listkit.Pager(v.Form, v.Page), Exports: v.Form.Exports(), Invalid: !v.Form.OK()}))
 		},
 	}

@@ -18,7 +18,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if r.Header.Get("Sec-Fetch-Site") == "cross-site" || !s.sameOrigin(r) {
-			return echo.NewHTTPError(http.StatusForbidden, "This request came from another website and was refused. Nothing was changed.")
+			return echo.NewHTTPError(http.StatusForbidden, "errors.csrf_origin")
 		}
 		sent := r.Header.Get("X-CSRF-Token")
 		if sent == "" {
@@ -26,7 +26,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		want := state(c).csrf
 		if sent == "" || want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or was not sent from this dashboard. Nothing was changed. Go back, reload the page and try again.")
+			return echo.NewHTTPError(http.StatusForbidden, "errors.csrf_token")
 		}
 		return next(c)
 	}

@@ -98,7 +98,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.Disbursement]) error {
 			f := v.Form
-			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor, Batch: f.ID("batch")}
 			if p.Batch != 0 {
 				p.ClearBatch = f.URL("batch", "")

@@ -72,7 +72,7 @@ func (s *Server) showOVOAccounts(c echo.Context) error {
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.OVOAccount]) error {
 			f := v.Form
-			p := ovopages.ListProps{Items: v.Page.Items, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+			p := ovopages.ListProps{Items: v.Page.Items, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 				Invalid: !f.OK(), CanLink: state(c).user.Role != models.RoleAuditor}
 			if f.OK() {
 				t := store.Totals{Count: int64(len(v.Page.Items))}

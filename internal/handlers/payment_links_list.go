@@ -54,7 +54,7 @@ func (s *Server) showCheckoutListOf(kind models.CheckoutKind) echo.HandlerFunc {
 			Failed:   s.exportFailed,
 			Render: func(c echo.Context, status int, v listkit.View[models.Checkout]) error {
 				f := v.Form
-				p := paymentlinks.ListProps{Kind: kind, Items: v.Page.Items, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+				p := paymentlinks.ListProps{Kind: kind, Items: v.Page.Items, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 					Invalid: !f.OK(), CanCreate: state(c).user.Role == models.RoleAdmin}
 				if f.OK() {
 					t, err := s.store.CheckoutPageTotals(c.Request().Context(), checkoutFilter(kind, f))

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/layout"
@@ -41,8 +42,8 @@ type route struct {
 	Path    string
 	Access  access
 	Roles   []models.Role // for staff routes
-	Nav     string        // label in the navigation, for pages shown there
-	Group   string        // navigation group
+	Nav     string        // catalogue key of the label in the navigation, for pages shown there
+	Group   string        // catalogue key of the navigation group
 	Handler echo.HandlerFunc
 	// BodyLimit overrides the request size limit (uploads).
 	BodyLimit string
@@ -70,12 +71,14 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/login/otp", Access: public, Handler: s.checkOTP},
 		{Method: "GET", Path: "/account/two-factor", Access: public, Handler: s.showEnrolment},
 		{Method: "POST", Path: "/account/two-factor", Access: public, Handler: s.enrolSecondFactor},
+		// The header's language toggle, before and after sign-in.
+		{Method: "POST", Path: "/language", Access: public, Handler: s.setLanguage},
 		{Method: "GET", Path: "/account", Access: staff, Roles: everyone, Handler: s.showAccount},
 		{Method: "POST", Path: "/account/password", Access: staff, Roles: everyone, Handler: s.changeOwnPassword},
 
-		{Method: "GET", Path: "/", Access: staff, Roles: everyone, Nav: "Overview", Group: "Home", Handler: s.showOverview},
+		{Method: "GET", Path: "/", Access: staff, Roles: everyone, Nav: "nav.overview", Group: "nav.group_home", Handler: s.showOverview},
 
-		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "OVO accounts", Group: "OVO", Handler: s.showOVOAccounts},
+		{Method: "GET", Path: "/ovo-accounts", Access: staff, Roles: everyone, Nav: "nav.ovo_accounts", Group: "nav.group_ovo", Handler: s.showOVOAccounts},
 		{Method: "GET", Path: "/ovo-accounts/new", Access: staff, Roles: makers, Handler: s.showOVOLinkNew},
 		{Method: "POST", Path: "/ovo-accounts", Access: staff, Roles: makers, Handler: s.linkOVOAccount},
 		{Method: "GET", Path: "/ovo-accounts/:id", Access: staff, Roles: everyone, Handler: s.showOVOAccount},
@@ -86,7 +89,7 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/ovo-payments/:id", Access: staff, Roles: everyone, Handler: s.showOVOPayment},
 		// DOKU sends the customer's browser here after OVO's binding page: no sign-in (see dokuBindingReturn).
 		{Method: "GET", Path: "/ovo-return/doku/:cust/:result", Access: public, Handler: s.dokuBindingReturn},
-		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "OVO top-ups", Group: "OVO", Handler: s.showTopups},
+		{Method: "GET", Path: "/ovo-topups", Access: staff, Roles: everyone, Nav: "nav.ovo_topups", Group: "nav.group_ovo", Handler: s.showTopups},
 		{Method: "GET", Path: "/ovo-topups/new", Access: staff, Roles: makers, Handler: s.showTopupNew},
 		{Method: "POST", Path: "/ovo-topups/inquiry", Access: staff, Roles: makers, Handler: s.inquireTopup},
 		{Method: "POST", Path: "/ovo-topups", Access: staff, Roles: makers, Handler: s.createTopup},
@@ -96,9 +99,9 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/ovo-topups/:id/approve", Access: staff, Roles: makers, Handler: s.requireRecentOTP(s.approveTopup)},
 		{Method: "POST", Path: "/ovo-topups/:id/reject", Access: staff, Roles: makers, Handler: s.rejectTopup},
 
-		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "Balance", Group: "OY!", Handler: s.showBalance},
+		{Method: "GET", Path: "/balance", Access: staff, Roles: everyone, Nav: "nav.balance", Group: "nav.group_oy", Handler: s.showBalance},
 		{Method: "POST", Path: "/balance/refresh", Access: staff, Roles: makers, Handler: s.refreshBalance},
-		{Method: "GET", Path: "/disbursements", Access: staff, Roles: everyone, Nav: "Disbursements", Group: "OY!", Handler: s.showDisbursements},
+		{Method: "GET", Path: "/disbursements", Access: staff, Roles: everyone, Nav: "nav.disbursements", Group: "nav.group_oy", Handler: s.showDisbursements},
 		{Method: "GET", Path: "/disbursements/new", Access: staff, Roles: makers, Handler: s.showDisbursementNew},
 		{Method: "POST", Path: "/disbursements/inquiry", Access: staff, Roles: makers, Handler: s.inquireDisbursement},
 		{Method: "POST", Path: "/disbursements", Access: staff, Roles: makers, Handler: s.createDisbursement},
@@ -118,20 +121,20 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/disbursements/:id/reject", Access: staff, Roles: makers, Handler: s.rejectDisbursement},
 		{Method: "POST", Path: "/disbursements/:id/resend-callback", Access: staff, Roles: makers, Handler: s.resendDisbursementCallback},
 		{Method: "POST", Path: "/disbursements/:id/withdraw", Access: staff, Roles: makers, Handler: s.withdrawDisbursement},
-		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "Virtual accounts", Group: "OY!", Handler: s.showVirtualAccounts},
+		{Method: "GET", Path: "/virtual-accounts", Access: staff, Roles: everyone, Nav: "nav.virtual_accounts", Group: "nav.group_oy", Handler: s.showVirtualAccounts},
 		{Method: "GET", Path: "/virtual-accounts/new", Access: staff, Roles: adminOnly, Handler: s.showVANew},
 		{Method: "POST", Path: "/virtual-accounts", Access: staff, Roles: adminOnly, Handler: s.createVA},
 		{Method: "GET", Path: "/virtual-accounts/:id", Access: staff, Roles: everyone, Handler: s.showVA},
 		{Method: "GET", Path: "/virtual-accounts/:id/edit", Access: staff, Roles: adminOnly, Handler: s.showVAEdit},
 		{Method: "POST", Path: "/virtual-accounts/:id", Access: staff, Roles: adminOnly, Handler: s.updateVA},
 		// Payment links and invoices (checkout): admins create and delete, finance follows what got paid.
-		{Method: "GET", Path: "/payment-links", Access: staff, Roles: everyone, Nav: "Payment links", Group: "OY!", Handler: s.showCheckoutListOf(models.KindPaymentLink)},
+		{Method: "GET", Path: "/payment-links", Access: staff, Roles: everyone, Nav: "nav.payment_links", Group: "nav.group_oy", Handler: s.showCheckoutListOf(models.KindPaymentLink)},
 		{Method: "GET", Path: "/payment-links/new", Access: staff, Roles: adminOnly, Handler: s.showPaymentLinkNew},
 		{Method: "POST", Path: "/payment-links", Access: staff, Roles: adminOnly, Handler: s.createPaymentLink},
 		{Method: "GET", Path: "/payment-links/:id", Access: staff, Roles: everyone, Handler: s.showCheckoutOf(models.KindPaymentLink)},
 		{Method: "POST", Path: "/payment-links/:id/refresh", Access: staff, Roles: makers, Handler: s.refreshCheckoutOf(models.KindPaymentLink)},
 		{Method: "POST", Path: "/payment-links/:id/delete", Access: staff, Roles: adminOnly, Handler: s.deleteCheckoutOf(models.KindPaymentLink)},
-		{Method: "GET", Path: "/invoices", Access: staff, Roles: everyone, Nav: "Invoices", Group: "OY!", Handler: s.showCheckoutListOf(models.KindInvoice)},
+		{Method: "GET", Path: "/invoices", Access: staff, Roles: everyone, Nav: "nav.invoices", Group: "nav.group_oy", Handler: s.showCheckoutListOf(models.KindInvoice)},
 		{Method: "GET", Path: "/invoices/new", Access: staff, Roles: adminOnly, Handler: s.showInvoiceNew},
 		{Method: "POST", Path: "/invoices", Access: staff, Roles: adminOnly, Handler: s.createInvoice, BodyLimit: checkoutUploadLimit},
 		{Method: "GET", Path: "/invoices/recurring", Access: staff, Roles: everyone, Handler: s.showRecurringList},
@@ -144,13 +147,13 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/invoices/:id/refresh", Access: staff, Roles: makers, Handler: s.refreshCheckoutOf(models.KindInvoice)},
 		{Method: "POST", Path: "/invoices/:id/delete", Access: staff, Roles: adminOnly, Handler: s.deleteCheckoutOf(models.KindInvoice)},
 
-		{Method: "GET", Path: "/callback-log", Access: staff, Roles: everyone, Nav: "Callback log", Group: "Records", Handler: s.showCallbackLog},
+		{Method: "GET", Path: "/callback-log", Access: staff, Roles: everyone, Nav: "nav.callback_log", Group: "nav.group_records", Handler: s.showCallbackLog},
 		{Method: "GET", Path: "/callback-log/:id", Access: staff, Roles: everyone, Handler: s.showCallback},
 		{Method: "POST", Path: "/callback-log/:id/replay", Access: staff, Roles: adminOnly, Handler: s.replayCallback},
 		{Method: "POST", Path: "/callback-log/replay", Access: staff, Roles: adminOnly, Handler: s.replayCallbacks},
-		{Method: "GET", Path: "/audit-log", Access: staff, Roles: adminAuditor, Nav: "Audit log", Group: "Records", Handler: s.showAuditLog},
+		{Method: "GET", Path: "/audit-log", Access: staff, Roles: adminAuditor, Nav: "nav.audit_log", Group: "nav.group_records", Handler: s.showAuditLog},
 
-		{Method: "GET", Path: "/users", Access: staff, Roles: adminAuditor, Nav: "Staff", Group: "Admin", Handler: s.showUsers},
+		{Method: "GET", Path: "/users", Access: staff, Roles: adminAuditor, Nav: "nav.staff", Group: "nav.group_admin", Handler: s.showUsers},
 		{Method: "GET", Path: "/users/new", Access: staff, Roles: adminOnly, Handler: s.showUserNew},
 		{Method: "POST", Path: "/users", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.createUser)},
 		{Method: "GET", Path: "/users/:id", Access: staff, Roles: adminOnly, Handler: s.showUser},
@@ -160,10 +163,10 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/users/:id/enable", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.enableUser)},
 		{Method: "POST", Path: "/users/:id/unlock", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.unlockUser)},
 		{Method: "POST", Path: "/users/:id/two-factor/reset", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.resetUserSecondFactor)},
-		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "Settings", Group: "Admin", Handler: s.showSettings},
+		{Method: "GET", Path: "/settings", Access: staff, Roles: adminAuditor, Nav: "nav.settings", Group: "nav.group_admin", Handler: s.showSettings},
 		{Method: "POST", Path: "/settings", Access: staff, Roles: adminOnly, Handler: s.updateSettings},
 		// Four eyes on staff and thresholds: one admin asks, a different admin approves (docs/security.md).
-		{Method: "GET", Path: "/change-requests", Access: staff, Roles: adminAuditor, Nav: "Change requests", Group: "Admin", Handler: s.showChangeRequests},
+		{Method: "GET", Path: "/change-requests", Access: staff, Roles: adminAuditor, Nav: "nav.change_requests", Group: "nav.group_admin", Handler: s.showChangeRequests},
 		{Method: "GET", Path: "/change-requests/:id", Access: staff, Roles: adminAuditor, Handler: s.showChangeRequest},
 		{Method: "POST", Path: "/change-requests/:id/approve", Access: staff, Roles: adminOnly, Handler: s.requireRecentOTP(s.approveChange)},
 		{Method: "POST", Path: "/change-requests/:id/reject", Access: staff, Roles: adminOnly, Handler: s.rejectChange},
@@ -210,14 +213,14 @@ func (s *Server) register() {
 }
 
 // navFor lists the pages a role may open, marking the current one.
-func (s *Server) navFor(role models.Role, current string) []layout.NavItem {
+func (s *Server) navFor(ctx context.Context, role models.Role, current string) []layout.NavItem {
 	var out []layout.NavItem
 	for _, r := range s.table {
 		if r.Nav == "" || !allows(r.Roles, role) {
 			continue
 		}
 		active := current == r.Path || (r.Path != "/" && strings.HasPrefix(current, r.Path+"/"))
-		out = append(out, layout.NavItem{Label: r.Nav, Path: r.Path, Group: r.Group, Active: active})
+		out = append(out, layout.NavItem{Label: i18n.T(ctx, r.Nav), Path: r.Path, Group: i18n.T(ctx, r.Group), Active: active})
 	}
 	return out
 }

@@ -244,7 +244,7 @@ func (s *Server) requireRecentOTP(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if !u.HasSecondFactor() {
-			return echo.NewHTTPError(http.StatusForbidden, "This needs a second factor. Set up an authenticator app on your account page first.")
+			return echo.NewHTTPError(http.StatusForbidden, "errors.needs_second_factor")
 		}
 		code := c.FormValue("otp")
 		if strings.TrimSpace(code) == "" {

@@ -6,7 +6,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -25,6 +24,7 @@ import (
 	"backoffice/internal/config"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/diskspace"
+	"backoffice/internal/i18n"
 	"backoffice/internal/intake"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
@@ -304,20 +304,23 @@ func (s *Server) render(c echo.Context, status int, title string, page templ.Com
 
 func (s *Server) layoutProps(c echo.Context, title string) layout.Props {
 	st := state(c)
-	p := layout.Props{Title: title, CSRF: st.csrf, Flashes: st.takeFlashes()}
+	ctx := c.Request().Context()
+	p := layout.Props{Title: title, CSRF: st.csrf, Flashes: st.takeFlashes(), Lang: i18n.From(ctx), Return: "/"}
+	if c.Request().Method == http.MethodGet {
+		p.Return = c.Request().URL.RequestURI()
+	}
 	if st.user != nil {
 		p.SignedIn = true
 		p.UserName = st.user.Name
-		p.UserRole = st.user.Role.Label()
-		p.Nav = s.navFor(st.user.Role, c.Path())
+		p.UserRole = i18n.T(ctx, "role."+string(st.user.Role))
+		p.Nav = s.navFor(ctx, st.user.Role, c.Path())
 		if ds := s.disk.Status(); ds.Low {
-			p.DiskLow = fmt.Sprintf("The server's disk is nearly full: %s free, below the %s floor. Sign-in and approvals still work; tell whoever runs the server.",
-				diskspace.Human(ds.Free), diskspace.Human(ds.Floor))
+			p.DiskLow = i18n.T(ctx, "layout.disk_low", "Free", diskspace.Human(ds.Free), "Floor", diskspace.Human(ds.Floor))
 		}
 		if st.user.Role == models.RoleAdmin {
 			// Four eyes need two admins; with one, staff and threshold changes wait for ever (docs/security.md).
-			if n, err := s.store.CountActiveAdmins(c.Request().Context()); err == nil && n < 2 {
-				p.SingleAdmin = "You are the only active admin, so four eyes are impossible: staff changes and the two-approval threshold wait for a second admin that does not exist. Whoever runs the server adds one with the command: dashboard user add --role admin."
+			if n, err := s.store.CountActiveAdmins(ctx); err == nil && n < 2 {
+				p.SingleAdmin = i18n.T(ctx, "layout.single_admin")
 			}
 		}
 	}
@@ -363,31 +366,43 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &he) {
 		status = he.Code
 	}
+	if st := state(c); st.lang == "" {
+		// No session was read (an unknown address): the browser's language.
+		st.lang = i18n.Negotiate(c.Request().Header.Get("Accept-Language"))
+		c.SetRequest(c.Request().WithContext(i18n.With(c.Request().Context(), st.lang)))
+	}
+	ctx := c.Request().Context()
 	p := errpages.Props{Status: status, RequestID: requestID(c)}
+	page := func(key string) {
+		p.Title, p.Message = i18n.T(ctx, "errors."+key+"_title"), i18n.T(ctx, "errors."+key+"_text")
+	}
 	switch status {
 	case http.StatusNotFound:
-		p.Title, p.Message = "Page not found", "There is no page at this address. It may have moved, or the link may be wrong."
+		page("not_found")
 	case http.StatusMethodNotAllowed:
-		p.Title, p.Message = "Not possible here", "This address does not accept that kind of request."
+		page("method")
 	case http.StatusForbidden:
-		p.Title, p.Message = "Not allowed", "Your role does not allow this. Ask an admin if you need access."
+		page("forbidden")
 		if msg, ok := he.Message.(string); ok && he.Internal == nil && msg != "" && msg != http.StatusText(status) {
 			p.Message = msg
+			if i18n.Has(i18n.EN, msg) {
+				p.Message = i18n.T(ctx, msg)
+			}
 		}
 	case http.StatusRequestEntityTooLarge:
-		p.Title, p.Message = "Too much data", "What was sent is larger than this page accepts."
+		page("too_large")
 	case http.StatusBadRequest:
-		p.Title, p.Message = "Request not understood", "Something in the request could not be read. Go back and try again."
+		page("bad_request")
 	case http.StatusServiceUnavailable:
-		p.Title, p.Message = "Temporarily unavailable", "The dashboard cannot serve this right now. Try again in a moment."
+		page("unavailable")
 	default:
 		if status >= 500 {
 			status = http.StatusInternalServerError
 			p.Status = status
-			p.Title, p.Message = "Something went wrong", "The dashboard could not finish this request. Nothing was changed by the failed step. Quote the reference below if you contact support."
+			page("internal")
 			s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err.Error())
 		} else {
-			p.Title, p.Message = http.StatusText(status), "The request could not be completed."
+			p.Title, p.Message = http.StatusText(status), i18n.T(ctx, "errors.other_text")
 		}
 	}
 	if c.Request().Method == http.MethodHead {

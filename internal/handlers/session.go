@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/layout"
@@ -23,6 +24,7 @@ const (
 	keyToken   = "tok"
 	keyCSRF    = "csrf"
 	keyFlashes = "flashes"
+	keyLang    = "lang"
 )
 
 // reqState is what one request knows about its browser session.
@@ -36,6 +38,8 @@ type reqState struct {
 	// pending is the user of a session that still owes a second factor:
 	// signed in with a password only, so user stays nil.
 	pending *models.User
+	// lang is the language pages are shown in (setLang).
+	lang i18n.Lang
 }
 
 func state(c echo.Context) *reqState {
@@ -126,6 +130,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		tok, _ := cookie.Values[keyToken].(string)
 		if tok == "" {
+			s.setLang(c)
 			return next(c)
 		}
 		sess, user, err := s.store.SessionByTokenHash(r.Context(), tokenHash(tok))
@@ -157,8 +162,31 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			delete(cookie.Values, keyToken)
 			st.dirty = true
 		}
+		s.setLang(c)
 		return next(c)
 	}
+}
+
+// setLang chooses the request's language: the person's own choice, else
+// the one chosen in this browser before signing in, else Accept-Language.
+func (s *Server) setLang(c echo.Context) {
+	st := state(c)
+	var l i18n.Lang
+	ok := false
+	if st.user != nil {
+		l, ok = i18n.Parse(st.user.Lang)
+	} else if st.pending != nil {
+		l, ok = i18n.Parse(st.pending.Lang)
+	}
+	if !ok && st.cookie != nil {
+		v, _ := st.cookie.Values[keyLang].(string)
+		l, ok = i18n.Parse(v)
+	}
+	if !ok {
+		l = i18n.Negotiate(c.Request().Header.Get("Accept-Language"))
+	}
+	st.lang = l
+	c.SetRequest(c.Request().WithContext(i18n.With(c.Request().Context(), l)))
 }
 
 // startSession signs the user in on a fresh session: a new token and a new

@@ -69,7 +69,7 @@ func (s *Server) showTopups(c echo.Context) error {
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.Topup]) error {
 			f := v.Form
-			p := pages.ListProps{Items: v.Page.Items, Bar: f.Bar(), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+			p := pages.ListProps{Items: v.Page.Items, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor}
 			var err error
 			if p.Deposit, err = s.depositProps(c); err != nil {

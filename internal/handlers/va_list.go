@@ -98,7 +98,7 @@ func (s *Server) showVirtualAccounts(c echo.Context) error {
 		Render: func(c echo.Context, status int, v listkit.View[models.VirtualAccount]) error {
 			f := v.Form
 			ctx := c.Request().Context()
-			p := vapages.ListProps{Items: v.Page.Items, BankNames: names, Now: s.now(), Bar: f.Bar(), Pager: listkit.Pager(f, v.Page),
+			p := vapages.ListProps{Items: v.Page.Items, BankNames: names, Now: s.now(), Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page),
 				Exports: f.Exports(), Invalid: !f.OK(), CanCreate: state(c).user.Role == models.RoleAdmin}
 			last, err := s.va.LastSync(ctx)
 			if err != nil {

@@ -53,6 +53,9 @@ type User struct {
 	// (auth.SealSecret), "" until enrolled. It is never shown again.
 	TOTPSecret    string     `gorm:"column:totp_secret"`
 	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	// Lang is the language chosen in the header ("en", "id"); "" follows
+	// the browser's Accept-Language.
+	Lang string
 }
 
 // HasSecondFactor reports whether the user has enrolled a TOTP app.

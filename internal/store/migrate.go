@@ -698,6 +698,10 @@ CREATE TABLE ayopop_balance_readings (
 CREATE INDEX topups_final ON topups(status, final_at) WHERE final_at IS NOT NULL;
 CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
 `},
+	// Version 130: each person's language ('' follows the browser).
+	{130, "users: language", `
+ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -222,3 +222,12 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int64, er
 	err := s.db.Read.WithContext(ctx).Model(&models.RecoveryCode{}).Where("user_id = ? AND used_at IS NULL", userID).Count(&n).Error
 	return n, err
 }
+
+// SetUserLang remembers the language a person chose in the header.
+func (s *Store) SetUserLang(ctx context.Context, id int64, lang string) error {
+	err := s.db.Write.WithContext(ctx).Model(&models.User{}).Where("id = ?", id).UpdateColumn("lang", lang).Error
+	if err != nil {
+		return fmt.Errorf("store: set language: %w", err)
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/wib"
 )
 
@@ -36,7 +37,8 @@ const (
 	TimeColumn
 )
 
-// Column is one column of an export.
+// Column is one column of an export. Name is its English snake_case name;
+// the header is the catalogue's "csv.<name>" in the reader's language.
 type Column struct {
 	Name string
 	Type ColumnType
@@ -70,7 +72,7 @@ func Safe(v string) string {
 
 // rowWriter writes one export format.
 type rowWriter interface {
-	header(cols []Column) error
+	header(cols []Column, label func(string) string) error
 	row(cols []Column, cells []any) error
 	close() error
 }
@@ -102,7 +104,8 @@ func Stream(c echo.Context, format string, e Export, rows func(emit func(cells .
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
 	c.Response().Flush() // the download starts now, not when the last row is read
-	if err := w.header(e.Columns); err != nil {
+	ctx := c.Request().Context()
+	if err := w.header(e.Columns, func(name string) string { return i18n.T(ctx, columnKey(name)) }); err != nil {
 		return err
 	}
 	if err := rows(func(cells ...any) error { return w.row(e.Columns, cells) }); err != nil {
@@ -168,10 +171,10 @@ type csvWriter struct {
 	n     int
 }
 
-func (w *csvWriter) header(cols []Column) error {
+func (w *csvWriter) header(cols []Column, label func(string) string) error {
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = c.Name
+		names[i] = label(c.Name)
 	}
 	return w.w.Write(names)
 }
@@ -221,6 +224,7 @@ type xlsxWriter struct {
 	maxRows              int // rows a sheet holds, header included
 	sheets               int
 	cols                 []Column
+	label                func(string) string
 	money, date, headerS int
 }
 
@@ -264,14 +268,14 @@ func (w *xlsxWriter) nextSheet() error {
 	if w.sw, err = w.f.NewStreamWriter(name); err != nil {
 		return err
 	}
-	return w.header(w.cols)
+	return w.header(w.cols, w.label)
 }
 
-func (w *xlsxWriter) header(cols []Column) error {
-	w.cols = cols
+func (w *xlsxWriter) header(cols []Column, label func(string) string) error {
+	w.cols, w.label = cols, label
 	cells := make([]any, len(cols))
 	for i, c := range cols {
-		name := c.Name
+		name := label(c.Name)
 		if c.Type == TimeColumn {
 			name += " (WIB)"
 		}
@@ -332,4 +336,16 @@ func (w *xlsxWriter) close() error {
 		return err
 	}
 	return w.f.Write(w.out)
+}
+
+// columnKey is the catalogue key of a column's header; go-i18n keeps a few
+// leaf names for itself, so those columns carry a suffix in the catalogue.
+func columnKey(name string) string {
+	switch name {
+	case "id":
+		return "csv.row_id"
+	case "description":
+		return "csv.description_col"
+	}
+	return "csv." + name
 }

@@ -2,6 +2,7 @@ package listkit
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -27,7 +28,7 @@ func TestSafeGuardsFormulasIncludingFullWidth(t *testing.T) {
 
 var testSpec = &Spec{Path: "/things", TestID: "thing-filters", Fields: []Field{
 	{Kind: Ref, Name: "q", Label: "Reference"},
-	{Kind: Enum, Name: "status", Label: "Status", Options: []components.Option{{Value: ""}, {Value: "ok"}, {Value: "bad"}}, Wrong: "Choose a status from the list."},
+	{Kind: Enum, Name: "status", Label: "Status", Options: []components.Option{{Value: ""}, {Value: "ok"}, {Value: "bad"}}, Wrong: "listkit.choose"},
 	{Kind: Dates, Name: "from", To: "to", Label: "From", ToLabel: "To"},
 	{Kind: Amounts, Name: "min", To: "max", Label: "Min", ToLabel: "Max"},
 	{Kind: Flag, Name: "dup", Label: "Duplicates"},
@@ -60,7 +61,7 @@ func TestParseReadsEveryKindAndRoundTrips(t *testing.T) {
 	if err != nil || f2.URL() != want || f2.Cursor.After != 7 {
 		t.Fatalf("second trip %q %+v %v", f2.URL(), f2.Cursor, err)
 	}
-	bar := f.Bar()
+	bar := f.Bar(context.Background())
 	if len(bar.Fields) != 6 || len(bar.Checks) != 1 || !bar.Checks[0].Checked || len(bar.Hidden) != 1 || bar.TestID != "thing-filters" {
 		t.Fatalf("bar %+v", bar)
 	}
@@ -73,12 +74,12 @@ func TestParseWritesASentenceBesideEachBadField(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"status": "Choose a status from the list.", "from": "Use a date like 2026-11-21.", "min": "Use whole rupiah, like 1.000.000.",
+		"status": "Choose one from the list.", "from": "Use a date like 2026-11-21.", "min": "Use whole rupiah, like 1.000.000.",
 		"q": "Use at most 100 characters.",
 	}
 	for k, v := range want {
-		if f.Errors[k] != v {
-			t.Errorf("%s: %q, want %q", k, f.Errors[k], v)
+		if got := f.Errors[k].String(); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
 		}
 	}
 	if f.Value("status") != "maybe" || f.Value("min") != "lots" {
@@ -86,7 +87,7 @@ func TestParseWritesASentenceBesideEachBadField(t *testing.T) {
 	}
 	q2, _ := url.ParseQuery("from=2026-11-07&to=2026-11-01&min=5000&max=100")
 	f2, _ := testSpec.Parse(q2)
-	if f2.Errors["to"] != "The end date is before the start date." || f2.Errors["max"] != "The upper amount is below the lower one." {
+	if f2.Errors["to"].String() != "The end date is before the start date." || f2.Errors["max"].String() != "The upper amount is below the lower one." {
 		t.Fatalf("ranges %v", f2.Errors)
 	}
 	for _, bad := range []string{"before=x", "after=-1", "batch=0", "format=pdf"} {
@@ -108,7 +109,7 @@ func TestXLSXContinuesOnTheNextSheet(t *testing.T) {
 	}
 	w.maxRows = 3
 	cols := []Column{{Name: "id", Type: NumberColumn}, {Name: "account"}, {Name: "amount", Type: MoneyColumn}, {Name: "at", Type: TimeColumn}}
-	if err := w.header(cols); err != nil {
+	if err := w.header(cols, func(s string) string { return s }); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)

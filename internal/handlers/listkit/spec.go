@@ -7,12 +7,14 @@ package listkit
 
 import (
 	"cmp"
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/money"
 	"backoffice/internal/store"
 	"backoffice/internal/wib"
@@ -45,16 +47,21 @@ type Field struct {
 	// Name is the query parameter; for a range, its lower bound's.
 	Name string
 	// To is a range's upper bound parameter.
-	To      string
+	To string
+	// Label and ToLabel are catalogue keys (internal/i18n), translated when
+	// the bar is drawn.
 	Label   string
 	ToLabel string
-	Options []components.Option // Enum
-	MaxLen  int                 // Ref, Text: 100 unless set
-	// Wrong is the sentence beside an Enum whose value is not an option;
-	// "Choose one from the list." unless set.
+	// Options of an Enum: a label that is a catalogue key is translated,
+	// any other (a bank, a person) is shown as it is.
+	Options []components.Option
+	MaxLen  int // Ref, Text: 100 unless set
+	// Wrong is the key of the sentence beside an Enum whose value is not an
+	// option; "listkit.choose" ("Choose one from the list.") unless set.
 	Wrong string
-	// Check, for a Ref or Text, returns the sentence beside a typed value
-	// that cannot match (letters where a phone number starts); "" is fine.
+	// Check, for a Ref or Text, returns the key of the sentence beside a
+	// typed value that cannot match (letters where a phone number starts);
+	// "" is fine.
 	Check func(string) string
 }
 
@@ -83,7 +90,7 @@ func (f Field) params() []string {
 type Form struct {
 	spec    *Spec
 	raw     map[string]string
-	Errors  map[string]string
+	Errors  map[string]i18n.Message
 	Cursor  store.Cursor
 	Format  string // "", "csv" or "xlsx"
 	times   map[string][2]time.Time
@@ -100,7 +107,7 @@ func (e *BadRequest) Error() string { return "listkit: malformed " + e.Param }
 // Parse reads and checks the filters in q. The returned error is a
 // *BadRequest (answer 400); field errors are in Form.Errors (answer 422).
 func (s *Spec) Parse(q url.Values) (*Form, error) {
-	f := &Form{spec: s, raw: map[string]string{}, Errors: map[string]string{},
+	f := &Form{spec: s, raw: map[string]string{}, Errors: map[string]i18n.Message{},
 		times: map[string][2]time.Time{}, amounts: map[string][2]int64{}, ids: map[string]int64{}}
 	for _, fd := range s.Fields {
 		for _, p := range fd.params() {
@@ -114,14 +121,14 @@ func (s *Spec) Parse(q url.Values) (*Form, error) {
 		switch fd.Kind {
 		case Enum:
 			if v != "" && !slices.ContainsFunc(fd.Options, func(o components.Option) bool { return o.Value == v }) {
-				f.Errors[fd.Name] = cmp.Or(fd.Wrong, "Choose one from the list.")
+				f.Errors[fd.Name] = i18n.M(cmp.Or(fd.Wrong, "listkit.choose"))
 			}
 		case Ref, Text:
 			if n := fd.maxLen(); len(v) > n {
-				f.Errors[fd.Name] = "Use at most " + strconv.Itoa(n) + " characters."
+				f.Errors[fd.Name] = i18n.M("listkit.too_long", "Max", n)
 			} else if fd.Check != nil && v != "" {
-				if msg := fd.Check(v); msg != "" {
-					f.Errors[fd.Name] = msg
+				if key := fd.Check(v); key != "" {
+					f.Errors[fd.Name] = i18n.M(key)
 				}
 			}
 		case Flag:
@@ -176,18 +183,18 @@ func (f *Form) parseDates(fd Field) (r [2]time.Time) {
 		if t, ok := wib.ParseDate(v); ok {
 			r[0] = t
 		} else {
-			f.Errors[fd.Name] = "Use a date like 2026-11-21."
+			f.Errors[fd.Name] = i18n.M("listkit.bad_date")
 		}
 	}
 	if v := f.raw[fd.To]; v != "" {
 		if t, ok := wib.ParseDate(v); ok {
 			r[1] = t.AddDate(0, 0, 1)
 		} else {
-			f.Errors[fd.To] = "Use a date like 2026-11-21."
+			f.Errors[fd.To] = i18n.M("listkit.bad_date")
 		}
 	}
 	if !r[0].IsZero() && !r[1].IsZero() && !r[0].Before(r[1]) {
-		f.Errors[fd.To] = "The end date is before the start date."
+		f.Errors[fd.To] = i18n.M("listkit.dates_reversed")
 	}
 	return r
 }
@@ -201,13 +208,13 @@ func (f *Form) parseAmounts(fd Field) (r [2]int64) {
 		}
 		n, err := money.ParseInput(v)
 		if err != nil {
-			f.Errors[p] = "Use whole rupiah, like 1.000.000."
+			f.Errors[p] = i18n.M("listkit.bad_amount")
 			continue
 		}
 		r[i] = n
 	}
 	if r[0] > 0 && r[1] > 0 && r[0] > r[1] {
-		f.Errors[fd.To] = "The upper amount is below the lower one."
+		f.Errors[fd.To] = i18n.M("listkit.amounts_reversed")
 	}
 	return r
 }
@@ -275,24 +282,38 @@ func (f *Form) Summary() string {
 	return "no filters"
 }
 
-// Bar is the filter bar's props: every visible field with its value and
-// error, in spec order.
-func (f *Form) Bar() components.FilterBarProps {
+// Bar is the filter bar's props in the request's language: every visible
+// field with its value and error, in spec order.
+func (f *Form) Bar(ctx context.Context) components.FilterBarProps {
 	p := components.FilterBarProps{Action: f.spec.Path, TestID: f.spec.TestID}
+	errOf := func(name string) string {
+		if m, ok := f.Errors[name]; ok {
+			return m.In(ctx)
+		}
+		return ""
+	}
 	for _, fd := range f.spec.Fields {
+		fd.Label, fd.ToLabel = i18n.T(ctx, fd.Label), i18n.T(ctx, fd.ToLabel)
+		if fd.Kind == Enum {
+			opts := make([]components.Option, len(fd.Options))
+			for i, o := range fd.Options {
+				opts[i] = components.Option{Value: o.Value, Label: i18n.Maybe(ctx, o.Label)}
+			}
+			fd.Options = opts
+		}
 		switch fd.Kind {
 		case Enum:
-			p.Fields = append(p.Fields, components.FieldProps{Name: fd.Name, Label: fd.Label, Value: f.raw[fd.Name], Error: f.Errors[fd.Name], Options: fd.Options})
+			p.Fields = append(p.Fields, components.FieldProps{Name: fd.Name, Label: fd.Label, Value: f.raw[fd.Name], Error: errOf(fd.Name), Options: fd.Options})
 		case Ref, Text:
-			p.Fields = append(p.Fields, components.FieldProps{Name: fd.Name, Label: fd.Label, Type: "search", Value: f.raw[fd.Name], Error: f.Errors[fd.Name], MaxLength: fd.maxLen()})
+			p.Fields = append(p.Fields, components.FieldProps{Name: fd.Name, Label: fd.Label, Type: "search", Value: f.raw[fd.Name], Error: errOf(fd.Name), MaxLength: fd.maxLen()})
 		case Dates:
 			p.Fields = append(p.Fields,
-				components.FieldProps{Name: fd.Name, Label: fd.Label, Type: "date", Value: f.raw[fd.Name], Error: f.Errors[fd.Name]},
-				components.FieldProps{Name: fd.To, Label: fd.ToLabel, Type: "date", Value: f.raw[fd.To], Error: f.Errors[fd.To]})
+				components.FieldProps{Name: fd.Name, Label: fd.Label, Type: "date", Value: f.raw[fd.Name], Error: errOf(fd.Name)},
+				components.FieldProps{Name: fd.To, Label: fd.ToLabel, Type: "date", Value: f.raw[fd.To], Error: errOf(fd.To)})
 		case Amounts:
 			p.Fields = append(p.Fields,
-				components.FieldProps{Name: fd.Name, Label: fd.Label, Value: f.raw[fd.Name], Error: f.Errors[fd.Name], Inputmode: "numeric", MaxLength: 20},
-				components.FieldProps{Name: fd.To, Label: fd.ToLabel, Value: f.raw[fd.To], Error: f.Errors[fd.To], Inputmode: "numeric", MaxLength: 20})
+				components.FieldProps{Name: fd.Name, Label: fd.Label, Value: f.raw[fd.Name], Error: errOf(fd.Name), Inputmode: "numeric", MaxLength: 20},
+				components.FieldProps{Name: fd.To, Label: fd.ToLabel, Value: f.raw[fd.To], Error: errOf(fd.To), Inputmode: "numeric", MaxLength: 20})
 		case Flag:
 			p.Checks = append(p.Checks, components.CheckProps{Name: fd.Name, Label: fd.Label, Checked: f.Flag(fd.Name)})
 		case ID:
