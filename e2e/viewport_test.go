@@ -107,32 +107,7 @@ func TestNoPageIsWiderThanTheWindow(t *testing.T) {
 	p.openAndSignIn(admin)
 	makeRecordsWithLongText(t, p)
 
-	pages := pagesWithoutParameters(t)
-	// One record of each list, where the list has one.
-	seen := map[string]bool{}
-	for _, path := range pages {
-		seen[path] = true
-	}
-	var details []string
-	lists := make([]string, 0, len(detailLinkPattern))
-	for l := range detailLinkPattern {
-		lists = append(lists, l)
-	}
-	sort.Strings(lists)
-	for _, list := range lists {
-		p.open(list)
-		hrefs := get(p, "links on "+list, chromedp.Evaluate[[]string](
-			`Array.from(document.querySelectorAll("main a[href]")).map(a => a.getAttribute("href"))`))
-		for _, h := range hrefs {
-			if detailLinkPattern[list].MatchString(h) && !seen[h] {
-				seen[h] = true
-				details = append(details, h)
-				break
-			}
-		}
-	}
-	t.Logf("%d pages from the route table, %d record pages: %v", len(pages), len(details), details)
-	pages = append(pages, details...)
+	pages := pagesAndRecords(t, p)
 
 	for _, w := range viewportWidths {
 		p.do(fmt.Sprintf("set the viewport to %d px", w), chromedp.EmulateViewport(w, 860))
@@ -167,6 +142,37 @@ func TestNoPageIsWiderThanTheWindow(t *testing.T) {
 			t.Errorf("/login at %d px: the document is %d px wide (%s)", w, got.Scroll, got.Widest)
 		}
 	}
+}
+
+// pagesAndRecords is every page of the route table that needs no record,
+// then one record page of each list that has a record.
+func pagesAndRecords(t *testing.T, p *tab) []string {
+	t.Helper()
+	pages := pagesWithoutParameters(t)
+	seen := map[string]bool{}
+	for _, path := range pages {
+		seen[path] = true
+	}
+	var details []string
+	lists := make([]string, 0, len(detailLinkPattern))
+	for l := range detailLinkPattern {
+		lists = append(lists, l)
+	}
+	sort.Strings(lists)
+	for _, list := range lists {
+		p.open(list)
+		hrefs := get(p, "links on "+list, chromedp.Evaluate[[]string](
+			`Array.from(document.querySelectorAll("main a[href]")).map(a => a.getAttribute("href"))`))
+		for _, h := range hrefs {
+			if detailLinkPattern[list].MatchString(h) && !seen[h] {
+				seen[h] = true
+				details = append(details, h)
+				break
+			}
+		}
+	}
+	t.Logf("%d pages from the route table, %d record pages: %v", len(pages), len(details), details)
+	return append(pages, details...)
 }
 
 // longUnbroken is text without a place to break: a pasted reference or a
