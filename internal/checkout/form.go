@@ -7,7 +7,7 @@ package checkout
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"math"
 	"net/mail"
 	"slices"
@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/phone"
@@ -72,8 +73,12 @@ type Form struct {
 	AttachmentTooBig bool `json:"-"`
 }
 
-// Errors maps a field name to the sentence shown beside it.
-type Errors map[string]string
+// Errors maps a field name to the sentence shown beside it, in the
+// reader's language when it is shown.
+type Errors map[string]i18n.Message
+
+// Has reports whether field already has a sentence.
+func (e Errors) Has(field string) bool { return !e[field].IsZero() }
 
 func onlyRunes(s string, ok func(r rune) bool) bool {
 	for _, r := range s {
@@ -101,30 +106,30 @@ func (f *Form) Validate(now time.Time) (*models.Checkout, Errors) {
 	ref := strings.TrimSpace(f.PartnerTxID)
 	switch {
 	case ref == "" && !f.IsOpen:
-		e["partner_tx_id"] = "A fixed-amount link (is_open off) needs its reference, partner_tx_id."
+		e["partner_tx_id"] = i18n.M("checkout.err_ref_fixed")
 	case ref == "":
-		e["partner_tx_id"] = "Give it a reference (partner_tx_id); the dashboard follows the payment by it."
+		e["partner_tx_id"] = i18n.M("checkout.err_ref_empty")
 	case len(ref) > 64 || !onlyRunes(ref, alnum):
-		e["partner_tx_id"] = "The reference may hold only letters and digits (no spaces or symbols), at most 64."
+		e["partner_tx_id"] = i18n.M("checkout.err_ref_format")
 	}
 	c.PartnerTxID = ref
 
 	c.Description = strings.TrimSpace(f.Description)
 	if !onlyRunes(c.Description, alnumOrSpace) || len(c.Description) > 255 {
-		e["description"] = "The description may hold only letters, digits and spaces (OY refuses anything else)."
+		e["description"] = i18n.M("checkout.err_description")
 	}
 	c.Notes = strings.TrimSpace(f.Notes)
 	if !onlyRunes(c.Notes, alnumOrSpace) || len(c.Notes) > 255 {
-		e["notes"] = "The notes may hold only letters, digits and spaces (OY refuses anything else)."
+		e["notes"] = i18n.M("checkout.err_notes")
 	}
 	c.SenderName = strings.TrimSpace(f.SenderName)
 	switch {
 	case c.SenderName == "" && f.Step == oy.StepSelectPaymentMethod:
-		e["sender_name"] = "Opening on the payment-method step needs the payer's name (sender_name)."
+		e["sender_name"] = i18n.M("checkout.err_sender_step")
 	case c.SenderName == "":
-		e["sender_name"] = "Type the payer's name (sender_name); OY requires it."
+		e["sender_name"] = i18n.M("checkout.err_sender_empty")
 	case !onlyRunes(c.SenderName, letterOrSpace) || len(c.SenderName) > 255:
-		e["sender_name"] = "The payer's name may hold only letters and spaces (no digits, dots or apostrophes)."
+		e["sender_name"] = i18n.M("checkout.err_sender_format")
 	}
 
 	c.Step = f.Step
@@ -132,7 +137,7 @@ func (f *Form) Validate(now time.Time) (*models.Checkout, Errors) {
 		c.Step = oy.StepInputAmount
 	}
 	if !slices.Contains(Steps, c.Step) {
-		e["step"] = "Choose the page the customer starts on from the list."
+		e["step"] = i18n.M("checkout.err_step")
 	}
 
 	var lineTotal int64
@@ -148,59 +153,64 @@ func (f *Form) Validate(now time.Time) (*models.Checkout, Errors) {
 		v, err := money.ParseInput(amountText)
 		switch {
 		case err != nil:
-			e["amount"] = "Type the amount in whole rupiah, like 150000 or 150.000."
+			e["amount"] = i18n.M("checkout.err_amount_format")
 		case v < oy.MinCheckoutAmount:
-			e["amount"] = "The amount must be at least Rp 15.000, OY's minimum."
+			e["amount"] = i18n.M("checkout.err_amount_min")
 		case v > oy.MaxCheckoutAmount:
-			e["amount"] = "The amount must be at most Rp 100.000.000."
+			e["amount"] = i18n.M("checkout.err_amount_max")
 		case f.Invoice && linesOK && lineTotal > 0 && v != lineTotal:
-			e["amount"] = fmt.Sprintf("The amount must equal the line items' total, %s; leave it empty to use the total.", money.Format(lineTotal))
+			e["amount"] = i18n.M("checkout.err_amount_lines", "Total", money.Format(lineTotal))
 		}
 		c.Amount = v
 	}
-	if c.Amount == 0 && e["amount"] == "" {
+	if c.Amount == 0 && !e.Has("amount") {
 		switch {
 		case !f.IsOpen:
-			e["amount"] = "A fixed-amount link (is_open off) needs an amount."
+			e["amount"] = i18n.M("checkout.err_amount_fixed")
 		case c.Step == oy.StepInputPersonalInfo:
-			e["amount"] = "Opening on the personal-info step needs an amount."
+			e["amount"] = i18n.M("checkout.err_amount_personal")
 		case c.Step == oy.StepSelectPaymentMethod:
-			e["amount"] = "Opening on the payment-method step needs an amount and the payer's name."
+			e["amount"] = i18n.M("checkout.err_amount_method")
 		}
 	}
 
 	c.Email = strings.TrimSpace(f.Email)
 	if c.Email != "" {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
-			e["email"] = "Type one email address, like budi@example.co.id, or leave it empty."
+			e["email"] = i18n.M("checkout.err_email")
 		}
 	}
 	c.PhoneNumber = strings.TrimSpace(f.PhoneNumber)
 	if c.PhoneNumber != "" {
 		if !onlyRunes(c.PhoneNumber, digit) {
-			e["phone_number"] = "Type the phone number in digits only, like 081234567890 or 6281234567890 (no +, spaces or dashes)."
+			e["phone_number"] = i18n.M("checkout.err_phone_digits")
 		} else if _, err := phone.Normalise(c.PhoneNumber); err != nil {
-			e["phone_number"] = err.Error()
+			// Digits only here, so the number is too short or long, or not a mobile one.
+			if errors.Is(err, phone.ErrLength) {
+				e["phone_number"] = i18n.M("checkout.err_phone_length")
+			} else {
+				e["phone_number"] = i18n.M("checkout.err_phone_not_id")
+			}
 		}
 	}
 
 	for _, m := range f.DisabledMethods {
 		if !slices.Contains(PaymentMethods, m) {
-			e["list_disabled_payment_methods"] = "Choose payment methods from the list."
+			e["list_disabled_payment_methods"] = i18n.M("checkout.err_methods")
 		}
 	}
-	if e["list_disabled_payment_methods"] == "" && len(f.DisabledMethods) > 0 &&
+	if !e.Has("list_disabled_payment_methods") && len(f.DisabledMethods) > 0 &&
 		!slices.ContainsFunc(PaymentMethods, func(m string) bool { return !slices.Contains(f.DisabledMethods, m) }) {
-		e["list_disabled_payment_methods"] = "Leave at least one payment method enabled; OY needs one to take the payment."
+		e["list_disabled_payment_methods"] = i18n.M("checkout.err_methods_all")
 	}
 	c.DisabledPaymentMethods = strings.Join(f.DisabledMethods, ",")
 	for _, b := range f.EnabledBanks {
 		if !slices.Contains(oy.CheckoutVABanks, b) {
-			e["list_enabled_banks"] = "Choose banks from the list: OY offers BRI, Mandiri, BNI, Permata and CIMB for checkout transfers."
+			e["list_enabled_banks"] = i18n.M("checkout.err_banks")
 		}
 	}
-	if len(f.EnabledBanks) > 0 && slices.Contains(f.DisabledMethods, "VA") && e["list_enabled_banks"] == "" {
-		e["list_enabled_banks"] = "Banks apply to bank transfer (VA), which is disabled; enable VA or clear the banks."
+	if len(f.EnabledBanks) > 0 && slices.Contains(f.DisabledMethods, "VA") && !e.Has("list_enabled_banks") {
+		e["list_enabled_banks"] = i18n.M("checkout.err_banks_va_off")
 	}
 	c.EnabledBanks = strings.Join(f.EnabledBanks, ",")
 
@@ -209,9 +219,9 @@ func (f *Form) Validate(now time.Time) (*models.Checkout, Errors) {
 		t, err := time.ParseInLocation(ExpirationLayout, s, wib.Zone)
 		switch {
 		case err != nil:
-			e["expiration"] = "Pick the date and time the link stops working (WIB)."
+			e["expiration"] = i18n.M("checkout.err_expiration")
 		case !t.After(now.Add(5 * time.Minute)):
-			e["expiration"] = "The expiry must be at least 5 minutes from now."
+			e["expiration"] = i18n.M("checkout.err_expiration_soon")
 		default:
 			exp = t
 		}
@@ -223,22 +233,22 @@ func (f *Form) Validate(now time.Time) (*models.Checkout, Errors) {
 		c.FullName = strings.TrimSpace(f.FullName)
 		c.IsVALifetime = f.IsVALifetime
 		if len(c.PartnerUserID) > 64 {
-			e["partner_user_id"] = "The customer id is at most 64 characters."
+			e["partner_user_id"] = i18n.M("invoices.err_customer_id")
 		}
 		if len(c.FullName) > 255 {
-			e["full_name"] = "The customer's full name is at most 255 characters."
+			e["full_name"] = i18n.M("invoices.err_full_name")
 		}
 		if f.IsVALifetime && (c.PartnerUserID == "" || slices.Contains(f.DisabledMethods, "VA")) {
-			e["is_va_lifetime"] = "A lifetime VA needs the customer id (partner_user_id) and bank transfer (VA) enabled."
+			e["is_va_lifetime"] = i18n.M("invoices.err_va_lifetime")
 		}
 		if linesOK {
 			c.ItemsJSON = linesJSON(items)
 		}
 		switch {
 		case f.AttachmentTooBig || len(f.Attachment) > MaxAttachment:
-			e["attachment"] = "The attachment is larger than 2 MB, OY's limit; attach a smaller PDF."
+			e["attachment"] = i18n.M("invoices.err_attachment_size")
 		case len(f.Attachment) > 0 && !bytes.HasPrefix(f.Attachment, []byte("%PDF-")):
-			e["attachment"] = "The attachment is not a PDF (its content is not a PDF, whatever its name); attach a PDF."
+			e["attachment"] = i18n.M("invoices.err_attachment_pdf")
 		case len(f.Attachment) > 0:
 			c.Attachment = base64.StdEncoding.EncodeToString(f.Attachment)
 			c.AttachmentName = f.AttachmentName
@@ -260,10 +270,10 @@ func (f *Form) validateLines(e Errors) ([]models.InvoiceLine, int64, bool) {
 	}
 	switch {
 	case len(lines) == 0:
-		e["items"] = "Add at least one line item."
+		e["items"] = i18n.M("invoices.err_no_lines")
 		return nil, 0, false
 	case len(lines) > MaxItems:
-		e["items"] = fmt.Sprintf("An invoice holds at most %d line items; this one has %d.", MaxItems, len(lines))
+		e["items"] = i18n.M("invoices.err_too_many_lines", "Max", MaxItems, "Lines", len(lines))
 		return nil, 0, false
 	}
 	var out []models.InvoiceLine
@@ -271,9 +281,9 @@ func (f *Form) validateLines(e Errors) ([]models.InvoiceLine, int64, bool) {
 	ok := true
 	for i, l := range lines {
 		n := i + 1
-		bad := func(msg string) {
+		bad := func(key string) {
 			if _, seen := e["items"]; !seen {
-				e["items"] = fmt.Sprintf("Line %d: %s", n, msg)
+				e["items"] = i18n.M(key, "Line", n)
 			}
 			ok = false
 		}
@@ -283,17 +293,17 @@ func (f *Form) validateLines(e Errors) ([]models.InvoiceLine, int64, bool) {
 		date := strings.TrimSpace(l.DateOfPurchase)
 		switch {
 		case item == "":
-			bad("name the item.")
+			bad("invoices.err_line_item")
 		case len(item) > 255 || len(l.Description) > 255:
-			bad("the item and its description are at most 255 characters each.")
+			bad("invoices.err_line_long")
 		case qErr != nil || q < 1:
-			bad("the quantity is a whole number of at least 1.")
+			bad("invoices.err_line_qty")
 		case pErr != nil || p < 1:
-			bad("the price per item is a whole number of rupiah, at least Rp 1.")
+			bad("invoices.err_line_price")
 		case q > math.MaxInt64/p || total > math.MaxInt64-q*p:
-			bad("quantity times price is far beyond any invoice; check both.")
+			bad("invoices.err_line_overflow")
 		case date != "" && !validDate(date):
-			bad("pick the date of purchase from the calendar.")
+			bad("invoices.err_line_date")
 		default:
 			total += q * p
 			out = append(out, models.InvoiceLine{Item: item, Description: strings.TrimSpace(l.Description), Quantity: q, DateOfPurchase: date, PricePerItem: p})
@@ -302,7 +312,7 @@ func (f *Form) validateLines(e Errors) ([]models.InvoiceLine, int64, bool) {
 		return nil, 0, false
 	}
 	if ok && total > oy.MaxCheckoutAmount {
-		e["items"] = fmt.Sprintf("The line items add up to %s, above the Rp 100.000.000 an invoice may ask for.", money.Format(total))
+		e["items"] = i18n.M("invoices.err_lines_total", "Total", money.Format(total))
 		return nil, 0, false
 	}
 	return out, total, ok

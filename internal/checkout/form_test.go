@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -63,8 +64,8 @@ func TestEveryRuleHasItsOwnSentence(t *testing.T) {
 			f := okLink()
 			tc.edit(&f)
 			c, errs := f.Validate(formNow)
-			if c != nil || !strings.Contains(errs[tc.field], tc.want) {
-				t.Fatalf("%s: got %q (all %v), want a sentence with %q", tc.field, errs[tc.field], errs, tc.want)
+			if c != nil || !strings.Contains(errs[tc.field].String(), tc.want) {
+				t.Fatalf("%s: got %q (all %v), want a sentence with %q", tc.field, errs[tc.field].String(), errs, tc.want)
 			}
 		})
 	}
@@ -109,7 +110,7 @@ func TestInvoiceLineTotalsAreCheckedOnTheServer(t *testing.T) {
 		t.Fatalf("amount equal to the total: %v", errs)
 	}
 	f.Amount = "100.000"
-	if _, errs := f.Validate(formNow); !strings.Contains(errs["amount"], "equal the line items' total, Rp 115.000") {
+	if _, errs := f.Validate(formNow); !strings.Contains(errs["amount"].String(), "equal the line items' total, Rp 115.000") {
 		t.Fatalf("amount off the total: %v", errs)
 	}
 	// Empty rows (the editor's blank last row) are ignored.
@@ -146,8 +147,8 @@ func TestInvoiceLineLimits(t *testing.T) {
 			f := okInvoice()
 			f.Lines = tc.lines
 			c, errs := f.Validate(formNow)
-			if c != nil || !strings.Contains(errs["items"], tc.want) {
-				t.Fatalf("got %q, want %q", errs["items"], tc.want)
+			if c != nil || !strings.Contains(errs["items"].String(), tc.want) {
+				t.Fatalf("got %q, want %q", errs["items"].String(), tc.want)
 			}
 		})
 	}
@@ -162,20 +163,20 @@ func TestAttachmentIsAPDFByContentOfAtMost2MB(t *testing.T) {
 		t.Fatalf("pdf: %v", errs)
 	}
 	f.Attachment = []byte("PK\x03\x04 this is a zip renamed .pdf")
-	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"], "not a PDF") {
+	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"].String(), "not a PDF") {
 		t.Fatalf("renamed: %v", errs)
 	}
 	f.Attachment = append([]byte("%PDF-1.4\n"), make([]byte, 3<<20)...)
-	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"], "larger than 2 MB") {
+	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"].String(), "larger than 2 MB") {
 		t.Fatalf("3 MB: %v", errs)
 	}
 	f.Attachment, f.AttachmentTooBig = nil, true
-	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"], "larger than 2 MB") {
+	if _, errs := f.Validate(formNow); !strings.Contains(errs["attachment"].String(), "larger than 2 MB") {
 		t.Fatalf("cut off upload: %v", errs)
 	}
 	f = okInvoice()
 	f.IsVALifetime = true
-	if _, errs := f.Validate(formNow); !strings.Contains(errs["is_va_lifetime"], "customer id") {
+	if _, errs := f.Validate(formNow); !strings.Contains(errs["is_va_lifetime"].String(), "customer id") {
 		t.Fatalf("lifetime VA: %v", errs)
 	}
 }
@@ -201,7 +202,7 @@ func TestMonthlyPeriodsOnThe29thTo31st(t *testing.T) {
 	if _, ok := late.PeriodDate(2); ok {
 		t.Error("a period after the end date is not made")
 	}
-	if !strings.Contains(Describe(r), "last day of months shorter than 31 days") {
-		t.Errorf("the schedule does not explain short months: %s", Describe(r))
+	if !strings.Contains(Describe(context.Background(), r), "last day of months shorter than 31 days") {
+		t.Errorf("the schedule does not explain short months: %s", Describe(context.Background(), r))
 	}
 }

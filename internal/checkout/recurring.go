@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/internal/wib"
@@ -31,34 +32,34 @@ func (sc Schedule) Validate(today time.Time, e Errors) (*models.RecurringInvoice
 	start, err := time.Parse("2006-01-02", r.StartDate)
 	switch {
 	case err != nil:
-		e["recurring_start_date"] = "Pick the date the first invoice is sent."
+		e["recurring_start_date"] = i18n.M("recurring.err_start")
 	case start.Before(today):
-		e["recurring_start_date"] = "The first invoice cannot be in the past; pick today or later."
+		e["recurring_start_date"] = i18n.M("recurring.err_start_past")
 	}
 	if r.EndDate != "" {
 		end, err := time.Parse("2006-01-02", r.EndDate)
 		switch {
 		case err != nil:
-			e["recurring_end_date"] = "Pick the date of the last invoice, or leave it empty to run until ended."
-		case e["recurring_start_date"] == "" && end.Before(start):
-			e["recurring_end_date"] = "The end date must be on or after the start date."
+			e["recurring_end_date"] = i18n.M("recurring.err_end")
+		case !e.Has("recurring_start_date") && end.Before(start):
+			e["recurring_end_date"] = i18n.M("recurring.err_end_before")
 		}
 	}
 	switch sc.Period {
 	case "days":
 		n, err := strconv.Atoi(strings.TrimSpace(sc.EveryDays))
 		if err != nil || n < 1 || n > 366 {
-			e["recurring_frequency"] = "Type the number of days between invoices, 1 to 366."
+			e["recurring_frequency"] = i18n.M("recurring.err_every")
 		}
 		r.EveryDays = n
 	case "monthly":
 		n, err := strconv.Atoi(strings.TrimSpace(sc.MonthDay))
 		if err != nil || n < 1 || n > 31 {
-			e["month_day"] = "Type the day of the month, 1 to 31 (29–31 fall on the last day of shorter months)."
+			e["month_day"] = i18n.M("recurring.err_month_day")
 		}
 		r.MonthDay = n
 	default:
-		e["period"] = "Choose every few days or monthly."
+		e["period"] = i18n.M("recurring.err_period")
 	}
 	return r, len(e) == 0
 }
@@ -86,7 +87,8 @@ func (s *Service) CreateRecurring(ctx context.Context, f Form, sc Schedule, make
 	if c, e := f.validateFor(s.now()); e == nil {
 		r.Amount = c.Amount
 	}
-	audit.Summary = fmt.Sprintf("recurring invoice for %s, %s", r.Title, Describe(r))
+	// Audit summaries stay English (docs/i18n.md).
+	audit.Summary = fmt.Sprintf("recurring invoice for %s, %s", r.Title, Describe(i18n.With(ctx, i18n.EN), r))
 	if err := s.store.CreateRecurring(ctx, r, audit); err != nil {
 		return nil, nil, err
 	}
@@ -98,23 +100,32 @@ func (f Form) validateFor(now time.Time) (*models.Checkout, Errors) {
 	return f.Validate(now)
 }
 
-// Describe is the schedule in words.
-func Describe(r *models.RecurringInvoice) string {
+// Describe is the schedule in words, in ctx's language.
+func Describe(ctx context.Context, r *models.RecurringInvoice) string {
 	var s string
 	if r.EveryDays > 0 {
-		s = fmt.Sprintf("every %d days from %s", r.EveryDays, r.StartDate)
+		s = i18n.T(ctx, "recurring.describe_days", "Days", r.EveryDays, "Start", dayText(ctx, r.StartDate))
 	} else {
-		s = fmt.Sprintf("monthly on day %d from %s", r.MonthDay, r.StartDate)
+		s = i18n.T(ctx, "recurring.describe_monthly", "Day", r.MonthDay, "Start", dayText(ctx, r.StartDate))
 		if r.MonthDay > 28 {
-			s += fmt.Sprintf(" (on the last day of months shorter than %d days)", r.MonthDay)
+			s += " " + i18n.T(ctx, "recurring.describe_short_months", "Day", r.MonthDay)
 		}
 	}
 	if r.EndDate != "" {
-		s += " until " + r.EndDate
+		s += " " + i18n.T(ctx, "recurring.describe_until", "End", dayText(ctx, r.EndDate))
 	} else {
-		s += " until ended"
+		s += " " + i18n.T(ctx, "recurring.describe_until_ended")
 	}
 	return s
+}
+
+// dayText is a stored YYYY-MM-DD date with the month in ctx's language.
+func dayText(ctx context.Context, ymd string) string {
+	t, err := time.ParseInLocation("2006-01-02", ymd, wib.Zone)
+	if err != nil {
+		return ymd
+	}
+	return i18n.Date(ctx, t)
 }
 
 func wibToday(t time.Time) time.Time {

@@ -152,7 +152,7 @@ func TestRecurringScheduleRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, errs, err := svc.CreateRecurring(ctx, template(), tc.sc, &models.User{ID: 1}, audit())
-		if err != nil || !strings.Contains(errs[tc.field], tc.want) {
+		if err != nil || !strings.Contains(errs[tc.field].String(), tc.want) {
 			t.Errorf("%+v: %v %v", tc.sc, err, errs)
 		}
 	}

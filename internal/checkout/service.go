@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
@@ -276,14 +277,23 @@ func (s *Service) Refresh(ctx context.Context, c *models.Checkout, actor string)
 }
 
 // DeleteError is a delete OY did not carry out, in the clerk's words.
-type DeleteError struct{ Message string }
+type DeleteError struct {
+	key    string
+	status models.CheckoutStatus // the link's status, when that is why
+	reason string                // OY's refusal as the provider layer words it
+}
 
-func (e *DeleteError) Error() string { return e.Message }
+// In is the sentence in ctx's language.
+func (e *DeleteError) In(ctx context.Context) string {
+	return i18n.T(ctx, e.key, "Status", strings.ToLower(i18n.T(ctx, e.status.LabelKey())), "Reason", e.reason)
+}
+
+func (e *DeleteError) Error() string { return e.In(i18n.With(context.Background(), i18n.EN)) }
 
 // Delete deletes a link the customer has not started paying.
 func (s *Service) Delete(ctx context.Context, c *models.Checkout, audit *models.AuditEntry) error {
 	if !c.Status.Deletable() {
-		return &DeleteError{Message: "Only a link the customer has not started paying can be deleted; this one is " + strings.ToLower(c.Status.Label()) + "."}
+		return &DeleteError{key: "checkout.delete_not_deletable", status: c.Status}
 	}
 	err := s.oy.DeleteCheckout(ctx, c.PartnerTxID)
 	switch {
@@ -292,9 +302,9 @@ func (s *Service) Delete(ctx context.Context, c *models.Checkout, audit *models.
 			Message: "deleted at OY", ClearCheck: true}, audit)
 		return err
 	case provider.IsRejected(err):
-		return &DeleteError{Message: "OY did not delete it: " + provider.MessageOf(err)}
+		return &DeleteError{key: "checkout.delete_refused", reason: provider.MessageOf(err)}
 	default:
-		return &DeleteError{Message: "OY did not answer, so the link may or may not be deleted; refresh its status before trying again."}
+		return &DeleteError{key: "checkout.delete_unknown"}
 	}
 }
 

@@ -144,7 +144,7 @@ func TestCreateGetStatusDeleteAgainstTheSandbox(t *testing.T) {
 		t.Fatalf("deleted: %s", c.Status)
 	}
 	var de *checkout.DeleteError
-	if err := svc.Delete(ctx, c, audit()); err == nil || !asDelete(err, &de) || !strings.Contains(de.Message, "not started paying") {
+	if err := svc.Delete(ctx, c, audit()); err == nil || !asDelete(err, &de) || !strings.Contains(de.Error(), "not started paying") {
 		t.Fatalf("delete twice: %v", err)
 	}
 	// A link paid first cannot be deleted at OY: OY's reason in words.
@@ -152,7 +152,7 @@ func TestCreateGetStatusDeleteAgainstTheSandbox(t *testing.T) {
 	if err := e.sb.PayCheckout("PL2", oysb.CheckoutPayment{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Delete(ctx, c2, audit()); !asDelete(err, &de) || !strings.Contains(de.Message, "can no longer be deleted") {
+	if err := svc.Delete(ctx, c2, audit()); !asDelete(err, &de) || !strings.Contains(de.Error(), "can no longer be deleted") {
 		t.Fatalf("delete after pay: %v", err)
 	}
 }

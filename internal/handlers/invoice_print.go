@@ -7,15 +7,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/checkout"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/qr"
-	"backoffice/internal/wib"
 	"backoffice/web/templates/pages/invoices"
 )
 
 // showInvoicePrint is the invoice as a standalone page that the browser
 // prints (or saves as PDF) as an invoice: merchant, customer, items,
-// total, due date, the link and its QR code.
+// total, due date, the link and its QR code, in the viewer's language.
 func (s *Server) showInvoicePrint(c echo.Context) error {
 	co, err := s.loadCheckout(c, models.KindInvoice)
 	if err != nil {
@@ -23,7 +23,7 @@ func (s *Server) showInvoicePrint(c echo.Context) error {
 	}
 	lines := checkout.Lines(co)
 	p := invoices.PrintProps{C: *co, Lines: lines, Total: linesTotal(lines), Merchant: s.cfg.Faspay.MerchantName,
-		IssuedWIB: wib.Format(co.CreatedAt), DueWIB: wib.Format(co.Expiration)}
+		IssuedWIB: i18n.Time(c.Request().Context(), co.CreatedAt), DueWIB: i18n.Time(c.Request().Context(), co.Expiration)}
 	if co.URL != "" {
 		p.QR, _ = qr.DataURL(co.URL, 256)
 	}

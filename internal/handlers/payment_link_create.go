@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/checkout"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/wib"
@@ -67,21 +68,27 @@ func readSchedule(c echo.Context) (bool, checkout.Schedule) {
 		Period: c.FormValue("period"), EveryDays: c.FormValue("recurring_frequency"), MonthDay: c.FormValue("month_day")}
 }
 
-func (s *Server) renderCheckoutForm(c echo.Context, status int, kind models.CheckoutKind, f checkout.Form, errs map[string]string) error {
+// renderCheckoutForm draws the form with its field errors (in the
+// request's language) beside the fields.
+func (s *Server) renderCheckoutForm(c echo.Context, status int, kind models.CheckoutKind, f checkout.Form, errs checkout.Errors) error {
+	ctx := c.Request().Context()
+	t := func(k string) string { return i18n.T(ctx, k) }
+	texts := msgTexts(ctx, errs)
 	p := paymentlinks.FormProps{Kind: kind, PartnerTxID: f.PartnerTxID, Description: f.Description, Notes: f.Notes, SenderName: f.SenderName,
 		Amount: f.Amount, Email: f.Email, PhoneNumber: f.PhoneNumber, Step: f.Step, Expiration: f.Expiration, IsOpen: f.IsOpen,
-		IncludeAdminFee: f.IncludeAdminFee, Disabled: f.DisabledMethods, Enabled: f.EnabledBanks, Errors: errs, CSRF: state(c).csrf,
-		Methods: []components.Option{{Value: "VA", Label: "Bank transfer (VA)"}, {Value: "CREDIT_CARD", Label: "Credit card"}, {Value: "DEBIT_CARD", Label: "Debit card"}},
-		Steps: []components.Option{{Value: oy.StepInputAmount, Label: "Amount (input-amount)"}, {Value: oy.StepInputPersonalInfo, Label: "Personal info (input-personal-info)"},
-			{Value: oy.StepSelectPaymentMethod, Label: "Payment method (select-payment-method)"}}}
+		IncludeAdminFee: f.IncludeAdminFee, Disabled: f.DisabledMethods, Enabled: f.EnabledBanks, Errors: texts, CSRF: state(c).csrf,
+		Methods: []components.Option{{Value: "VA", Label: t("checkout.method_va")}, {Value: "CREDIT_CARD", Label: t("checkout.method_credit_card")},
+			{Value: "DEBIT_CARD", Label: t("checkout.method_debit_card")}},
+		Steps: []components.Option{{Value: oy.StepInputAmount, Label: t("checkout.step_amount")}, {Value: oy.StepInputPersonalInfo, Label: t("checkout.step_personal")},
+			{Value: oy.StepSelectPaymentMethod, Label: t("checkout.step_method")}}}
 	for _, code := range oy.CheckoutVABanks {
 		p.Banks = append(p.Banks, paymentlinks.Bank{Code: code, Name: checkoutBankNames[code]})
 	}
-	title := "New payment link"
+	title := t("links.new")
 	if kind == models.KindInvoice {
-		title = "New invoice"
+		title = t("invoices.new")
 		rec, sc := readSchedule(c)
-		x := invoices.ExtraProps{PartnerUserID: f.PartnerUserID, FullName: f.FullName, IsVALifetime: f.IsVALifetime, Errors: errs,
+		x := invoices.ExtraProps{PartnerUserID: f.PartnerUserID, FullName: f.FullName, IsVALifetime: f.IsVALifetime, Errors: texts,
 			Recurring: rec, Start: sc.Start, End: sc.End, Period: sc.Period, EveryDays: sc.EveryDays, MonthDay: sc.MonthDay}
 		for _, l := range f.Lines {
 			x.Lines = append(x.Lines, invoices.Line(l))
@@ -131,10 +138,10 @@ func (s *Server) createCheckout(c echo.Context, kind models.CheckoutKind) error 
 	if co.Amount > 0 {
 		summary += ", " + rupiahText(co.Amount)
 	}
-	saved, err := s.checkout.Create(c.Request().Context(), co, s.auditEntry(c, string(kind)+".create", string(kind), "", summary))
+	ctx := c.Request().Context()
+	saved, err := s.checkout.Create(ctx, co, s.auditEntry(c, string(kind)+".create", string(kind), "", summary))
 	if errors.Is(err, checkout.ErrDuplicateRef) {
-		return s.renderCheckoutForm(c, http.StatusUnprocessableEntity, kind, f,
-			map[string]string{"partner_tx_id": "This reference is already used by another link or invoice; change it. Nothing was created."})
+		return s.renderCheckoutForm(c, http.StatusUnprocessableEntity, kind, f, checkout.Errors{"partner_tx_id": i18n.M("checkout.err_ref_taken")})
 	}
 	if err != nil {
 		return err
@@ -143,10 +150,9 @@ func (s *Server) createCheckout(c echo.Context, kind models.CheckoutKind) error 
 	switch saved.Status {
 	case models.CheckoutRefused:
 		f.PartnerTxID = s.checkout.NewRef(kind)
-		return s.renderCheckoutForm(c, http.StatusUnprocessableEntity, kind, f,
-			map[string]string{"_form": "OY refused it, so nothing was created: " + saved.OYMessage + " A new reference is filled in; fix the form and try again."})
+		return s.renderCheckoutForm(c, http.StatusUnprocessableEntity, kind, f, checkout.Errors{"_form": i18n.M("checkout.err_refused", "Reason", saved.OYMessage)})
 	case models.CheckoutUnknown, models.CheckoutSending:
-		return s.redirect(c, to, "warn", "OY's answer did not arrive. The dashboard is checking with OY by its reference; it will never be created twice.")
+		return s.redirect(c, to, "warn", i18n.T(ctx, "checkout.flash_unknown"))
 	}
-	return s.redirect(c, to, "ok", "Created at OY. Share the link below with the customer.")
+	return s.redirect(c, to, "ok", i18n.T(ctx, "checkout.flash_created"))
 }

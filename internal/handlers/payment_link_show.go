@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,13 +11,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/checkout"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/phone"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/provider"
 	"backoffice/internal/qr"
-	"backoffice/internal/wib"
 	"backoffice/web/templates/pages/paymentlinks"
 )
 
@@ -43,25 +44,27 @@ func linesTotal(lines []models.InvoiceLine) int64 {
 // mailEscape percent-encodes for a mailto: URL (spaces as %20, not +).
 func mailEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 
-func shareFor(co *models.Checkout) paymentlinks.Share {
+// shareFor is the message that hands the link to the customer, in the
+// language of the person sending it.
+func shareFor(ctx context.Context, co *models.Checkout) paymentlinks.Share {
 	var sh paymentlinks.Share
 	if co.URL == "" {
 		return sh
 	}
 	sh.QR, _ = qr.DataURL(co.URL, 256)
-	what := "payment link"
+	textKey, subjectKey := "links.share_text", "links.share_subject"
 	if co.Kind == models.KindInvoice {
-		what = "invoice"
+		textKey, subjectKey = "invoices.share_text", "invoices.share_subject"
 	}
-	text := "Hello " + co.SenderName + ", here is your " + what
+	text := i18n.T(ctx, textKey, "Name", co.SenderName)
 	if co.Amount > 0 {
-		text += " for " + money.Format(co.Amount)
+		text += " " + i18n.T(ctx, "checkout.share_for", "Amount", money.Format(co.Amount))
 	}
 	if co.Description != "" {
 		text += " (" + co.Description + ")"
 	}
 	text += ": " + co.URL
-	sh.Mailto = "mailto:" + url.PathEscape(co.Email) + "?subject=" + mailEscape("Your "+what+" "+co.PartnerTxID) + "&body=" + mailEscape(text)
+	sh.Mailto = "mailto:" + url.PathEscape(co.Email) + "?subject=" + mailEscape(i18n.T(ctx, subjectKey, "Ref", co.PartnerTxID)) + "&body=" + mailEscape(text)
 	sh.WhatsApp = "https://wa.me/"
 	if n, err := phone.Normalise(co.PhoneNumber); err == nil {
 		sh.WhatsApp += n
@@ -71,13 +74,14 @@ func shareFor(co *models.Checkout) paymentlinks.Share {
 }
 
 func (s *Server) renderCheckout(c echo.Context, status int, co *models.Checkout, live *oy.CheckoutDetail, actionErr string) error {
-	events, err := s.store.CheckoutEvents(c.Request().Context(), co.ID)
+	ctx := c.Request().Context()
+	events, err := s.store.CheckoutEvents(ctx, co.ID)
 	if err != nil {
 		return err
 	}
 	u := state(c).user
 	lines := checkout.Lines(co)
-	p := paymentlinks.DetailProps{C: *co, Lines: lines, LinesTotal: linesTotal(lines), Events: events, Share: shareFor(co), ActionError: actionErr,
+	p := paymentlinks.DetailProps{C: *co, Lines: lines, LinesTotal: linesTotal(lines), Events: events, Share: shareFor(ctx, co), ActionError: actionErr,
 		CSRF: state(c).csrf, CanDelete: u.Role == models.RoleAdmin && co.Status.Deletable(), CanRefresh: u.Role != models.RoleAuditor}
 	if co.RecurringID != nil {
 		p.Recurring = "/invoices/recurring/" + strconv.FormatInt(*co.RecurringID, 10)
@@ -86,7 +90,7 @@ func (s *Server) renderCheckout(c echo.Context, status int, co *models.Checkout,
 		p.Live = &paymentlinks.LiveProps{Status: string(live.Status), PaymentLinkID: live.PaymentLinkID, SenderName: live.SenderName,
 			Amount: money.Format(live.Amount), Banks: strings.Join(live.EnabledBanks, ", "), Disabled: strings.Join(live.DisabledPaymentMethods, ", ")}
 		if !live.ExpirationTime.IsZero() {
-			p.Live.Expiration = wib.Format(live.ExpirationTime)
+			p.Live.Expiration = i18n.Time(ctx, live.ExpirationTime)
 		}
 	}
 	title := co.PartnerTxID
@@ -116,10 +120,10 @@ func (s *Server) refreshCheckoutOf(kind models.CheckoutKind) echo.HandlerFunc {
 			return err
 		}
 		if rerr != nil {
-			msg := "OY could not be asked: " + provider.MessageOf(rerr)
 			if _, ok := provider.AsError(rerr); !ok {
 				return rerr
 			}
+			msg := i18n.T(c.Request().Context(), "checkout.refresh_failed", "Reason", provider.MessageOf(rerr))
 			return s.renderCheckout(c, http.StatusBadGateway, co, nil, msg)
 		}
 		return s.renderCheckout(c, http.StatusOK, co, live, "")
@@ -134,18 +138,19 @@ func (s *Server) deleteCheckoutOf(kind models.CheckoutKind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		ctx := c.Request().Context()
 		if c.FormValue("confirm") != "yes" {
-			return s.renderCheckout(c, http.StatusUnprocessableEntity, co, nil, "Tick the box to confirm the delete; nothing was deleted.")
+			return s.renderCheckout(c, http.StatusUnprocessableEntity, co, nil, i18n.T(ctx, "checkout.delete_unconfirmed"))
 		}
 		audit := s.auditEntry(c, string(kind)+".delete", string(kind), strconv.FormatInt(co.ID, 10), "deleted "+string(kind)+" "+co.PartnerTxID+" at OY")
-		err = s.checkout.Delete(c.Request().Context(), co, audit)
+		err = s.checkout.Delete(ctx, co, audit)
 		var de *checkout.DeleteError
 		if errors.As(err, &de) {
-			return s.renderCheckout(c, http.StatusUnprocessableEntity, co, nil, de.Message)
+			return s.renderCheckout(c, http.StatusUnprocessableEntity, co, nil, de.In(ctx))
 		}
 		if err != nil {
 			return err
 		}
-		return s.redirect(c, paymentlinks.Path(*co), "ok", "Deleted at OY; the link can no longer be paid.")
+		return s.redirect(c, paymentlinks.Path(*co), "ok", i18n.T(ctx, "checkout.flash_deleted"))
 	}
 }

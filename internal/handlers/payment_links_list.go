@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/components"
@@ -14,14 +15,14 @@ import (
 
 // checkoutSpec declares the filters of the payment link and invoice lists.
 func checkoutSpec(kind models.CheckoutKind) *listkit.Spec {
-	statuses := []components.Option{{Value: "", Label: "Any"}}
+	statuses := []components.Option{{Value: "", Label: "links.any"}}
 	for _, st := range models.CheckoutStatuses {
-		statuses = append(statuses, components.Option{Value: string(st), Label: st.Label()})
+		statuses = append(statuses, components.Option{Value: string(st), Label: st.LabelKey()})
 	}
 	return &listkit.Spec{Path: paymentlinks.Base(kind), TestID: string(kind) + "-filters", Fields: []listkit.Field{
-		{Kind: listkit.Text, Name: "q", Label: "Reference starts with, or the payer's name", MaxLen: 64},
-		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
-		{Kind: listkit.Dates, Name: "from", To: "to", Label: "Created from (WIB)", ToLabel: "To (WIB, inclusive)"},
+		{Kind: listkit.Text, Name: "q", Label: "links.filter_q", MaxLen: 64},
+		{Kind: listkit.Enum, Name: "status", Label: "links.filter_status", Options: statuses, Wrong: "links.filter_status_wrong"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "links.filter_from", ToLabel: "links.filter_to"},
 		{Kind: listkit.ID, Name: "recurring"},
 	}}
 }
@@ -54,23 +55,28 @@ func (s *Server) showCheckoutListOf(kind models.CheckoutKind) echo.HandlerFunc {
 			Failed:   s.exportFailed,
 			Render: func(c echo.Context, status int, v listkit.View[models.Checkout]) error {
 				f := v.Form
-				p := paymentlinks.ListProps{Kind: kind, Items: v.Page.Items, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+				ctx := c.Request().Context()
+				p := paymentlinks.ListProps{Kind: kind, Items: v.Page.Items, Bar: f.Bar(ctx), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 					Invalid: !f.OK(), CanCreate: state(c).user.Role == models.RoleAdmin}
 				if f.OK() {
-					t, err := s.store.CheckoutPageTotals(c.Request().Context(), checkoutFilter(kind, f))
+					t, err := s.store.CheckoutPageTotals(ctx, checkoutFilter(kind, f))
 					if err != nil {
 						return err
 					}
-					noun := map[models.CheckoutKind]string{models.KindPaymentLink: "payment link", models.KindInvoice: "invoice"}[kind]
-					if t.Count != 1 || t.Capped {
-						noun += "s"
+					one, other := "links.totals_one", "links.totals_other"
+					if kind == models.KindInvoice {
+						one, other = "invoices.totals_one", "invoices.totals_other"
+					}
+					noun := i18n.T(ctx, other)
+					if t.Count == 1 && !t.Capped {
+						noun = i18n.T(ctx, one)
 					}
 					p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: noun}
 					p.Paid = t.Paid
 				}
-				title := "Payment links"
+				title := i18n.T(ctx, "links.list_title")
 				if kind == models.KindInvoice {
-					title = "Invoices"
+					title = i18n.T(ctx, "invoices.list_title")
 				}
 				return s.render(c, status, title, paymentlinks.List(p))
 			},

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/checkout"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/pages/invoices"
@@ -19,15 +20,15 @@ import (
 func (s *Server) createRecurring(c echo.Context, sc checkout.Schedule) error {
 	f := readCheckoutForm(c, models.KindInvoice)
 	u := state(c).user
-	r, errs, err := s.checkout.CreateRecurring(c.Request().Context(), f, sc, u, s.auditEntry(c, "recurring_invoice.create", "recurring_invoice", "", ""))
+	ctx := c.Request().Context()
+	r, errs, err := s.checkout.CreateRecurring(ctx, f, sc, u, s.auditEntry(c, "recurring_invoice.create", "recurring_invoice", "", ""))
 	if err != nil {
 		return err
 	}
 	if errs != nil {
 		return s.renderCheckoutForm(c, http.StatusUnprocessableEntity, models.KindInvoice, f, errs)
 	}
-	return s.redirect(c, "/invoices/recurring/"+strconv.FormatInt(r.ID, 10), "ok",
-		"Recurring invoice saved: "+checkout.Describe(r)+". Each invoice is created and sent through OY on its date.")
+	return s.redirect(c, "/invoices/recurring/"+strconv.FormatInt(r.ID, 10), "ok", i18n.T(ctx, "recurring.flash_saved", "Schedule", checkout.Describe(ctx, r)))
 }
 
 func (s *Server) showRecurringList(c echo.Context) error {
@@ -35,7 +36,7 @@ func (s *Server) showRecurringList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Recurring invoices", invoices.RecurringList(invoices.RecurringListProps{Items: items, Describe: checkout.Describe}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "recurring.list_title"), invoices.RecurringList(invoices.RecurringListProps{Items: items, Describe: checkout.Describe}))
 }
 
 func (s *Server) showRecurring(c echo.Context) error {
@@ -47,7 +48,7 @@ func (s *Server) showRecurring(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, r.Title, invoices.Recurring(invoices.RecurringProps{R: *r, Schedule: checkout.Describe(r),
+	return s.render(c, http.StatusOK, r.Title, invoices.Recurring(invoices.RecurringProps{R: *r, Schedule: checkout.Describe(c.Request().Context(), r),
 		Upcoming: checkout.Upcoming(r, 6), Invoices: page.Items, CanEdit: state(c).user.Role == models.RoleAdmin, CSRF: state(c).csrf}))
 }
 
@@ -61,12 +62,25 @@ func (s *Server) setRecurringTo(to models.RecurringStatus, verb string) echo.Han
 		id := strconv.FormatInt(r.ID, 10)
 		audit := s.auditEntry(c, "recurring_invoice."+verb, "recurring_invoice", id, verb+" recurring invoice "+id+" ("+r.Title+")")
 		err = s.checkout.SetRecurring(c.Request().Context(), r, to, audit)
+		ctx := c.Request().Context()
 		if errors.Is(err, store.ErrRecurringState) {
-			return s.redirect(c, "/invoices/recurring/"+id, "bad", "It is "+strings.ToLower(r.Status.Label())+", so it cannot be "+to.Label()+" from here; nothing changed.")
+			return s.redirect(c, "/invoices/recurring/"+id, "bad", i18n.T(ctx, "recurring.flash_refused",
+				"Status", strings.ToLower(i18n.T(ctx, r.Status.LabelKey())), "To", strings.ToLower(i18n.T(ctx, to.LabelKey()))))
 		}
 		if err != nil {
 			return err
 		}
-		return s.redirect(c, "/invoices/recurring/"+id, "ok", "Recurring invoice "+to.Label()+".")
+		return s.redirect(c, "/invoices/recurring/"+id, "ok", i18n.T(ctx, recurringDoneKey(to)))
 	}
+}
+
+// recurringDoneKey is the sentence that confirms a template's new state.
+func recurringDoneKey(to models.RecurringStatus) string {
+	switch to {
+	case models.RecurringPaused:
+		return "recurring.flash_paused"
+	case models.RecurringEnded:
+		return "recurring.flash_ended"
+	}
+	return "recurring.flash_active"
 }

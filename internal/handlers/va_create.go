@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	vasvc "backoffice/internal/va"
 	vapages "backoffice/web/templates/pages/va"
@@ -27,11 +29,21 @@ func readVAForm(c echo.Context) vasvc.Form {
 		IsOpen: c.FormValue("is_open") == "true", IsSingleUse: c.FormValue("is_single_use") == "true", IsLifetime: c.FormValue("is_lifetime") == "true"}
 }
 
+// msgTexts is a form's field errors in the request's language.
+func msgTexts(ctx context.Context, errs map[string]i18n.Message) map[string]string {
+	out := make(map[string]string, len(errs))
+	for k, m := range errs {
+		out[k] = m.In(ctx)
+	}
+	return out
+}
+
 func (s *Server) renderVAForm(c echo.Context, status int, f vasvc.Form, key string, errs map[string]string) error {
+	ctx := c.Request().Context()
 	p := vapages.FormProps{PartnerUserID: f.PartnerUserID, BankCode: f.BankCode, Amount: f.Amount, ExpirationTime: f.ExpirationTime,
 		UsernameDisplay: f.UsernameDisplay, Email: f.Email, IsOpen: f.IsOpen, IsSingleUse: f.IsSingleUse, IsLifetime: f.IsLifetime,
-		Key: key, Errors: errs, Banks: vaBankOptions("Choose a bank…"), CSRF: state(c).csrf}
-	return s.render(c, status, "New virtual account", vapages.Form(p))
+		Key: key, Errors: errs, Banks: vaBankOptions(i18n.T(ctx, "vas.f_choose_bank")), CSRF: state(c).csrf}
+	return s.render(c, status, i18n.T(ctx, "vas.new"), vapages.Form(p))
 }
 
 func (s *Server) showVANew(c echo.Context) error {
@@ -46,37 +58,35 @@ func (s *Server) createVA(c echo.Context) error {
 	if s.va == nil {
 		return echo.ErrServiceUnavailable
 	}
+	ctx := c.Request().Context()
 	f := readVAForm(c)
 	key := c.FormValue("key")
 	if len(key) < 16 || len(key) > 64 {
-		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, newFormKey(),
-			map[string]string{"_form": "This form is out of date; check the fields and submit it again. Nothing was created."})
+		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, newFormKey(), map[string]string{"_form": i18n.T(ctx, "vas.form_stale")})
 	}
 	params, errs := f.Validate()
 	if len(errs) > 0 {
-		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, key, errs)
+		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, key, msgTexts(ctx, errs))
 	}
 	user := state(c).user
 	audit := s.auditEntry(c, "va.create", "virtual_account", "", "")
-	v, created, err := s.va.Create(c.Request().Context(), key, user.Email, params, audit)
+	v, created, err := s.va.Create(ctx, key, user.Email, params, audit)
 	var fe *vasvc.FieldError
 	switch {
 	case errors.As(err, &fe):
 		// OY refused: nothing was made; a fresh key lets the clerk fix and resend.
-		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, newFormKey(), map[string]string{fe.Field: fe.Message})
+		return s.renderVAForm(c, http.StatusUnprocessableEntity, f, newFormKey(), map[string]string{fe.Field: fe.In(ctx)})
 	case errors.Is(err, vasvc.ErrInFlight):
-		return s.redirect(c, "/virtual-accounts", "info",
-			"This form was already submitted and OY's answer is still being checked; nothing new was sent. The VA appears in the list once OY confirms it.")
+		return s.redirect(c, "/virtual-accounts", "info", i18n.T(ctx, "vas.flash_in_flight"))
 	case errors.Is(err, vasvc.ErrUnknown):
-		return s.redirect(c, "/virtual-accounts", "warn",
-			"OY did not answer, so the VA may or may not have been made. The dashboard checks OY's list and shows it if it exists; do not create it again.")
+		return s.redirect(c, "/virtual-accounts", "warn", i18n.T(ctx, "vas.flash_unknown"))
 	case err != nil:
 		return err
 	}
 	if !created {
-		return s.redirect(c, vapages.Path(v.ID), "info", "This form was already submitted; that VA is shown and nothing new was made.")
+		return s.redirect(c, vapages.Path(v.ID), "info", i18n.T(ctx, "vas.flash_repeat"))
 	}
-	return s.redirect(c, vapages.Path(v.ID), "ok", "Virtual account created at OY. Give the customer the number below.")
+	return s.redirect(c, vapages.Path(v.ID), "ok", i18n.T(ctx, "vas.flash_created"))
 }
 
 // canEditVA: admins change VAs (PRODUCT.md).

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
@@ -30,24 +31,24 @@ func vaBankNames() map[string]string {
 	return m
 }
 
-// vaSpec declares the VA list's filters.
+// vaSpec declares the VA list's filters; labels are catalogue keys.
 var vaSpec = func() *listkit.Spec {
-	statuses := []components.Option{{Value: "", Label: "Any"}}
+	statuses := []components.Option{{Value: "", Label: "vas.any"}}
 	for _, st := range models.VAStatuses {
-		statuses = append(statuses, components.Option{Value: string(st), Label: st.Label()})
+		statuses = append(statuses, components.Option{Value: string(st), Label: st.LabelKey()})
 	}
 	return &listkit.Spec{Path: "/virtual-accounts", TestID: "va-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "VA number or partner_user_id starts with, or a name", MaxLen: 255},
-		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
-		{Kind: listkit.Enum, Name: "bank", Label: "Bank", Options: vaBankOptions("All banks"), Wrong: "Choose a bank from the list."},
-		{Kind: listkit.Enum, Name: "open", Label: "Accepts", Options: []components.Option{{Value: "", Label: "Any"}, {Value: "open", Label: "Any amount"}, {Value: "closed", Label: "Exact amount"}},
-			Wrong: "Choose any amount or exact amount."},
-		{Kind: listkit.Enum, Name: "single_use", Label: "Single use", Options: []components.Option{{Value: "", Label: "Any"}, {Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}},
-			Wrong: "Choose yes or no."},
-		{Kind: listkit.Amounts, Name: "min_amount", To: "max_amount", Label: "Amount from", ToLabel: "Amount to"},
-		{Kind: listkit.Amounts, Name: "min_detected", To: "max_detected", Label: "Detected from", ToLabel: "Detected to"},
-		{Kind: listkit.Dates, Name: "from", To: "to", Label: "Created from (WIB)", ToLabel: "Created to (WIB, inclusive)"},
-		{Kind: listkit.Dates, Name: "exp_from", To: "exp_to", Label: "Expires from (WIB)", ToLabel: "Expires to (WIB, inclusive)"},
+		{Kind: listkit.Ref, Name: "q", Label: "vas.filter_q", MaxLen: 255},
+		{Kind: listkit.Enum, Name: "status", Label: "vas.filter_status", Options: statuses, Wrong: "vas.filter_status_wrong"},
+		{Kind: listkit.Enum, Name: "bank", Label: "vas.filter_bank", Options: vaBankOptions("vas.filter_all_banks"), Wrong: "vas.filter_bank_wrong"},
+		{Kind: listkit.Enum, Name: "open", Label: "vas.col_accepts", Options: []components.Option{{Value: "", Label: "vas.any"}, {Value: "open", Label: "vas.any_amount"}, {Value: "closed", Label: "vas.exact_amount"}},
+			Wrong: "vas.filter_open_wrong"},
+		{Kind: listkit.Enum, Name: "single_use", Label: "vas.col_single_use", Options: []components.Option{{Value: "", Label: "vas.any"}, {Value: "yes", Label: "vas.yes"}, {Value: "no", Label: "vas.no"}},
+			Wrong: "vas.filter_single_wrong"},
+		{Kind: listkit.Amounts, Name: "min_amount", To: "max_amount", Label: "vas.filter_amount_from", ToLabel: "vas.filter_amount_to"},
+		{Kind: listkit.Amounts, Name: "min_detected", To: "max_detected", Label: "vas.filter_detected_from", ToLabel: "vas.filter_detected_to"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "vas.filter_created_from", ToLabel: "vas.filter_created_to"},
+		{Kind: listkit.Dates, Name: "exp_from", To: "exp_to", Label: "vas.filter_expires_from", ToLabel: "vas.filter_expires_to"},
 	}}
 }()
 
@@ -98,7 +99,7 @@ func (s *Server) showVirtualAccounts(c echo.Context) error {
 		Render: func(c echo.Context, status int, v listkit.View[models.VirtualAccount]) error {
 			f := v.Form
 			ctx := c.Request().Context()
-			p := vapages.ListProps{Items: v.Page.Items, BankNames: names, Now: s.now(), Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page),
+			p := vapages.ListProps{Items: v.Page.Items, BankNames: names, Now: s.now(), Bar: f.Bar(ctx), Pager: listkit.Pager(f, v.Page),
 				Exports: f.Exports(), Invalid: !f.OK(), CanCreate: state(c).user.Role == models.RoleAdmin}
 			last, err := s.va.LastSync(ctx)
 			if err != nil {
@@ -110,12 +111,12 @@ func (s *Server) showVirtualAccounts(c echo.Context) error {
 				if err != nil {
 					return err
 				}
-				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "virtual accounts · amount detected"}
+				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: i18n.T(ctx, "vas.totals_noun_other")}
 				if t.Count == 1 && !t.Capped {
-					p.Totals.Noun = "virtual account · amount detected"
+					p.Totals.Noun = i18n.T(ctx, "vas.totals_noun_one")
 				}
 			}
-			return s.render(c, status, "Virtual accounts", vapages.List(p))
+			return s.render(c, status, i18n.T(ctx, "vas.list_title"), vapages.List(p))
 		},
 	}
 	return l.Serve(c)

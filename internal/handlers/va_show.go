@@ -1,32 +1,33 @@
 package handlers
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/providers/provider"
 	"backoffice/internal/qr"
-	"backoffice/internal/wib"
 	vapages "backoffice/web/templates/pages/va"
 )
 
-// vaInstructions is the payment instructions text the QR code carries.
-func vaInstructions(v *models.VirtualAccount) string {
-	s := fmt.Sprintf("Transfer to %s virtual account %s", oy.BankName(v.BankCode), v.VANumber)
+// vaInstructions is the payment instructions text the QR code carries, in
+// the language of the person showing it.
+func vaInstructions(ctx context.Context, v *models.VirtualAccount) string {
+	s := i18n.T(ctx, "vas.qr_text", "Bank", oy.BankName(v.BankCode), "Number", v.VANumber)
 	if v.UsernameDisplay != "" {
 		s += " (" + v.UsernameDisplay + ")"
 	}
 	if !v.IsOpen && v.Amount > 0 {
-		s += ", exactly " + rupiahText(v.Amount)
+		s += i18n.T(ctx, "vas.qr_exactly", "Amount", rupiahText(v.Amount))
 	} else if v.Amount > 0 {
-		s += ", amount " + rupiahText(v.Amount)
+		s += i18n.T(ctx, "vas.qr_amount", "Amount", rupiahText(v.Amount))
 	}
 	if !v.IsLifetime && v.ExpiresAt != nil {
-		s += ", before " + wib.Format(*v.ExpiresAt)
+		s += i18n.T(ctx, "vas.qr_before", "When", i18n.Minute(ctx, *v.ExpiresAt))
 	}
 	return s + "."
 }
@@ -58,15 +59,16 @@ func (s *Server) renderVA(c echo.Context, status int, v *models.VirtualAccount, 
 	if err != nil {
 		return err
 	}
-	code, err := qr.DataURL(vaInstructions(v), 256)
+	ctx := c.Request().Context()
+	code, err := qr.DataURL(vaInstructions(ctx, v), 256)
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	p := vapages.DetailProps{V: *v, BankName: oy.BankName(v.BankCode), Now: now, Payments: pays, QR: code, ReadError: readErr}
 	if canEditVA(state(c).user) {
-		p.WhyNoEdit = v.WhyNoUpdate(now)
-		p.CanEdit = p.WhyNoEdit == ""
+		why := v.WhyNoUpdate(now)
+		p.WhyNoEdit, p.CanEdit = why.In(ctx), why.IsZero()
 	}
-	return s.render(c, status, "Virtual account "+v.VANumber, vapages.Detail(p))
+	return s.render(c, status, i18n.T(ctx, "vas.page_title", "Number", v.VANumber), vapages.Detail(p))
 }

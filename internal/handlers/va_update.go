@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	vasvc "backoffice/internal/va"
 	vapages "backoffice/web/templates/pages/va"
@@ -17,7 +18,7 @@ func (s *Server) renderVAEdit(c echo.Context, status int, v *models.VirtualAccou
 	p := vapages.FormProps{Edit: true, ID: v.ID, VANumber: v.VANumber, Amount: f.Amount, ExpirationTime: f.ExpirationTime,
 		UsernameDisplay: f.UsernameDisplay, Email: f.Email, IsOpen: f.IsOpen, IsSingleUse: f.IsSingleUse, IsLifetime: f.IsLifetime,
 		Errors: errs, CSRF: state(c).csrf}
-	return s.render(c, status, "Change virtual account", vapages.Form(p))
+	return s.render(c, status, i18n.T(c.Request().Context(), "vas.edit_page_title"), vapages.Form(p))
 }
 
 // loadOpenVA loads the VA of the route; an expired or complete one answers
@@ -30,8 +31,8 @@ func (s *Server) loadOpenVA(c echo.Context) (*models.VirtualAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	if why := v.WhyNoUpdate(s.now()); why != "" {
-		return nil, s.redirect(c, vapages.Path(v.ID), "bad", why)
+	if why := v.WhyNoUpdate(s.now()); !why.IsZero() {
+		return nil, s.redirect(c, vapages.Path(v.ID), "bad", why.In(c.Request().Context()))
 	}
 	return v, nil
 }
@@ -57,19 +58,20 @@ func (s *Server) updateVA(c echo.Context) error {
 	f := vasvc.UpdateForm{Amount: c.FormValue("amount"), ExpirationTime: c.FormValue("expiration_time"), UsernameDisplay: c.FormValue("username_display"),
 		Email: c.FormValue("email"), IsOpen: c.FormValue("is_open") == "true", IsSingleUse: c.FormValue("is_single_use") == "true",
 		IsLifetime: c.FormValue("is_lifetime") == "true"}
+	ctx := c.Request().Context()
 	params, errs := f.Validate()
 	if len(errs) > 0 {
-		return s.renderVAEdit(c, http.StatusUnprocessableEntity, v, f, errs)
+		return s.renderVAEdit(c, http.StatusUnprocessableEntity, v, f, msgTexts(ctx, errs))
 	}
 	summary := fmt.Sprintf("updated VA %s: is_open=%t is_single_use=%t is_lifetime=%t amount=%q expiration_time=%q username_display=%q",
 		v.VANumber, f.IsOpen, f.IsSingleUse, f.IsLifetime, f.Amount, f.ExpirationTime, f.UsernameDisplay)
-	_, err = s.va.Update(c.Request().Context(), v, params, s.auditEntry(c, "va.update", "virtual_account", strconv.FormatInt(v.ID, 10), summary))
+	_, err = s.va.Update(ctx, v, params, s.auditEntry(c, "va.update", "virtual_account", strconv.FormatInt(v.ID, 10), summary))
 	var fe *vasvc.FieldError
 	if errors.As(err, &fe) {
-		return s.renderVAEdit(c, http.StatusUnprocessableEntity, v, f, map[string]string{fe.Field: fe.Message})
+		return s.renderVAEdit(c, http.StatusUnprocessableEntity, v, f, map[string]string{fe.Field: fe.In(ctx)})
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, vapages.Path(v.ID), "ok", "Saved at OY.")
+	return s.redirect(c, vapages.Path(v.ID), "ok", i18n.T(ctx, "vas.flash_saved"))
 }

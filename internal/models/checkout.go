@@ -3,6 +3,7 @@ package models
 import (
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 )
 
@@ -44,38 +45,42 @@ var CheckoutStatuses = []CheckoutStatus{CheckoutCreated, CheckoutWaitingPayment,
 	CheckoutChargeFailed, CheckoutPaid, CheckoutDisburseInProgress, CheckoutComplete, CheckoutExpired, CheckoutClosed,
 	CheckoutSending, CheckoutUnknown, CheckoutRefused}
 
-// Label is the status in words.
-func (s CheckoutStatus) Label() string {
+// LabelKey is the catalogue key of the status in words (internal/i18n);
+// a status OY may add later is its own word.
+func (s CheckoutStatus) LabelKey() string {
 	switch s {
 	case CheckoutSending:
-		return "Sending to OY"
+		return "checkout.status_sending"
 	case CheckoutUnknown:
-		return "Unknown — checking with OY"
+		return "checkout.status_unknown"
 	case CheckoutCreated:
-		return "Open, not paid"
+		return "checkout.status_created"
 	case CheckoutWaitingPayment:
-		return "Waiting for the transfer"
+		return "checkout.status_waiting_payment"
 	case CheckoutExpiredVA:
-		return "Transfer number expired"
+		return "checkout.status_expired_va"
 	case CheckoutChargeInProgress:
-		return "Card payment in progress"
+		return "checkout.status_charge_in_progress"
 	case CheckoutChargeFailed:
-		return "Payment rejected"
+		return "checkout.status_charge_failed"
 	case CheckoutPaid:
-		return "Paid"
+		return "checkout.status_paid"
 	case CheckoutDisburseInProgress:
-		return "Paid, settling"
+		return "checkout.status_disburse_in_progress"
 	case CheckoutComplete:
-		return "Paid and settled"
+		return "checkout.status_complete"
 	case CheckoutExpired:
-		return "Expired unpaid"
+		return "checkout.status_expired"
 	case CheckoutClosed:
-		return "Deleted"
+		return "checkout.status_closed"
 	case CheckoutRefused:
-		return "Refused by OY"
+		return "checkout.status_refused"
 	}
 	return string(s)
 }
+
+// Label is the status in English words, for logs and stored details.
+func (s CheckoutStatus) Label() string { return i18n.In(i18n.EN, s.LabelKey()) }
 
 // Paid reports whether the customer's money has reached OY.
 func (s CheckoutStatus) Paid() bool {
@@ -224,18 +229,21 @@ const (
 	RecurringEnded  RecurringStatus = "ended"
 )
 
-// Label is the state in words.
-func (s RecurringStatus) Label() string {
+// LabelKey is the catalogue key of the state in words (internal/i18n).
+func (s RecurringStatus) LabelKey() string {
 	switch s {
 	case RecurringActive:
-		return "Active"
+		return "recurring.status_active"
 	case RecurringPaused:
-		return "Paused"
+		return "recurring.status_paused"
 	case RecurringEnded:
-		return "Ended"
+		return "recurring.status_ended"
 	}
 	return string(s)
 }
+
+// Label is the state in English words, for logs.
+func (s RecurringStatus) Label() string { return i18n.In(i18n.EN, s.LabelKey()) }
 
 // RecurringInvoice is a template the dashboard sends as one invoice per
 // period through create-invoice (OY's own recurring endpoint is not out).

@@ -3,6 +3,7 @@ package models
 import (
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 )
 
@@ -23,20 +24,24 @@ var VAStatuses = []VAStatus{VAWaitingPayment, VAPaymentDetected, VAExpired, VACo
 // moves back (an expired VA cannot be reopened through the API).
 var vaStages = lifecycle.NewStages([]VAStatus{VAWaitingPayment}, []VAStatus{VAPaymentDetected}, []VAStatus{VAExpired, VAComplete})
 
-// Label is the status in words.
-func (s VAStatus) Label() string {
+// LabelKey is the catalogue key of the status in words (internal/i18n);
+// a status OY may add later is its own word.
+func (s VAStatus) LabelKey() string {
 	switch s {
 	case VAWaitingPayment:
-		return "Waiting for payment"
+		return "vas.status_waiting_payment"
 	case VAPaymentDetected:
-		return "Payment received"
+		return "vas.status_payment_detected"
 	case VAExpired:
-		return "Expired"
+		return "vas.status_expired"
 	case VAComplete:
-		return "Complete"
+		return "vas.status_complete"
 	}
 	return string(s)
 }
+
+// Label is the status in English words, for logs and stored details.
+func (s VAStatus) Label() string { return i18n.In(i18n.EN, s.LabelKey()) }
 
 // Final reports whether the VA can no longer receive money or be updated.
 func (s VAStatus) Final() bool { return vaStages.Final(s) }
@@ -79,15 +84,15 @@ func (v *VirtualAccount) StatusAt(t time.Time) VAStatus {
 	return v.Status
 }
 
-// WhyNoUpdate says why a VA cannot be changed at t, or "" when it can.
-func (v *VirtualAccount) WhyNoUpdate(t time.Time) string {
+// WhyNoUpdate says why a VA cannot be changed at t; zero when it can.
+func (v *VirtualAccount) WhyNoUpdate(t time.Time) i18n.Message {
 	switch v.StatusAt(t) {
 	case VAExpired:
-		return "This virtual account has expired. OY accepts no payments or changes on an expired VA; create a new one instead."
+		return i18n.M("vas.why_expired")
 	case VAComplete:
-		return "This single-use virtual account is complete: it was paid. OY accepts no further payments or changes; create a new one instead."
+		return i18n.M("vas.why_complete")
 	}
-	return ""
+	return i18n.Message{}
 }
 
 // Observe merges what OY reports (Get VA Info, the list, a callback's

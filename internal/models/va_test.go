@@ -49,7 +49,7 @@ func TestVAStatusAtExpiresByTime(t *testing.T) {
 	if v.StatusAt(at.Add(-time.Second)) != VAWaitingPayment || v.StatusAt(at) != VAExpired {
 		t.Fatal("expiry by time")
 	}
-	if v.WhyNoUpdate(at) == "" || v.WhyNoUpdate(at.Add(-time.Minute)) != "" {
+	if v.WhyNoUpdate(at).IsZero() || !v.WhyNoUpdate(at.Add(-time.Minute)).IsZero() {
 		t.Fatal("update allowed on an expired VA or refused on an open one")
 	}
 	v.IsLifetime = true

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 )
@@ -29,95 +30,96 @@ type Form struct {
 }
 
 // Validate checks every documented rule and returns a sentence per bad
-// field; the params are only usable when there are none.
-func (f Form) Validate() (*oy.CreateVAParams, map[string]string) {
-	errs := map[string]string{}
+// field (shown in the reader's language); the params are only usable when
+// there are none.
+func (f Form) Validate() (*oy.CreateVAParams, map[string]i18n.Message) {
+	errs := map[string]i18n.Message{}
 	p := &oy.CreateVAParams{PartnerUserID: strings.TrimSpace(f.PartnerUserID), BankCode: strings.TrimSpace(f.BankCode),
 		IsOpen: f.IsOpen, IsSingleUse: f.IsSingleUse, IsLifetime: f.IsLifetime,
 		UsernameDisplay: strings.TrimSpace(f.UsernameDisplay), Email: strings.TrimSpace(f.Email)}
 	switch {
 	case p.PartnerUserID == "":
-		errs["partner_user_id"] = "Enter your id for this customer (partner_user_id)."
+		errs["partner_user_id"] = i18n.M("vas.err_customer_empty")
 	case utf8.RuneCountInString(p.PartnerUserID) > 255:
-		errs["partner_user_id"] = "OY takes at most 255 characters here."
+		errs["partner_user_id"] = i18n.M("vas.err_customer_long")
 	}
 	if p.BankCode == "" {
-		errs["bank_code"] = "Choose the bank the VA number is made at."
+		errs["bank_code"] = i18n.M("vas.err_bank_empty")
 	} else if _, ok := oy.LookupVABank(p.BankCode); !ok {
-		errs["bank_code"] = "OY makes virtual accounts only at BRI, Mandiri, BNI, Permata, BCA and CIMB Niaga. Choose one of them."
+		errs["bank_code"] = i18n.M("vas.err_bank_unknown")
 	}
 	amount, msg := amountField(f.Amount, f.IsOpen)
-	if msg != "" {
+	if !msg.IsZero() {
 		errs["amount"] = msg
 	}
 	p.Amount = amount
 	minutes, msg := expirationField(f.ExpirationTime, f.IsLifetime)
-	if msg != "" {
+	if !msg.IsZero() {
 		errs["expiration_time"] = msg
 	}
 	p.ExpirationMinutes = minutes
 	if utf8.RuneCountInString(p.UsernameDisplay) > 255 {
-		errs["username_display"] = "OY takes at most 255 characters for the name shown."
+		errs["username_display"] = i18n.M("vas.err_display_long")
 	}
-	if msg := emailField(p.Email); msg != "" {
+	if msg := emailField(p.Email); !msg.IsZero() {
 		errs["email"] = msg
 	}
 	return p, errs
 }
 
-func amountField(raw string, open bool) (int64, string) {
+func amountField(raw string, open bool) (int64, i18n.Message) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		if !open {
-			return 0, "A closed VA accepts only its exact amount, so enter one — or tick \"Any amount\"."
+			return 0, i18n.M("vas.err_amount_needed")
 		}
-		return 0, ""
+		return 0, i18n.Message{}
 	}
 	v, err := money.ParseInput(raw)
 	switch {
 	case err != nil:
-		return 0, "Use whole rupiah, like 250.000 or 250000 — no decimals or commas."
+		return 0, i18n.M("vas.err_amount_format")
 	case v <= 0:
-		return 0, "Enter an amount above zero, or leave it empty for an open VA."
+		return 0, i18n.M("vas.err_amount_zero")
 	case v > MaxAmount:
-		return 0, "That amount is beyond any single bill (at most Rp 100.000.000.000)."
+		return 0, i18n.M("vas.err_amount_max")
 	case !open && v < MinClosedAmount:
-		return 0, "A closed VA must ask for at least Rp 10.000."
+		return 0, i18n.M("vas.err_amount_min")
 	}
-	return v, ""
+	return v, i18n.Message{}
 }
 
-func expirationField(raw string, lifetime bool) (int64, string) {
+func expirationField(raw string, lifetime bool) (int64, i18n.Message) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return 0, ""
+		return 0, i18n.Message{}
 	}
 	if lifetime {
-		return 0, "A lifetime VA never expires: clear the expiration, or untick \"Lifetime\"."
+		return 0, i18n.M("vas.err_exp_lifetime")
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	switch {
 	case err != nil:
-		return 0, "Enter whole minutes, like 1440 for one day."
+		return 0, i18n.M("vas.err_exp_format")
 	case n <= 0:
-		return 0, "Enter at least one minute, or leave it empty for OY's 24 hours."
+		return 0, i18n.M("vas.err_exp_zero")
 	case n > MaxExpirationMinutes:
-		return 0, "At most ten years of minutes (5256000); for longer, tick \"Lifetime\"."
+		return 0, i18n.M("vas.err_exp_max")
 	}
-	return n, ""
+	return n, i18n.Message{}
 }
 
-func emailField(e string) string {
+func emailField(e string) i18n.Message {
 	if e == "" {
-		return ""
+		return i18n.Message{}
 	}
 	if len(e) > 50 {
-		return "OY takes an email of at most 50 characters."
+		return i18n.M("vas.err_email_long")
 	}
 	if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
-		return e + " is not an email address, like name@example.co.id."
+		return i18n.M("vas.err_email", "Email", e)
 	}
-	return ""
+	return i18n.Message{}
 }
 
 // UpdateForm is the update form: the fields Update VA lets change.
@@ -127,30 +129,30 @@ type UpdateForm struct {
 }
 
 // Validate checks the same rules as a create.
-func (f UpdateForm) Validate() (*oy.UpdateVAParams, map[string]string) {
-	errs := map[string]string{}
+func (f UpdateForm) Validate() (*oy.UpdateVAParams, map[string]i18n.Message) {
+	errs := map[string]i18n.Message{}
 	open, single, lifetime := f.IsOpen, f.IsSingleUse, f.IsLifetime
 	p := &oy.UpdateVAParams{IsOpen: &open, IsSingleUse: &single, IsLifetime: &lifetime}
 	amount, msg := amountField(f.Amount, f.IsOpen)
-	if msg != "" {
+	if !msg.IsZero() {
 		errs["amount"] = msg
 	} else if amount > 0 {
 		p.Amount = &amount
 	}
 	minutes, msg := expirationField(f.ExpirationTime, f.IsLifetime)
-	if msg != "" {
+	if !msg.IsZero() {
 		errs["expiration_time"] = msg
 	} else if minutes > 0 {
 		p.ExpirationMinutes = &minutes
 	}
 	if d := strings.TrimSpace(f.UsernameDisplay); d != "" {
 		if utf8.RuneCountInString(d) > 255 {
-			errs["username_display"] = "OY takes at most 255 characters for the name shown."
+			errs["username_display"] = i18n.M("vas.err_display_long")
 		}
 		p.UsernameDisplay = &d
 	}
 	if e := strings.TrimSpace(f.Email); e != "" {
-		if msg := emailField(e); msg != "" {
+		if msg := emailField(e); !msg.IsZero() {
 			errs["email"] = msg
 		}
 		p.Email = &e

@@ -35,7 +35,7 @@ func TestFormRules(t *testing.T) {
 		f := ok
 		c.edit(&f)
 		_, errs := f.Validate()
-		if len(errs) != 1 || errs[c.field] == "" {
+		if len(errs) != 1 || errs[c.field].IsZero() {
 			t.Errorf("%s: errors %v, want one on %s", c.name, errs, c.field)
 		}
 	}
@@ -46,10 +46,10 @@ func TestUpdateFormRules(t *testing.T) {
 	if len(errs) != 0 || *p.Amount != 20_000 || *p.IsOpen || !*p.IsSingleUse {
 		t.Fatalf("%+v %v", p, errs)
 	}
-	if _, errs := (UpdateForm{IsOpen: false}).Validate(); errs["amount"] == "" {
+	if _, errs := (UpdateForm{IsOpen: false}).Validate(); errs["amount"].IsZero() {
 		t.Fatal("a closed VA without amount passed")
 	}
-	if _, errs := (UpdateForm{IsOpen: true, IsLifetime: true, ExpirationTime: "5"}).Validate(); errs["expiration_time"] == "" {
+	if _, errs := (UpdateForm{IsOpen: true, IsLifetime: true, ExpirationTime: "5"}).Validate(); errs["expiration_time"].IsZero() {
 		t.Fatal("lifetime with expiration passed")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
@@ -54,11 +55,28 @@ func New(st *store.Store, c *oy.Client, log *slog.Logger, now func() time.Time) 
 
 // FieldError is a create or update OY refused, or a rule it enforces,
 // with the form field it belongs beside ("_form" for the whole form).
+// Msg is the dashboard's own sentence; Text, when Msg is zero, is OY's
+// refusal as the provider layer words it or a stored answer.
 type FieldError struct {
-	Field, Message string
+	Field string
+	Msg   i18n.Message
+	Text  string
 }
 
-func (e *FieldError) Error() string { return e.Message }
+func (e *FieldError) Error() string {
+	if !e.Msg.IsZero() {
+		return e.Msg.String()
+	}
+	return e.Text
+}
+
+// In is the sentence in the request's language.
+func (e *FieldError) In(ctx context.Context) string {
+	if !e.Msg.IsZero() {
+		return e.Msg.In(ctx)
+	}
+	return e.Text
+}
 
 // ErrUnknown: OY gave no trustworthy answer to a create; the sync settles
 // it from OY's list. It is never sent again.
@@ -106,7 +124,7 @@ func (s *Service) Create(ctx context.Context, key, actor string, p *oy.CreateVAP
 			return v, false, err
 		case claim.Status == models.VACreateRejected || claim.Status == models.VACreateNotMade:
 			// The same form sent twice gets the first answer again.
-			return nil, false, &FieldError{Field: "_form", Message: claim.Message}
+			return nil, false, &FieldError{Field: "_form", Text: claim.Message}
 		}
 		return nil, false, ErrInFlight
 	}
@@ -132,14 +150,15 @@ func (s *Service) Create(ctx context.Context, key, actor string, p *oy.CreateVAP
 		}
 		return &row, true, nil
 	case provider.Rejected:
-		msg := provider.MessageOf(err)
-		if msg == "" {
-			msg = "OY refused the request; nothing was created."
+		fe := &FieldError{Field: fieldFor(provider.CodeOf(err)), Text: provider.MessageOf(err)}
+		if fe.Text == "" {
+			fe.Msg = i18n.M("vas.err_create_refused")
 		}
-		if err := s.store.SetVACreateStatus(ctx, claim.ID, models.VACreateRejected, msg, nil); err != nil {
+		// Stored as written (English for our own sentence): a resubmit shows it.
+		if err := s.store.SetVACreateStatus(ctx, claim.ID, models.VACreateRejected, fe.Error(), nil); err != nil {
 			return nil, false, err
 		}
-		return nil, false, &FieldError{Field: fieldFor(provider.CodeOf(err)), Message: msg}
+		return nil, false, fe
 	default:
 		audit.Action, audit.Summary = "va.create_unknown", fmt.Sprintf("create VA for %s at %s: OY gave no answer; checking OY's list", p.PartnerUserID, p.BankCode)
 		if err := s.store.SetVACreateStatus(ctx, claim.ID, models.VACreateUnknown, provider.MessageOf(err), audit); err != nil {
@@ -193,19 +212,19 @@ func (s *Service) mergeHistory(ctx context.Context, id int64, oyID string) error
 
 // Update sends Update VA and stores OY's answer with the audit entry.
 func (s *Service) Update(ctx context.Context, v *models.VirtualAccount, p *oy.UpdateVAParams, audit *models.AuditEntry) (*models.VirtualAccount, error) {
-	if why := v.WhyNoUpdate(s.now()); why != "" {
-		return nil, &FieldError{Field: "_form", Message: why}
+	if why := v.WhyNoUpdate(s.now()); !why.IsZero() {
+		return nil, &FieldError{Field: "_form", Msg: why}
 	}
 	got, err := s.oy.UpdateVA(ctx, v.OYID, p)
 	if err != nil {
-		msg := provider.MessageOf(err)
-		if provider.IsUnknown(err) {
-			msg = "OY did not answer, so the change may or may not have been made. Reload the page to see what OY holds before trying again."
+		fe := &FieldError{Field: fieldFor(provider.CodeOf(err)), Text: provider.MessageOf(err)}
+		switch {
+		case provider.IsUnknown(err):
+			fe.Msg = i18n.M("vas.err_update_unknown")
+		case fe.Text == "":
+			fe.Msg = i18n.M("vas.err_update_refused")
 		}
-		if msg == "" {
-			msg = "OY refused the change; nothing was changed."
-		}
-		return nil, &FieldError{Field: fieldFor(provider.CodeOf(err)), Message: msg}
+		return nil, fe
 	}
 	row := fromOY(got, v.Source)
 	if p.IsLifetime != nil {

@@ -23,7 +23,7 @@
         cell.textContent = rupiah(q * p);
         total += q * p;
       });
-      totalCell.textContent = ok ? rupiah(total) : rupiah(total) + " (some lines unreadable)";
+      totalCell.textContent = ok ? rupiah(total) : rupiah(total) + " " + (editor.dataset.unreadable || "(some lines unreadable)");
     }
     function wire(row) {
       row.querySelector("[data-remove-line]").addEventListener("click", function () {
