@@ -303,11 +303,7 @@ func Areas() []string {
 // RawKeys finds, in text a person reads, anything shaped like a key of
 // the catalogue ("area.name"): a text that was never translated.
 func RawKeys(text string) []string {
-	var out []string
-	for _, m := range rawKeyPattern().FindAllString(text, -1) {
-		out = append(out, m)
-	}
-	return out
+	return rawKeyPattern().FindAllString(text, -1)
 }
 
 var (
