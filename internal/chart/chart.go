@@ -1,14 +1,18 @@
 // Package chart is the geometry of the dashboard's server-drawn SVG charts:
 // a frame with a rupiah axis of round steps, day or time ticks below, bars
 // and lines placed in it. Templates draw what it computes; nothing here
-// knows about HTML.
+// knows about HTML. Labels are in the language of the request whose
+// context the chart is made with.
 package chart
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"backoffice/internal/i18n"
 )
 
 // Frame is the drawing box (SVG viewBox units) and the margins that hold
@@ -47,9 +51,10 @@ type Chart struct {
 	XTicks []Tick
 }
 
-// New makes a chart whose value axis covers lo..hi in round steps. The
-// axis starts at zero unless every value is far from it (a balance).
-func New(f Frame, lo, hi int64) Chart {
+// New makes a chart whose value axis covers lo..hi in round steps, its
+// labels in ctx's language. The axis starts at zero unless every value is
+// far from it (a balance).
+func New(ctx context.Context, f Frame, lo, hi int64) Chart {
 	if lo > 0 && lo < hi/2 {
 		lo = 0
 	}
@@ -65,7 +70,7 @@ func New(f Frame, lo, hi int64) Chart {
 	}
 	c := Chart{Frame: f, Lo: lo, Hi: hi}
 	for v := lo; v <= hi; v += step {
-		c.YTicks = append(c.YTicks, Tick{Pos: c.Y(v), Label: ShortRupiah(v)})
+		c.YTicks = append(c.YTicks, Tick{Pos: c.Y(v), Label: ShortRupiah(ctx, v)})
 	}
 	return c
 }
@@ -167,17 +172,19 @@ func ceilTo(v, step int64) int64 {
 	return q
 }
 
-// ShortRupiah is an axis label: Rp 0, Rp 500 rb, Rp 1,2 jt, Rp 3 M, Rp 1,5 T
-// (ribu, juta, miliar, triliun), with at most one decimal (a comma).
-func ShortRupiah(v int64) string {
+// ShortRupiah is an axis label in ctx's language, with at most one decimal
+// (a comma, as amounts group thousands with dots in both languages):
+// Rp 500 rb, Rp 1,2 jt, Rp 3 M, Rp 1,5 T (ribu, juta, miliar, triliun) in
+// Indonesian; Rp 500k, Rp 1,2m, Rp 3bn, Rp 1,5tn in English.
+func ShortRupiah(ctx context.Context, v int64) string {
 	sign := ""
 	if v < 0 {
 		sign, v = "-", -v
 	}
 	units := []struct {
 		size int64
-		name string
-	}{{1_000_000_000_000, "T"}, {1_000_000_000, "M"}, {1_000_000, "jt"}, {1_000, "rb"}}
+		key  string
+	}{{1_000_000_000_000, "chart.trillion"}, {1_000_000_000, "chart.billion"}, {1_000_000, "chart.million"}, {1_000, "chart.thousand"}}
 	for _, u := range units {
 		if v >= u.size {
 			tenths := (v*10 + u.size/2) / u.size
@@ -185,7 +192,7 @@ func ShortRupiah(v int64) string {
 			if tenths%10 != 0 {
 				s += "," + strconv.FormatInt(tenths%10, 10)
 			}
-			return "Rp " + sign + s + " " + u.name
+			return "Rp " + sign + i18n.T(ctx, u.key, "N", s)
 		}
 	}
 	return "Rp " + sign + strconv.FormatInt(v, 10)

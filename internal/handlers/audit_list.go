@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/components"
@@ -20,7 +21,7 @@ func (s *Server) showAuditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := []components.Option{{Value: "", Label: "All actions"}}
+	opts := []components.Option{{Value: "", Label: "audit.all_actions"}}
 	for _, a := range actions {
 		opts = append(opts, components.Option{Value: a, Label: a})
 	}
@@ -30,10 +31,10 @@ func (s *Server) showAuditLog(c echo.Context) error {
 	}
 	l := &listkit.List[models.AuditEntry]{
 		Spec: &listkit.Spec{Path: "/audit-log", TestID: "audit-filters", Fields: []listkit.Field{
-			{Kind: listkit.Enum, Name: "actor", Label: "Staff", Options: staff, Wrong: "Choose a person from the list."},
-			{Kind: listkit.Enum, Name: "action", Label: "Action", Options: opts, Wrong: "Choose an action from the list."},
-			{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
-			{Kind: listkit.Text, Name: "q", Label: "Search"},
+			{Kind: listkit.Enum, Name: "actor", Label: "audit.filter_staff", Options: staff, Wrong: "audit.wrong_staff"},
+			{Kind: listkit.Enum, Name: "action", Label: "audit.col_action", Options: opts, Wrong: "audit.wrong_action"},
+			{Kind: listkit.Dates, Name: "from", To: "to", Label: "audit.filter_from", ToLabel: "audit.filter_to"},
+			{Kind: listkit.Text, Name: "q", Label: "audit.filter_search"},
 		}},
 		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.AuditEntry], error) {
 			return s.store.ListAudit(ctx, auditFilter(f), store.PageSize)
@@ -49,7 +50,7 @@ func (s *Server) showAuditLog(c echo.Context) error {
 		Exported: s.listExported("audit_log.export", "audit_log", "exported the audit log"),
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.AuditEntry]) error {
-			return s.render(c, status, "Audit log", audit.List(audit.Props{Entries: v.Page.Items, Bar: v.Form.Bar(c.Request().Context()),
+			return s.render(c, status, i18n.T(c.Request().Context(), "audit.title"), audit.List(audit.Props{Entries: v.Page.Items, Bar: v.Form.Bar(c.Request().Context()),
 				Pager: listkit.Pager(v.Form, v.Page), Exports: v.Form.Exports(), Invalid: !v.Form.OK()}))
 		},
 	}
@@ -69,12 +70,13 @@ func (s *Server) staffOptions(c echo.Context) ([]components.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []components.Option{{Value: "", Label: "All staff"}}
+	ctx := c.Request().Context()
+	opts := []components.Option{{Value: "", Label: "audit.all_staff"}}
 	q := c.QueryParams()
 	for _, u := range users {
-		label := u.Name + " (" + u.Email + ")"
+		label := i18n.T(ctx, "audit.staff_option", "Name", u.Name, "Email", u.Email)
 		if u.Disabled {
-			label += ", disabled"
+			label = i18n.T(ctx, "audit.staff_option_disabled", "Name", u.Name, "Email", u.Email)
 		}
 		opts = append(opts, components.Option{Value: u.Email, Label: label})
 		if v := q.Get("actor"); v != u.Email && strings.EqualFold(strings.TrimSpace(v), u.Email) {

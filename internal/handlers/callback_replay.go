@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/store"
 )
 
@@ -18,9 +19,10 @@ func (s *Server) replayCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	path := "/callback-log/" + strconv.FormatInt(cb.ID, 10)
 	if !cb.Verified {
-		return s.redirect(c, path, "bad", "This callback failed verification; it is kept as evidence and never processed.")
+		return s.redirect(c, path, "bad", i18n.T(ctx, "callbacks.replay_unverified"))
 	}
 	u := state(c).user
 	res, err := s.callbacks.Worker.Replay(c.Request().Context(), cb, u.Email)
@@ -32,7 +34,8 @@ func (s *Server) replayCallback(c echo.Context) error {
 	if err := s.store.Audit(c.Request().Context(), entry); err != nil {
 		return err
 	}
-	return s.redirect(c, path, "ok", "Processed again: "+res.Outcome.Label()+". "+res.Detail)
+	// The detail is the attempt's, stored as written.
+	return s.redirect(c, path, "ok", i18n.T(ctx, "callbacks.replayed", "Outcome", res.Outcome.Text(ctx), "Detail", res.Detail))
 }
 
 // replayCallbacks queues every verified callback matching the filters.
@@ -41,13 +44,14 @@ func (s *Server) replayCallbacks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	form, err := s.callbackSpec().Parse(params)
 	if err != nil {
-		return s.redirect(c, "/callback-log", "bad", "The filters could not be read; nothing was queued.")
+		return s.redirect(c, "/callback-log", "bad", i18n.T(ctx, "callbacks.bulk_bad_filters"))
 	}
 	back := form.URL()
 	if !form.OK() {
-		return s.redirect(c, back, "bad", "The filters could not be read; nothing was queued.")
+		return s.redirect(c, back, "bad", i18n.T(ctx, "callbacks.bulk_bad_filters"))
 	}
 	filter := callbackFilter(form)
 	filter.Cursor = store.Cursor{}
@@ -57,5 +61,5 @@ func (s *Server) replayCallbacks(c echo.Context) error {
 		return err
 	}
 	s.callbacks.Worker.Wake()
-	return s.redirect(c, back, "ok", fmt.Sprintf("%d callbacks were queued for processing again.", n))
+	return s.redirect(c, back, "ok", i18n.T(ctx, "callbacks.bulk_queued", "Count", n))
 }

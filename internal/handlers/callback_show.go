@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/web/templates/pages/callbacks"
 )
@@ -32,11 +34,12 @@ func (s *Server) showCallback(c echo.Context) error {
 		return err
 	}
 	st := state(c)
+	ctx := c.Request().Context()
 	p := callbacks.DetailProps{Callback: *cb, Attempts: attempts, CanReplay: st.user.Role == models.RoleAdmin, CSRF: st.csrf,
 		RecordURL: recordURL(cb.RecordType, cb.RecordID), Label: cb.Provider + " " + cb.Kind}
 	for _, ep := range s.callbacks.Endpoints {
 		if ep.Provider == cb.Provider && ep.Kind == cb.Kind {
-			p.Label = ep.Label
+			p.Label = i18n.Maybe(ctx, endpointLabel(ep.Provider, ep.Kind, ep.Label))
 		}
 	}
 	var hs map[string]string
@@ -45,8 +48,8 @@ func (s *Server) showCallback(c echo.Context) error {
 		p.Headers = append(p.Headers, callbacks.Header{Name: k, Value: v})
 	}
 	sort.Slice(p.Headers, func(i, j int) bool { return p.Headers[i].Name < p.Headers[j].Name })
-	p.Body, p.BodyFormat = prettyBody(cb.Body, cb.Method)
-	return s.render(c, http.StatusOK, "Callback #"+strconv.FormatInt(cb.ID, 10), callbacks.Detail(p))
+	p.Body, p.BodyFormat = prettyBody(ctx, cb.Body, cb.Method)
+	return s.render(c, http.StatusOK, i18n.T(ctx, "callbacks.detail_title", "ID", strconv.FormatInt(cb.ID, 10)), callbacks.Detail(p))
 }
 
 // recordURL links a record a callback changed to its page.
@@ -75,15 +78,15 @@ func recordURL(recordType, id string) string {
 
 // prettyBody shows a stored body readably: JSON indented, XML indented,
 // form fields one a line; anything else as text, bytes that are not UTF-8
-// written as escapes.
-func prettyBody(body []byte, method string) (string, string) {
+// written as escapes. The format is named in the request's language.
+func prettyBody(ctx context.Context, body []byte, method string) (string, string) {
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case len(trimmed) == 0:
 		if method == http.MethodGet {
-			return "(no body: the fields are in the query above)", "empty"
+			return i18n.T(ctx, "callbacks.body_in_query"), i18n.T(ctx, "callbacks.format_empty")
 		}
-		return "(empty)", "empty"
+		return i18n.T(ctx, "callbacks.body_empty"), i18n.T(ctx, "callbacks.format_empty")
 	case json.Valid(trimmed):
 		var out bytes.Buffer
 		if json.Indent(&out, trimmed, "", "  ") == nil {
@@ -107,14 +110,14 @@ func prettyBody(body []byte, method string) (string, string) {
 					b.WriteString(k + " = " + val + "\n")
 				}
 			}
-			return b.String(), "form fields"
+			return b.String(), i18n.T(ctx, "callbacks.format_form")
 		}
 	}
 	if utf8.Valid(body) {
-		return string(body), "text, not valid JSON"
+		return string(body), i18n.T(ctx, "callbacks.format_text")
 	}
 	q := strconv.QuoteToASCII(string(body))
-	return q[1 : len(q)-1], "bytes that are not text"
+	return q[1 : len(q)-1], i18n.T(ctx, "callbacks.format_bytes")
 }
 
 func indentXML(b []byte) (string, bool) {

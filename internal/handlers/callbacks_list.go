@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/components"
@@ -20,28 +21,52 @@ const countCap = store.CountCap
 
 // callbackSpec declares the callback log's filters.
 func (s *Server) callbackSpec() *listkit.Spec {
-	providers := []components.Option{{Value: "", Label: "All providers"}}
-	kinds := []components.Option{{Value: "", Label: "All types"}}
+	providers := []components.Option{{Value: "", Label: "callbacks.all_providers"}}
+	kinds := []components.Option{{Value: "", Label: "callbacks.all_types"}}
 	for _, ep := range s.callbacks.Endpoints {
 		if !slices.ContainsFunc(providers, func(o components.Option) bool { return o.Value == ep.Provider }) {
 			providers = append(providers, components.Option{Value: ep.Provider, Label: ep.Provider})
 		}
-		kinds = append(kinds, components.Option{Value: ep.Kind, Label: ep.Label})
+		kinds = append(kinds, components.Option{Value: ep.Kind, Label: endpointLabel(ep.Provider, ep.Kind, ep.Label)})
 	}
-	statuses := []components.Option{{Value: "", Label: "Any"}}
+	statuses := []components.Option{{Value: "", Label: "callbacks.any"}}
 	for _, cs := range models.CallbackStatuses {
-		statuses = append(statuses, components.Option{Value: string(cs), Label: cs.Label()})
+		statuses = append(statuses, components.Option{Value: string(cs), Label: cs.LabelKey()})
 	}
 	return &listkit.Spec{Path: "/callback-log", TestID: "callback-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "Reference starts with (trx id, bill no, VA, phone)"},
-		{Kind: listkit.Enum, Name: "provider", Label: "Provider", Options: providers, Wrong: "Choose a provider from the list."},
-		{Kind: listkit.Enum, Name: "kind", Label: "Type", Options: kinds, Wrong: "Choose a type from the list."},
-		{Kind: listkit.Enum, Name: "verified", Label: "Verification", Wrong: "Choose Verified or Not verified.",
-			Options: []components.Option{{Value: "", Label: "Any"}, {Value: "yes", Label: "Verified"}, {Value: "no", Label: "Not verified"}}},
-		{Kind: listkit.Enum, Name: "status", Label: "Processing", Options: statuses, Wrong: "Choose a status from the list."},
-		{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
-		{Kind: listkit.Flag, Name: "duplicate", Label: "Duplicates only"},
+		{Kind: listkit.Ref, Name: "q", Label: "callbacks.filter_ref"},
+		{Kind: listkit.Enum, Name: "provider", Label: "callbacks.col_provider", Options: providers, Wrong: "callbacks.wrong_provider"},
+		{Kind: listkit.Enum, Name: "kind", Label: "callbacks.col_type", Options: kinds, Wrong: "callbacks.wrong_type"},
+		{Kind: listkit.Enum, Name: "verified", Label: "callbacks.col_verification", Wrong: "callbacks.wrong_verified",
+			Options: []components.Option{{Value: "", Label: "callbacks.any"}, {Value: "yes", Label: "callbacks.verified"}, {Value: "no", Label: "callbacks.not_verified"}}},
+		{Kind: listkit.Enum, Name: "status", Label: "callbacks.col_processing", Options: statuses, Wrong: "callbacks.wrong_status"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "callbacks.filter_from", ToLabel: "callbacks.filter_to"},
+		{Kind: listkit.Flag, Name: "duplicate", Label: "callbacks.filter_duplicates"},
 	}}
+}
+
+// endpointLabel is the catalogue key naming a callback endpoint, or the
+// endpoint's own label (English) for one the catalogue does not name yet.
+func endpointLabel(provider, kind, label string) string {
+	switch provider + " " + kind {
+	case "oy disbursement":
+		return "callbacks.ep_oy_disbursement"
+	case "oy va":
+		return "callbacks.ep_oy_va"
+	case "oy checkout":
+		return "callbacks.ep_oy_checkout"
+	case "faspay ovo-linkage":
+		return "callbacks.ep_faspay_linkage"
+	case "faspay payment-notification":
+		return "callbacks.ep_faspay_payment"
+	case "doku token":
+		return "callbacks.ep_doku_token"
+	case "doku debit-notify":
+		return "callbacks.ep_doku_notify"
+	case "ayopop topup":
+		return "callbacks.ep_ayopop_topup"
+	}
+	return label
 }
 
 // callbackFilter is the store filter of a valid callback log form.
@@ -112,5 +137,5 @@ func (s *Server) renderCallbackLog(c echo.Context, status int, v listkit.View[mo
 			}
 		}
 	}
-	return s.render(c, status, "Callback log", callbacks.List(p))
+	return s.render(c, status, i18n.T(c.Request().Context(), "callbacks.title"), callbacks.List(p))
 }

@@ -399,7 +399,7 @@ func TestPrettyBody(t *testing.T) {
 		"":                          "empty",
 	}
 	for in, want := range cases {
-		if _, got := prettyBody([]byte(in), "POST"); got != want {
+		if _, got := prettyBody(context.Background(), []byte(in), "POST"); got != want {
 			t.Errorf("prettyBody(%q) format %q, want %q", in, got, want)
 		}
 	}

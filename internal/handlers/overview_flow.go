@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/wib"
 	"backoffice/web/templates/pages/overview"
 )
@@ -22,6 +22,7 @@ const maxFlowDays = 366
 // (YYYY-MM-DD, WIB days, both included). Errors are sentences for the
 // field they concern; the values typed are kept.
 func parseFlowRange(c echo.Context, today time.Time) (f overview.Flow, first, last time.Time) {
+	ctx := c.Request().Context()
 	f.Preset, f.From, f.To = c.QueryParam("range"), c.QueryParam("from"), c.QueryParam("to")
 	if f.Preset == "" && (f.From != "" || f.To != "") {
 		f.Preset = "custom"
@@ -38,25 +39,25 @@ func parseFlowRange(c echo.Context, today time.Time) (f overview.Flow, first, la
 	last, okTo := wib.ParseDate(f.To)
 	switch {
 	case f.From == "":
-		f.FromErr = "Enter the first day of the range."
+		f.FromErr = i18n.T(ctx, "chart.from_missing")
 	case !okFrom:
-		f.FromErr = "Enter the first day as a date, for example " + today.AddDate(0, 0, -6).Format("2006-01-02") + "."
+		f.FromErr = i18n.T(ctx, "chart.from_bad", "Example", today.AddDate(0, 0, -6).Format("2006-01-02"))
 	case first.After(today):
-		f.FromErr = "The first day cannot be after today (" + wib.Date(today) + ")."
+		f.FromErr = i18n.T(ctx, "chart.from_future", "Today", i18n.Date(ctx, today))
 	}
 	switch {
 	case f.To == "":
-		f.ToErr = "Enter the last day of the range."
+		f.ToErr = i18n.T(ctx, "chart.to_missing")
 	case !okTo:
-		f.ToErr = "Enter the last day as a date, for example " + today.Format("2006-01-02") + "."
+		f.ToErr = i18n.T(ctx, "chart.to_bad", "Example", today.Format("2006-01-02"))
 	case last.After(today):
-		f.ToErr = "The last day cannot be after today (" + wib.Date(today) + ")."
+		f.ToErr = i18n.T(ctx, "chart.to_future", "Today", i18n.Date(ctx, today))
 	case okFrom && last.Before(first):
-		f.ToErr = "The last day must be on or after the first day."
+		f.ToErr = i18n.T(ctx, "chart.to_before_from")
 	}
 	if f.FromErr == "" && f.ToErr == "" {
 		if days := int(last.Sub(first).Hours()/24) + 1; days > maxFlowDays {
-			f.FromErr = fmt.Sprintf("Choose at most %d days; this range has %d.", maxFlowDays, days)
+			f.FromErr = i18n.T(ctx, "chart.too_long", "Max", maxFlowDays, "Days", days)
 		}
 	}
 	return f, first, last

@@ -99,7 +99,7 @@ func TestOverviewChartsMoneyInAndOutPerDay(t *testing.T) {
 	}
 	var yLabels []string
 	d.Find(testid("flow-y-tick")).Each(func(_ int, s *goquery.Selection) { yLabels = append(yLabels, text(s)) })
-	if len(yLabels) < 3 || yLabels[0] != "Rp 0" || !strings.HasSuffix(yLabels[len(yLabels)-1], " rb") {
+	if len(yLabels) < 3 || yLabels[0] != "Rp 0" || !strings.HasSuffix(yLabels[len(yLabels)-1], "k") {
 		t.Errorf("value axis labels %q", yLabels)
 	}
 	if n := d.Find(testid("flow-x-tick")).Length(); n != 7 {
@@ -210,8 +210,8 @@ func TestBalanceChartHasAxesAndShowsOneReading(t *testing.T) {
 	}
 	var ys []string
 	d.Find(testid("balance-y-tick")).Each(func(_ int, s *goquery.Selection) { ys = append(ys, text(s)) })
-	if len(ys) < 3 || ys[0] == ys[len(ys)-1] || !strings.HasSuffix(ys[len(ys)-1], " jt") {
-		t.Errorf("one reading: value axis %q should frame Rp 50 jt", ys)
+	if len(ys) < 3 || ys[0] == ys[len(ys)-1] || !strings.HasSuffix(ys[len(ys)-1], "m") {
+		t.Errorf("one reading: value axis %q should frame Rp 50m", ys)
 	}
 	// The reading sits inside the axis, not on a flat line at its edge.
 	cy, _ := d.Find(testid("balance-point")).Attr("cy")

@@ -1,15 +1,16 @@
 package handlers
 
 import (
-	"backoffice/internal/wib"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/config"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
+	"backoffice/internal/wib"
 	"backoffice/web/templates/pages/overview"
 )
 
@@ -111,5 +112,5 @@ func (s *Server) showOverview(c echo.Context) error {
 	if p.Flow.Invalid() {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.render(c, status, "Overview", overview.Overview(p))
+	return s.render(c, status, i18n.T(ctx, "overview.title"), overview.Overview(p))
 }

@@ -1,6 +1,11 @@
 package models
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"backoffice/internal/i18n"
+)
 
 // CallbackStatus is where a stored callback is in processing.
 type CallbackStatus string
@@ -28,27 +33,85 @@ const (
 // CallbackStatuses lists every status in the order the log shows them.
 var CallbackStatuses = []CallbackStatus{CallbackPending, CallbackApplied, CallbackNoChange, CallbackUnmatched, CallbackFailed, CallbackRejected, CallbackDuplicate, CallbackAcknowledged}
 
-// Label is the status in words.
+// Label is the status in words, in English: for audit summaries and logs.
+// Pages show LabelKey in the reader's language.
 func (s CallbackStatus) Label() string {
-	switch s {
-	case CallbackPending:
-		return "Waiting"
-	case CallbackApplied:
-		return "Applied"
-	case CallbackNoChange:
-		return "No change"
-	case CallbackUnmatched:
-		return "Unmatched"
-	case CallbackFailed:
-		return "Failed, retrying"
-	case CallbackRejected:
-		return "Rejected"
-	case CallbackDuplicate:
-		return "Duplicate"
-	case CallbackAcknowledged:
-		return "Answered"
+	if k := s.LabelKey(); k != "" {
+		return i18n.In(i18n.EN, k)
 	}
 	return string(s)
+}
+
+// LabelKey is the catalogue key of the status in words, "" for a status
+// the dashboard does not know.
+func (s CallbackStatus) LabelKey() string {
+	switch s {
+	case CallbackPending:
+		return "callbacks.status_pending"
+	case CallbackApplied:
+		return "callbacks.status_applied"
+	case CallbackNoChange:
+		return "callbacks.status_no_change"
+	case CallbackUnmatched:
+		return "callbacks.status_unmatched"
+	case CallbackFailed:
+		return "callbacks.status_failed"
+	case CallbackRejected:
+		return "callbacks.status_rejected"
+	case CallbackDuplicate:
+		return "callbacks.status_duplicate"
+	case CallbackAcknowledged:
+		return "callbacks.status_acknowledged"
+	}
+	return ""
+}
+
+// Text is the status in words in the request's language.
+func (s CallbackStatus) Text(ctx context.Context) string {
+	if k := s.LabelKey(); k != "" {
+		return i18n.T(ctx, k)
+	}
+	return string(s)
+}
+
+// RecordTypeText names a kind of record (a callback's RecordType, an audit
+// entry's ObjectType) in the request's language; a kind without a name in
+// the catalogue is shown as it is stored.
+func RecordTypeText(ctx context.Context, t string) string {
+	var k string
+	switch t {
+	case "disbursement":
+		k = "callbacks.record_disbursement"
+	case "topup":
+		k = "callbacks.record_topup"
+	case "virtual_account":
+		k = "callbacks.record_virtual_account"
+	case string(KindPaymentLink):
+		k = "callbacks.record_payment_link"
+	case string(KindInvoice):
+		k = "callbacks.record_invoice"
+	case "ovo_account":
+		k = "callbacks.record_ovo_account"
+	case "ovo_payment":
+		k = "callbacks.record_ovo_payment"
+	case "user":
+		k = "callbacks.record_user"
+	case "batch":
+		k = "callbacks.record_batch"
+	case "setting":
+		k = "callbacks.record_setting"
+	case "recurring_invoice":
+		k = "callbacks.record_recurring_invoice"
+	case "callback":
+		k = "callbacks.record_callback"
+	case "callback_log":
+		k = "callbacks.record_callback_log"
+	case "audit_log":
+		k = "callbacks.record_audit_log"
+	default:
+		return t
+	}
+	return i18n.T(ctx, k)
 }
 
 // Callback is one inbound request from a provider, stored exactly as it
