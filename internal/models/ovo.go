@@ -156,7 +156,9 @@ var ovoPaymentKeys = map[OVOPaymentStatus]string{OVOPaySending: "ovo.pay_sending
 func (s OVOPaymentStatus) Label() string { return labelOf(s.LabelKey(), string(s)) }
 
 // In is the status in words in the request's language.
-func (s OVOPaymentStatus) In(ctx context.Context) string { return labelIn(ctx, s.LabelKey(), string(s)) }
+func (s OVOPaymentStatus) In(ctx context.Context) string {
+	return labelIn(ctx, s.LabelKey(), string(s))
+}
 
 var ovoPaymentStages = lifecycle.NewStages(
 	[]OVOPaymentStatus{OVOPaySending},

@@ -30,9 +30,8 @@ func TestSentencesWithValuesAndParts(t *testing.T) {
 		// A placeholder matches any value.
 		"Faspay refused the request (HTTP 403); nothing was done.": "Faspay menolak permintaan (HTTP 403); tidak ada yang dilakukan.",
 		// A head and an advice, each known.
-		"DOKU did not answer in time; nothing was moved; try again in a moment.": "DOKU tidak menjawab tepat waktu; tidak ada yang berpindah; coba lagi sebentar lagi.",
-		"Ayopop refused the inquiry (code 399). This is not a final answer: do not pay again; ask Ayopop for the status again in 150 seconds.":
-		"Ayopop menolak inkuiri (kode 399). Ini belum jawaban akhir: jangan bayar lagi; tanyakan status ke Ayopop lagi dalam 150 detik.",
+		"DOKU did not answer in time; nothing was moved; try again in a moment.":                                                               "DOKU tidak menjawab tepat waktu; tidak ada yang berpindah; coba lagi sebentar lagi.",
+		"Ayopop refused the inquiry (code 399). This is not a final answer: do not pay again; ask Ayopop for the status again in 150 seconds.": "Ayopop menolak inkuiri (kode 399). Ini belum jawaban akhir: jangan bayar lagi; tanyakan status ke Ayopop lagi dalam 150 detik.",
 		// The provider's own words in brackets stay as sent.
 		"This phone number has no OVO account. Nothing was done. (Phone not registered as OVO account)": "Nomor telepon ini tidak memiliki akun OVO. Tidak ada yang dilakukan. (Phone not registered as OVO account)",
 	}
