@@ -267,10 +267,10 @@ func TestOVOFaspayFlow(t *testing.T) {
 		t.Errorf("history page 2 = %+v, %v", h2, err)
 	}
 	// Bad history ranges are refused before any call.
-	if _, _, errs := (ovo.HistoryForm{From: "2026-01-10", To: "2026-01-01"}).Validate(today); errs["from"] == "" {
+	if _, _, errs := (ovo.HistoryForm{From: "2026-01-10", To: "2026-01-01"}).Validate(today); errs["from"].IsZero() {
 		t.Error("start after end accepted")
 	}
-	if _, _, errs := (ovo.HistoryForm{To: today.AddDate(0, 0, 2).Format("2006-01-02")}).Validate(today); errs["to"] == "" {
+	if _, _, errs := (ovo.HistoryForm{To: today.AddDate(0, 0, 2).Format("2006-01-02")}).Validate(today); errs["to"].IsZero() {
 		t.Error("end after today accepted")
 	}
 

@@ -7,9 +7,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
 	"backoffice/internal/phone"
+	"backoffice/internal/providers/clerktext"
 	ovopages "backoffice/web/templates/pages/ovo"
 )
 
@@ -25,15 +27,16 @@ func (s *Server) refreshOVOBalance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = svc.RefreshBalance(c.Request().Context(), a)
+	ctx := c.Request().Context()
+	err = svc.RefreshBalance(ctx, a)
 	var ref *ovo.Refusal
 	if errors.As(err, &ref) {
-		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Message)
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Text(ctx))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, ovoPath(a.ID), "ok", "Balance read.")
+	return s.redirect(c, ovoPath(a.ID), "ok", i18n.T(ctx, "ovo.balance_read"))
 }
 
 // payOVOAccount charges a linked account; the customer confirms with their
@@ -50,19 +53,19 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 	f := ovo.PayForm{Amount: c.FormValue("amount"), Description: c.FormValue("description"), PayType: c.FormValue("pay_type"), Email: c.FormValue("email"),
 		Key: c.FormValue("pay_key")}
 	kept := ovopages.PayProps{Amount: f.Amount, Description: f.Description, PayType: f.PayType, Email: f.Email, Key: f.Key}
+	ctx := c.Request().Context()
 	r, errs := f.Validate(a.Provider)
 	if len(errs) > 0 {
-		kept.Errors = errs
+		kept.Errors = ovo.Texts(ctx, errs)
 		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, "")
 	}
-	p, err := svc.Pay(c.Request().Context(), state(c).user, a, r, s.auditEntry(c, "ovo_payment.create", "ovo_payment", "", ""))
+	p, err := svc.Pay(ctx, state(c).user, a, r, s.auditEntry(c, "ovo_payment.create", "ovo_payment", "", ""))
 	var ref *ovo.Refusal
 	if errors.As(err, &ref) {
-		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, ref.Message)
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, kept, ref.Text(ctx))
 	}
 	if errors.Is(err, ovo.ErrAlreadyCharged) {
-		return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), "info",
-			"This payment form was already sent; it made the payment below and nothing was charged again.")
+		return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), "info", i18n.T(ctx, "ovo.already_charged"))
 	}
 	if err != nil {
 		return err
@@ -71,7 +74,10 @@ func (s *Server) payOVOAccount(c echo.Context) error {
 	if p.Status.Final() || p.Status == models.OVOPayTokenExpired || p.Status == models.OVOPayUnknown {
 		kind = "bad"
 	}
-	return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), kind, p.Status.Label()+": "+p.CodeText)
+	// The payment's stored words stay English in the table; the message
+	// about the charge just sent is in the reader's language.
+	return s.redirect(c, ovoPath(a.ID)+"#payment-"+strconv.FormatInt(p.ID, 10), kind,
+		i18n.T(ctx, "ovo.pay_result", "Status", p.Status.In(ctx), "Text", clerktext.Translate(ctx, p.CodeText)))
 }
 
 // showOVOUnlink asks for confirmation, naming the customer and phone.
@@ -80,7 +86,7 @@ func (s *Server) showOVOUnlink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Unlink OVO account", ovopages.Unlink(ovopages.UnlinkProps{A: *a, FullPhone: phone.Local(a.Phone), CSRF: state(c).csrf}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "ovo.title_unlink"), ovopages.Unlink(ovopages.UnlinkProps{A: *a, FullPhone: phone.Local(a.Phone), CSRF: state(c).csrf}))
 }
 
 // unlinkOVOAccount unlinks at the provider, then records it with the audit entry.
@@ -93,13 +99,14 @@ func (s *Server) unlinkOVOAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = svc.Unlink(c.Request().Context(), a, s.auditEntry(c, "ovo_account.unlink", "ovo_account", strconv.FormatInt(a.ID, 10), ""))
+	ctx := c.Request().Context()
+	err = svc.Unlink(ctx, a, s.auditEntry(c, "ovo_account.unlink", "ovo_account", strconv.FormatInt(a.ID, 10), ""))
 	var ref *ovo.Refusal
 	if errors.As(err, &ref) {
-		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Message)
+		return s.renderOVOAccount(c, http.StatusUnprocessableEntity, a, ovopages.PayProps{}, ref.Text(ctx))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, ovoPath(a.ID), "ok", "Unlinked "+a.CustomerName+"'s OVO account ("+phone.Mask(a.Phone)+").")
+	return s.redirect(c, ovoPath(a.ID), "ok", i18n.T(ctx, "ovo.unlinked_flash", "Name", a.CustomerName, "Phone", phone.Mask(a.Phone)))
 }

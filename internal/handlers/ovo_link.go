@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
 	"backoffice/internal/store"
@@ -26,7 +27,7 @@ func readLinkForm(c echo.Context) ovo.LinkForm {
 }
 
 func (s *Server) renderLinkForm(c echo.Context, status int, f ovo.LinkForm, errs map[string]string) error {
-	return s.render(c, status, "Link an OVO account", ovopages.New(ovopages.NewProps{Name: f.Name, Phone: f.Phone, Provider: f.Provider,
+	return s.render(c, status, i18n.T(c.Request().Context(), "ovo.title_new"), ovopages.New(ovopages.NewProps{Name: f.Name, Phone: f.Phone, Provider: f.Provider,
 		Errors: errs, CSRF: state(c).csrf}))
 }
 
@@ -38,23 +39,24 @@ func (s *Server) showOVOLinkNew(c echo.Context) error {
 // page the customer opens; the account then waits for the provider.
 func (s *Server) linkOVOAccount(c echo.Context) error {
 	f := readLinkForm(c)
+	ctx := c.Request().Context()
 	r, errs := f.Validate()
 	if len(errs) > 0 {
-		return s.renderLinkForm(c, http.StatusUnprocessableEntity, f, errs)
+		return s.renderLinkForm(c, http.StatusUnprocessableEntity, f, ovo.Texts(ctx, errs))
 	}
 	svc, err := s.ovoService()
 	if err != nil {
 		return err
 	}
-	a, err := svc.Link(c.Request().Context(), state(c).user, r, s.auditEntry(c, "ovo_account.link", "ovo_account", "", ""))
+	a, err := svc.Link(ctx, state(c).user, r, s.auditEntry(c, "ovo_account.link", "ovo_account", "", ""))
 	if fe, ok := ovo.AsFieldError(err); ok {
-		return s.renderLinkForm(c, http.StatusUnprocessableEntity, f, map[string]string{fe.Field: fe.Message})
+		return s.renderLinkForm(c, http.StatusUnprocessableEntity, f, map[string]string{fe.Field: fe.Text(ctx)})
 	}
 	if err != nil {
 		return err
 	}
 	return s.redirect(c, "/ovo-accounts/"+strconv.FormatInt(a.ID, 10), "ok",
-		"Send the customer the link below. The account stays pending until "+models.OVOProviderLabel(a.Provider)+" confirms it.")
+		i18n.T(ctx, "ovo.linked_flash", "Provider", models.OVOProviderLabel(a.Provider)))
 }
 
 // dokuBindingReturn is where DOKU sends the customer's browser after OVO's
@@ -70,13 +72,15 @@ func (s *Server) dokuBindingReturn(c echo.Context) error {
 	if result != "success" && result != "failed" {
 		return echo.ErrNotFound
 	}
-	_, msg, err := svc.DokuReturn(c.Request().Context(), c.Param("cust"), result, c.QueryParam("authCode"))
+	ctx := c.Request().Context()
+	_, msg, err := svc.DokuReturn(ctx, c.Param("cust"), result, c.QueryParam("authCode"))
 	if errors.Is(err, store.ErrNotFound) {
 		return echo.ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	p := ovopages.ReturnProps{Title: "OVO account", Message: msg, OK: result == "success"}
-	return s.render(c, http.StatusOK, "OVO account", ovopages.Return(p))
+	title := i18n.T(ctx, "ovo.title_return")
+	p := ovopages.ReturnProps{Title: title, Message: ovo.MessageIn(ctx, msg), OK: result == "success"}
+	return s.render(c, http.StatusOK, title, ovopages.Return(p))
 }

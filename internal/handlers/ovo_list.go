@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/phone"
 	"backoffice/internal/store"
@@ -15,23 +16,24 @@ import (
 
 // ovoSpec declares the linked accounts list's filters.
 func ovoSpec() *listkit.Spec {
-	states := []components.Option{{Value: "", Label: "Any"}}
+	states := []components.Option{{Value: "", Label: "ovo.f_any"}}
 	for _, st := range models.OVOAccountStates {
-		states = append(states, components.Option{Value: string(st), Label: st.Label()})
+		states = append(states, components.Option{Value: string(st), Label: st.LabelKey()})
 	}
-	providers := []components.Option{{Value: "", Label: "Both"}, {Value: models.OVOFaspay, Label: "Faspay"}, {Value: models.OVODoku, Label: "DOKU"}}
+	providers := []components.Option{{Value: "", Label: "ovo.f_both"}, {Value: models.OVOFaspay, Label: "Faspay"}, {Value: models.OVODoku, Label: "DOKU"}}
 	return &listkit.Spec{Path: "/ovo-accounts", TestID: "ovo-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "Phone starts with", MaxLen: 24, Check: phoneStartCheck},
-		{Kind: listkit.Text, Name: "name", Label: "Customer name", MaxLen: 100},
-		{Kind: listkit.Enum, Name: "provider", Label: "Provider", Options: providers, Wrong: "Choose Faspay or DOKU."},
-		{Kind: listkit.Enum, Name: "state", Label: "State", Options: states, Wrong: "Choose a state from the list."},
+		{Kind: listkit.Ref, Name: "q", Label: "ovo.f_phone", MaxLen: 24, Check: phoneStartCheck},
+		{Kind: listkit.Text, Name: "name", Label: "ovo.f_name", MaxLen: 100},
+		{Kind: listkit.Enum, Name: "provider", Label: "ovo.f_provider", Options: providers, Wrong: "ovo.f_wrong_provider"},
+		{Kind: listkit.Enum, Name: "state", Label: "ovo.f_state", Options: states, Wrong: "ovo.f_wrong_state"},
 	}}
 }
 
-// phoneStartCheck refuses a phone search that cannot be the start of a number.
+// phoneStartCheck refuses a phone search that cannot be the start of a
+// number; it returns the sentence's key.
 func phoneStartCheck(q string) string {
 	if _, ok := phone.Prefix(q); !ok {
-		return "Type the start of a mobile number, like 0812 or +62 812."
+		return "ovo.f_phone_start"
 	}
 	return ""
 }
@@ -44,6 +46,7 @@ func ovoFilter(f *listkit.Form) (store.OVOAccountFilter, bool) {
 
 // showOVOAccounts lists linked accounts across both providers, or exports them.
 func (s *Server) showOVOAccounts(c echo.Context) error {
+	ctx := c.Request().Context()
 	l := &listkit.List[models.OVOAccount]{
 		Spec: ovoSpec(),
 		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.OVOAccount], error) {
@@ -65,7 +68,8 @@ func (s *Server) showOVOAccounts(c echo.Context) error {
 			{Name: "cash", Type: listkit.MoneyColumn}, {Name: "points", Type: listkit.NumberColumn}, {Name: "balance_read", Type: listkit.TimeColumn}}},
 		Row: func(a models.OVOAccount) []any {
 			// Lists and exports show only the last four digits, for every role.
-			return []any{a.ID, a.CustomerName, phone.Mask(a.Phone), models.OVOProviderLabel(a.Provider), a.State.Label(), a.StateReason,
+			// The state in the reader's words; the stored reason as written.
+			return []any{a.ID, a.CustomerName, phone.Mask(a.Phone), models.OVOProviderLabel(a.Provider), a.State.In(ctx), a.StateReason,
 				a.LinkedAt, a.Cash, a.Points, a.BalanceAt}
 		},
 		Exported: s.listExported("ovo_account.export", "ovo_account", "exported linked OVO accounts"),
@@ -88,12 +92,12 @@ func (s *Server) showOVOAccounts(c echo.Context) error {
 					}
 				}
 				// The count only: a sum of balances read at different times means nothing.
-				p.Totals = components.TotalsProps{Count: t.Count, Capped: t.Capped, Noun: "accounts"}
+				p.Totals = components.TotalsProps{Count: t.Count, Capped: t.Capped, Noun: i18n.T(ctx, "ovo.noun_accounts")}
 				if t.Count == 1 && !t.Capped {
-					p.Totals.Noun = "account"
+					p.Totals.Noun = i18n.T(ctx, "ovo.noun_account")
 				}
 			}
-			return s.render(c, status, "OVO accounts", ovopages.List(p))
+			return s.render(c, status, i18n.T(ctx, "ovo.title_list"), ovopages.List(p))
 		},
 	}
 	return l.Serve(c)

@@ -40,7 +40,7 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 		p.Pay.Key = randomToken()
 	}
 	if ok, why := a.BalanceReadable(); !ok {
-		p.BalanceWhy = why
+		p.BalanceWhy = why.In(ctx)
 	}
 	if a.State == models.OVOPending && a.RedirectURL != "" {
 		p.QR, _ = qr.DataURL(a.RedirectURL, 200)
@@ -53,7 +53,7 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 		hf := ovo.HistoryForm{From: c.QueryParam("from"), To: c.QueryParam("to")}
 		hf.Page, _ = strconv.Atoi(c.QueryParam("page"))
 		from, to, herrs := hf.Validate(now)
-		p.HistoryFrom, p.HistoryTo, p.HistoryError = hf.From, hf.To, herrs
+		p.HistoryFrom, p.HistoryTo, p.HistoryError = hf.From, hf.To, ovo.Texts(ctx, herrs)
 		if p.HistoryFrom == "" && len(herrs) == 0 {
 			p.HistoryFrom = from.Format("2006-01-02")
 		}
@@ -72,7 +72,7 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 				h, err := svc.History(ctx, a, from, to, p.HistoryPage)
 				var ref *ovo.Refusal
 				if errors.As(err, &ref) {
-					p.HistoryError = map[string]string{"_form": ref.Message}
+					p.HistoryError = map[string]string{"_form": ref.Text(ctx)}
 				} else if err != nil {
 					return err
 				} else {
@@ -88,7 +88,7 @@ func (s *Server) renderOVOAccount(c echo.Context, status int, a *models.OVOAccou
 			t, err := svc.TopUpInstructions(ctx, a)
 			var ref *ovo.Refusal
 			if errors.As(err, &ref) {
-				p.TopUpError = ref.Message
+				p.TopUpError = ref.Text(ctx)
 			} else if err != nil {
 				return err
 			} else {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/phone"
 	"backoffice/internal/store"
 	pages "backoffice/web/templates/pages/topups"
@@ -26,7 +27,7 @@ func (s *Server) createTopup(c echo.Context) error {
 	draft, err := s.store.TopupDraftByKey(ctx, c.FormValue("draft"), user.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.renderTopupForm(c, http.StatusUnprocessableEntity, readTopupForm(c),
-			map[string]string{"_form": "This confirmation is no longer valid. Check with Ayopop again; nothing was paid."})
+			map[string]string{"_form": i18n.T(ctx, "topups.draft_gone")})
 	}
 	if err != nil {
 		return err
@@ -36,8 +37,8 @@ func (s *Server) createTopup(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return s.render(c, http.StatusUnprocessableEntity, "Confirm the customer", pages.Confirm(pages.ConfirmProps{Draft: *draft, ApprovalsNeeded: need,
-			CSRF: state(c).csrf, Error: "Tick the box to confirm the name OVO returned is the customer you mean to top up."}))
+		return s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "topups.title_confirm"), pages.Confirm(pages.ConfirmProps{Draft: *draft, ApprovalsNeeded: need,
+			CSRF: state(c).csrf, Error: i18n.T(ctx, "topups.err_confirm_name")}))
 	}
 	summary := fmt.Sprintf("OVO top-up %s (+ fee %s) to %s (%s), ref %s", rupiahText(draft.Amount), rupiahText(draft.AdminFee), draft.CustomerName,
 		phone.Mask(draft.Phone), draft.RefNumber)
@@ -48,9 +49,9 @@ func (s *Server) createTopup(c echo.Context) error {
 	to := "/ovo-topups/" + strconv.FormatInt(res.Topup.ID, 10)
 	switch {
 	case !res.Created:
-		return s.redirect(c, to, "info", "This top-up was already made; nothing new was made or paid.")
+		return s.redirect(c, to, "info", i18n.T(ctx, "topups.already_made"))
 	case !res.Claimed:
-		return s.redirect(c, to, "ok", "Sent for approval. Another finance or admin user must approve it before it is paid.")
+		return s.redirect(c, to, "ok", i18n.T(ctx, "topups.sent_for_approval"))
 	}
-	return s.redirect(c, to, "ok", "Paid to Ayopop. Status now: "+res.Topup.Status.Label()+".")
+	return s.redirect(c, to, "ok", i18n.T(ctx, "topups.paid_flash", "Status", res.Topup.Status.In(ctx)))
 }

@@ -1,16 +1,17 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/ayopop"
 	"backoffice/internal/topups"
-	"backoffice/internal/wib"
 	"backoffice/web/templates/components"
 	pages "backoffice/web/templates/pages/topups"
 )
@@ -23,23 +24,24 @@ func readTopupForm(c echo.Context) topups.Form {
 	return topups.Form{Phone: c.FormValue("phone"), Product: c.FormValue("product"), Amount: c.FormValue("amount")}
 }
 
-// productOptions lists Ayopop's active products with their prices.
-func productOptions(first string, products []ayopop.Product) (opts []components.Option, openHint string) {
-	opts = []components.Option{{Value: "", Label: first}}
+// productOptions lists Ayopop's active products with their prices, in
+// the request's language.
+func productOptions(ctx context.Context, products []ayopop.Product) (opts []components.Option, openHint string) {
+	opts = []components.Option{{Value: "", Label: i18n.T(ctx, "topups.choose_product")}}
 	var open []string
 	for _, p := range products {
 		label := p.Name + " — " + rupiahText(p.Amount)
 		if p.IsOpenAmount() {
-			label = p.Name + " — any amount " + rupiahText(p.MinAmount) + " to " + rupiahText(p.MaxAmount) + ", admin fee " + rupiahText(p.AdminFee)
-			open = append(open, p.Name+": "+rupiahText(p.MinAmount)+" to "+rupiahText(p.MaxAmount))
+			label = i18n.T(ctx, "topups.product_open", "Product", p.Name, "Min", rupiahText(p.MinAmount), "Max", rupiahText(p.MaxAmount), "Fee", rupiahText(p.AdminFee))
+			open = append(open, i18n.T(ctx, "topups.open_limits", "Product", p.Name, "Min", rupiahText(p.MinAmount), "Max", rupiahText(p.MaxAmount)))
 		} else if p.AdminFee > 0 {
-			label += " + admin fee " + rupiahText(p.AdminFee)
+			label = i18n.T(ctx, "topups.product_fee", "Product", p.Name, "Amount", rupiahText(p.Amount), "Fee", rupiahText(p.AdminFee))
 		}
 		opts = append(opts, components.Option{Value: p.Code, Label: label})
 	}
-	openHint = "Only for the open product; leave it empty for a fixed denomination."
+	openHint = i18n.T(ctx, "topups.open_hint")
 	if len(open) > 0 {
-		openHint = "Only for the open product (" + strings.Join(open, "; ") + "), in whole rupiah. Leave it empty for a fixed denomination."
+		openHint = i18n.T(ctx, "topups.open_hint_limits", "Limits", strings.Join(open, "; "))
 	}
 	return opts, openHint
 }
@@ -53,7 +55,7 @@ func (s *Server) depositProps(c echo.Context) (pages.DepositProps, error) {
 	st := state(c)
 	p := pages.DepositProps{Low: d.Low, Below: d.Below, CanRefresh: st.user.Role != models.RoleAuditor, CSRF: st.csrf}
 	if d.Reading != nil {
-		p.Balance, p.At = &d.Reading.Balance, wib.Format(d.Reading.At)
+		p.Balance, p.At = &d.Reading.Balance, i18n.Time(c.Request().Context(), d.Reading.At)
 	}
 	return p, nil
 }
@@ -63,18 +65,19 @@ func (s *Server) renderTopupForm(c echo.Context, status int, f topups.Form, errs
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	products, err := s.topups.Products(c.Request().Context())
+	ctx := c.Request().Context()
+	products, err := s.topups.Products(ctx)
 	var ie *topups.InputError
 	if errors.As(err, &ie) && p.Errors["_form"] == "" {
-		p.Errors["_form"] = ie.Message
+		p.Errors["_form"] = ie.Text(ctx)
 	} else if err != nil && ie == nil {
 		return err
 	}
-	p.Products, p.OpenHint = productOptions("Choose a product…", products)
+	p.Products, p.OpenHint = productOptions(ctx, products)
 	if p.Deposit, err = s.depositProps(c); err != nil {
 		return err
 	}
-	return s.render(c, status, "New OVO top-up", pages.New(p))
+	return s.render(c, status, i18n.T(ctx, "topups.title_new"), pages.New(p))
 }
 
 func (s *Server) showTopupNew(c echo.Context) error {
@@ -95,18 +98,18 @@ func (s *Server) inquireTopup(c echo.Context) error {
 	products, err := s.topups.Products(ctx)
 	var ie *topups.InputError
 	if errors.As(err, &ie) {
-		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Message})
+		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Text(ctx)})
 	}
 	if err != nil {
 		return err
 	}
 	parsed, errs := f.Validate(products)
 	if len(errs) > 0 {
-		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, errs)
+		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, topups.Texts(ctx, errs))
 	}
 	draft, err := s.topups.Inquire(ctx, state(c).user, parsed)
 	if errors.As(err, &ie) {
-		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Message})
+		return s.renderTopupForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Text(ctx)})
 	}
 	if err != nil {
 		return err
@@ -115,5 +118,5 @@ func (s *Server) inquireTopup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Confirm the customer", pages.Confirm(pages.ConfirmProps{Draft: *draft, ApprovalsNeeded: need, CSRF: state(c).csrf}))
+	return s.render(c, http.StatusOK, i18n.T(ctx, "topups.title_confirm"), pages.Confirm(pages.ConfirmProps{Draft: *draft, ApprovalsNeeded: need, CSRF: state(c).csrf}))
 }

@@ -6,10 +6,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/ayopop"
-	"backoffice/internal/providers/provider"
-	"backoffice/internal/wib"
+	"backoffice/internal/providers/clerktext"
 	pages "backoffice/web/templates/pages/topups"
 )
 
@@ -29,7 +29,8 @@ func (s *Server) showTopup(c echo.Context) error {
 }
 
 func (s *Server) renderTopup(c echo.Context, status int, t *models.Topup, decideErr string) error {
-	hist, err := s.store.TopupHistory(c.Request().Context(), t.ID)
+	ctx := c.Request().Context()
+	hist, err := s.store.TopupHistory(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -37,13 +38,13 @@ func (s *Server) renderTopup(c echo.Context, status int, t *models.Topup, decide
 	p := pages.DetailProps{T: *t, Approvals: hist.Approvals, Events: hist.Events, DecideError: decideErr, CSRF: state(c).csrf}
 	switch {
 	case u.Role == models.RoleAuditor:
-		p.WhyNot = "Auditors see approvals but do not make them."
+		p.WhyNot = i18n.T(ctx, "topups.why_auditor")
 	case u.ID == t.MakerID:
-		p.WhyNot = "You made this top-up, so someone else must approve it."
+		p.WhyNot = i18n.T(ctx, "topups.why_maker")
 	default:
 		p.CanDecide = true
 	}
-	return s.render(c, status, "OVO top-up "+strconv.FormatInt(t.ID, 10), pages.Detail(p))
+	return s.render(c, status, i18n.T(ctx, "topups.title_show", "Number", strconv.FormatInt(t.ID, 10)), pages.Detail(p))
 }
 
 // showTopupReceipt is the printable receipt of a successful top-up, with
@@ -56,15 +57,18 @@ func (s *Server) showTopupReceipt(c echo.Context) error {
 	if t.Status != models.TopupSuccess {
 		return echo.NewHTTPError(http.StatusNotFound, "This top-up has no receipt: only a successful top-up has one. It is "+t.Status.Label()+".")
 	}
+	// Ayopop requires its admin-fee note in both languages, word for word,
+	// whatever language the page is in.
 	note := ayopop.OVOReceiptNote()
 	p := pages.ReceiptProps{T: *t, NoteID: note.ID, NoteEN: note.EN}
+	ctx := c.Request().Context()
 	switch {
 	case t.PaidAt != nil:
-		p.PaidAt = wib.Format(*t.PaidAt)
+		p.PaidAt = i18n.Time(ctx, *t.PaidAt)
 	case t.FinalAt != nil:
-		p.PaidAt = wib.Format(*t.FinalAt)
+		p.PaidAt = i18n.Time(ctx, *t.FinalAt)
 	}
-	return s.render(c, http.StatusOK, "Receipt "+t.RefNumber, pages.Receipt(p))
+	return s.render(c, http.StatusOK, i18n.T(ctx, "topups.title_receipt", "Ref", t.RefNumber), pages.Receipt(p))
 }
 
 // refreshTopupDeposit reads the Ayopop deposit now.
@@ -73,8 +77,9 @@ func (s *Server) refreshTopupDeposit(c echo.Context) error {
 		return errTopupsOff
 	}
 	back := "/ovo-topups"
-	if _, err := s.topups.RefreshBalance(c.Request().Context(), state(c).user.Email); err != nil {
-		return s.redirect(c, back, "bad", "The Ayopop deposit could not be read: "+provider.MessageOf(err))
+	ctx := c.Request().Context()
+	if _, err := s.topups.RefreshBalance(ctx, state(c).user.Email); err != nil {
+		return s.redirect(c, back, "bad", i18n.T(ctx, "topups.deposit_failed", "Reason", clerktext.Text(ctx, err)))
 	}
-	return s.redirect(c, back, "ok", "Ayopop deposit read.")
+	return s.redirect(c, back, "ok", i18n.T(ctx, "topups.deposit_done"))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/phone"
 	"backoffice/internal/store"
@@ -15,11 +16,11 @@ import (
 
 // topupSpec declares the top-up list's filters.
 func (s *Server) topupSpec(ctx context.Context) *listkit.Spec {
-	statuses := []components.Option{{Value: "", Label: "Any"}}
+	statuses := []components.Option{{Value: "", Label: "topups.f_any"}}
 	for _, st := range models.TopupStatuses {
-		statuses = append(statuses, components.Option{Value: string(st), Label: st.Label()})
+		statuses = append(statuses, components.Option{Value: string(st), Label: st.LabelKey()})
 	}
-	products := []components.Option{{Value: "", Label: "All products"}}
+	products := []components.Option{{Value: "", Label: "topups.f_all_products"}}
 	// The list stays usable when Ayopop's product list cannot be read.
 	if ps, err := s.topups.Products(ctx); err == nil {
 		for _, p := range ps {
@@ -27,10 +28,10 @@ func (s *Server) topupSpec(ctx context.Context) *listkit.Spec {
 		}
 	}
 	return &listkit.Spec{Path: "/ovo-topups", TestID: "topup-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "Phone, reference or Ayopop id starts with", MaxLen: 40},
-		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
-		{Kind: listkit.Enum, Name: "product", Label: "Product", Options: products, Wrong: "Choose a product from the list."},
-		{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
+		{Kind: listkit.Ref, Name: "q", Label: "topups.f_q", MaxLen: 40},
+		{Kind: listkit.Enum, Name: "status", Label: "topups.f_status", Options: statuses, Wrong: "topups.f_wrong_status"},
+		{Kind: listkit.Enum, Name: "product", Label: "topups.f_product", Options: products, Wrong: "topups.f_wrong_product"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "topups.f_from", ToLabel: "topups.f_to"},
 	}}
 }
 
@@ -45,11 +46,12 @@ func topupFilter(f *listkit.Form) store.TopupFilter {
 
 // showTopups lists top-ups with filters and totals, or exports them.
 func (s *Server) showTopups(c echo.Context) error {
+	ctx := c.Request().Context()
 	if s.topups == nil {
-		return s.showNotAvailable("OVO top-ups", "Ayopop OVO top-ups are not set up on this server.")(c)
+		return s.showNotAvailable(i18n.T(ctx, "topups.title_list"), i18n.T(ctx, "topups.not_set_up"))(c)
 	}
 	l := &listkit.List[models.Topup]{
-		Spec: s.topupSpec(c.Request().Context()),
+		Spec: s.topupSpec(ctx),
 		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.Topup], error) {
 			return s.store.ListTopups(ctx, topupFilter(f), store.PageSize)
 		},
@@ -63,7 +65,7 @@ func (s *Server) showTopups(c echo.Context) error {
 			{Name: "paid", Type: listkit.TimeColumn}, {Name: "final", Type: listkit.TimeColumn}}},
 		Row: func(t models.Topup) []any {
 			return []any{t.ID, t.CreatedAt, t.RefNumber, t.CustomerName, phone.Local(t.Phone), t.ProductCode, t.ProductName,
-				t.Amount, t.AdminFee, t.Total(), t.Status.Label(), t.Code, t.TransactionID, t.SerialNumber, t.MakerEmail, t.PaidAt, t.FinalAt}
+				t.Amount, t.AdminFee, t.Total(), t.Status.In(ctx), t.Code, t.TransactionID, t.SerialNumber, t.MakerEmail, t.PaidAt, t.FinalAt}
 		},
 		Exported: s.listExported("topup.export", "topup", "exported OVO top-ups"),
 		Failed:   s.exportFailed,
@@ -82,7 +84,7 @@ func (s *Server) showTopups(c echo.Context) error {
 				}
 				p.Totals = pages.TotalsProps{Count: t.Count, Amount: t.Amount, Fees: t.Fees, Capped: t.Capped}
 			}
-			return s.render(c, status, "OVO top-ups", pages.List(p))
+			return s.render(c, status, i18n.T(ctx, "topups.title_list"), pages.List(p))
 		},
 	}
 	return l.Serve(c)

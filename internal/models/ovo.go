@@ -1,8 +1,10 @@
 package models
 
 import (
+	"context"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 )
 
@@ -38,19 +40,32 @@ const (
 // OVOAccountStates lists the states in the order of the filter.
 var OVOAccountStates = []OVOAccountState{OVOPending, OVOLinked, OVOUnlinked, OVOFailed}
 
-// Label is the state in words.
-func (s OVOAccountState) Label() string {
-	switch s {
-	case OVOPending:
-		return "Pending activation"
-	case OVOLinked:
-		return "Linked"
-	case OVOUnlinked:
-		return "Unlinked"
-	case OVOFailed:
-		return "Failed"
+// LabelKey is the catalogue key of the state in words.
+func (s OVOAccountState) LabelKey() string { return ovoStateKeys[s] }
+
+var ovoStateKeys = map[OVOAccountState]string{OVOPending: "ovo.state_pending", OVOLinked: "ovo.state_linked",
+	OVOUnlinked: "ovo.state_unlinked", OVOFailed: "ovo.state_failed"}
+
+// Label is the state in words, in English (exports, logs, records).
+func (s OVOAccountState) Label() string { return labelOf(s.LabelKey(), string(s)) }
+
+// In is the state in words in the request's language.
+func (s OVOAccountState) In(ctx context.Context) string { return labelIn(ctx, s.LabelKey(), string(s)) }
+
+// labelOf is key's English text, or raw when there is no key.
+func labelOf(key, raw string) string {
+	if key == "" {
+		return raw
 	}
-	return string(s)
+	return i18n.In(i18n.EN, key)
+}
+
+// labelIn is key's text in the request's language, or raw when there is no key.
+func labelIn(ctx context.Context, key, raw string) string {
+	if key == "" {
+		return raw
+	}
+	return i18n.T(ctx, key)
 }
 
 // CanMoveTo: pending ends linked, failed or unlinked; linked ends
@@ -99,16 +114,16 @@ type OVOAccount struct {
 func (OVOAccount) TableName() string { return "ovo_accounts" }
 
 // BalanceReadable says whether a balance call may be made, and if not why.
-func (a *OVOAccount) BalanceReadable() (bool, string) {
+func (a *OVOAccount) BalanceReadable() (bool, i18n.Message) {
 	switch a.State {
 	case OVOPending:
-		return false, "The account is not linked yet: the customer has not finished OVO's OTP/PIN page, so there is no balance to read."
+		return false, i18n.M("ovo.why_pending")
 	case OVOUnlinked:
-		return false, "The account is unlinked: OVO no longer lets the merchant read its balance."
+		return false, i18n.M("ovo.why_unlinked")
 	case OVOFailed:
-		return false, "Linking failed, so there is no balance to read."
+		return false, i18n.M("ovo.why_failed")
 	}
-	return true, ""
+	return true, i18n.Message{}
 }
 
 // OVOPaymentStatus is where a charge of a linked account is.
@@ -129,31 +144,20 @@ const (
 	OVOPayRejected     OVOPaymentStatus = "rejected" // refused when sent; nothing was charged
 )
 
-// Label is the status in words.
-func (s OVOPaymentStatus) Label() string {
-	switch s {
-	case OVOPaySending:
-		return "Sending"
-	case OVOPayUnknown:
-		return "Unknown — waiting for the notification"
-	case OVOPayPending:
-		return "Waiting for the customer's PIN"
-	case OVOPayTokenExpired:
-		return "Payment token expired"
-	case OVOPayPaid:
-		return "Paid"
-	case OVOPayFailed:
-		return "Failed"
-	case OVOPayExpired:
-		return "Expired"
-	case OVOPayCancelled:
-		return "Cancelled"
-	case OVOPayReversed:
-		return "Reversed"
-	case OVOPayRejected:
-		return "Refused"
-	}
-	return string(s)
+// LabelKey is the catalogue key of the status in words.
+func (s OVOPaymentStatus) LabelKey() string { return ovoPaymentKeys[s] }
+
+var ovoPaymentKeys = map[OVOPaymentStatus]string{OVOPaySending: "ovo.pay_sending", OVOPayUnknown: "ovo.pay_unknown",
+	OVOPayPending: "ovo.pay_pending", OVOPayTokenExpired: "ovo.pay_token_expired", OVOPayPaid: "ovo.pay_paid",
+	OVOPayFailed: "ovo.pay_failed", OVOPayExpired: "ovo.pay_expired", OVOPayCancelled: "ovo.pay_cancelled",
+	OVOPayReversed: "ovo.pay_reversed", OVOPayRejected: "ovo.pay_rejected"}
+
+// Label is the status in words, in English (exports, logs, records).
+func (s OVOPaymentStatus) Label() string { return labelOf(s.LabelKey(), string(s)) }
+
+// In is the status in words in the request's language.
+func (s OVOPaymentStatus) In(ctx context.Context) string {
+	return labelIn(ctx, s.LabelKey(), string(s))
 }
 
 var ovoPaymentStages = lifecycle.NewStages(

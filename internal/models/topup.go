@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -31,28 +32,18 @@ const (
 // TopupStatuses lists the statuses in the order of the filter.
 var TopupStatuses = []TopupStatus{TopupWaitingApproval, TopupPaying, TopupUnknown, TopupPending, TopupFailing, TopupSuccess, TopupFailed, TopupRejected}
 
-// Label is the status in words.
-func (s TopupStatus) Label() string {
-	switch s {
-	case TopupWaitingApproval:
-		return "Waiting approval"
-	case TopupPaying:
-		return "Paying"
-	case TopupUnknown:
-		return "Unknown — checking"
-	case TopupPending:
-		return "Processing at Ayopop"
-	case TopupFailing:
-		return "Reported failed — checking"
-	case TopupSuccess:
-		return "Success"
-	case TopupFailed:
-		return "Failed"
-	case TopupRejected:
-		return "Rejected"
-	}
-	return string(s)
-}
+// LabelKey is the catalogue key of the status in words.
+func (s TopupStatus) LabelKey() string { return topupStatusKeys[s] }
+
+var topupStatusKeys = map[TopupStatus]string{TopupWaitingApproval: "topups.st_waiting_approval", TopupPaying: "topups.st_paying",
+	TopupUnknown: "topups.st_unknown", TopupPending: "topups.st_pending", TopupFailing: "topups.st_failing",
+	TopupSuccess: "topups.st_success", TopupFailed: "topups.st_failed", TopupRejected: "topups.st_rejected"}
+
+// Label is the status in words, in English (exports, logs, records).
+func (s TopupStatus) Label() string { return labelOf(s.LabelKey(), string(s)) }
+
+// In is the status in words in the request's language.
+func (s TopupStatus) In(ctx context.Context) string { return labelIn(ctx, s.LabelKey(), string(s)) }
 
 var topupStages = lifecycle.NewStages(
 	[]TopupStatus{TopupWaitingApproval},

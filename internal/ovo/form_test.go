@@ -16,7 +16,7 @@ func TestLinkFormNormalisesAndRefusesInWords(t *testing.T) {
 	}
 	_, errs = LinkForm{Name: "", Phone: "021 555 1234", Provider: "gopay"}.Validate()
 	for _, f := range []string{"cust_name", "phone_no", "provider"} {
-		if errs[f] == "" {
+		if errs[f].IsZero() {
 			t.Errorf("no sentence for %s", f)
 		}
 	}
@@ -29,7 +29,7 @@ func TestPayFormPerProvider(t *testing.T) {
 	}
 	_, errs = PayForm{Amount: "10,5", Description: "", PayType: "7", Email: "nope"}.Validate(models.OVOFaspay)
 	for _, f := range []string{"amount", "description", "pay_type", "email"} {
-		if errs[f] == "" {
+		if errs[f].IsZero() {
 			t.Errorf("no sentence for %s", f)
 		}
 	}
@@ -37,7 +37,7 @@ func TestPayFormPerProvider(t *testing.T) {
 	if _, errs := (PayForm{Amount: "10000", Description: "x"}).Validate(models.OVODoku); len(errs) > 0 {
 		t.Errorf("DOKU form: %v", errs)
 	}
-	if _, errs := (PayForm{Amount: "10.000.001", Description: "x"}).Validate(models.OVODoku); !strings.Contains(errs["amount"], "10.000.000") {
+	if _, errs := (PayForm{Amount: "10.000.001", Description: "x"}).Validate(models.OVODoku); !strings.Contains(errs["amount"].String(), "10.000.000") {
 		t.Errorf("above the limit: %v", errs)
 	}
 }
@@ -56,7 +56,7 @@ func TestHistoryRange(t *testing.T) {
 		{HistoryForm{To: "2026-03-11"}, "to"},
 		{HistoryForm{From: "9 March"}, "from"},
 	} {
-		if _, _, errs := tc.f.Validate(now); errs[tc.field] == "" {
+		if _, _, errs := tc.f.Validate(now); errs[tc.field].IsZero() {
 			t.Errorf("%+v: no error on %s (%v)", tc.f, tc.field, errs)
 		}
 	}

@@ -18,9 +18,11 @@ import (
 	"strconv"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/phone"
+	"backoffice/internal/providers/clerktext"
 	"backoffice/internal/providers/doku"
 	"backoffice/internal/providers/faspay"
 	"backoffice/internal/providers/provider"
@@ -81,7 +83,7 @@ func externalID(at time.Time) string { return at.In(wib.Zone).Format("150405") +
 // linked at the provider is refused with a FieldError.
 func (s *Service) Link(ctx context.Context, u *models.User, r LinkRequest, audit *models.AuditEntry) (*models.OVOAccount, error) {
 	if a, err := s.store.LiveOVOAccount(ctx, r.Provider, r.Phone); err == nil {
-		return a, &FieldError{Field: "phone_no", Message: alreadyLinked(a)}
+		return a, alreadyLinked(a)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -95,7 +97,7 @@ func (s *Service) Link(ctx context.Context, u *models.User, r LinkRequest, audit
 		if lerr != nil {
 			return nil, lerr
 		}
-		return live, &FieldError{Field: "phone_no", Message: alreadyLinked(live)}
+		return live, alreadyLinked(live)
 	} else if err != nil {
 		return nil, err
 	}
@@ -134,43 +136,44 @@ func (s *Service) Link(ctx context.Context, u *models.User, r LinkRequest, audit
 	return a, nil
 }
 
-func alreadyLinked(a *models.OVOAccount) string {
-	what := "already linked"
+func alreadyLinked(a *models.OVOAccount) *FieldError {
+	key := "ovo.already_linked"
 	if a.State == models.OVOPending {
-		what = "already waiting for activation"
+		key = "ovo.already_waiting"
 	}
-	return fmt.Sprintf("This phone is %s at %s (account %d, %s). Unlink that account first to link it again.",
-		what, models.OVOProviderLabel(a.Provider), a.ID, a.CustomerName)
+	m := i18n.M(key, "Provider", models.OVOProviderLabel(a.Provider), "Account", a.ID, "Name", a.CustomerName)
+	return &FieldError{Field: "phone_no", Message: m.String(), Msg: m}
 }
 
 // DokuReturn applies DOKU's binding result, which arrives as the
 // customer's browser returning from OVO's page: success carries an
 // authCode that only DOKU's token call can turn into a customer token, so
-// the link is confirmed by DOKU, not by the browser.
-func (s *Service) DokuReturn(ctx context.Context, custID, result, authCode string) (*models.OVOAccount, string, error) {
+// the link is confirmed by DOKU, not by the browser. The message is for
+// the customer's page.
+func (s *Service) DokuReturn(ctx context.Context, custID, result, authCode string) (*models.OVOAccount, i18n.Message, error) {
 	a, err := s.store.OVOAccountByCustID(ctx, custID)
 	if err != nil {
-		return nil, "", err
+		return nil, i18n.Message{}, err
 	}
 	if a.State != models.OVOPending {
-		return a, "This account is already " + a.State.Label() + "; nothing changed.", nil
+		return a, i18n.M("ovo.return_already", "State", stateWords(a.State)), nil
 	}
 	if result != "success" {
 		_, err := s.store.ChangeOVOAccount(ctx, a.ID, store.OVOAccountChange{To: models.OVOFailed,
 			Reason: "The customer cancelled OVO's OTP/PIN page, or entered it wrongly three times (DOKU binding result)."}, nil)
-		return a, "Linking did not finish: nothing is linked.", err
+		return a, i18n.M("ovo.return_cancelled"), err
 	}
 	if authCode == "" {
-		return a, "The return from OVO carried no authorisation code, so the account cannot be confirmed; nothing changed.", nil
+		return a, i18n.M("ovo.return_no_code"), nil
 	}
 	ct, err := s.doku.AccessTokenB2B2C(ctx, &doku.CustomerTokenParams{AuthCode: authCode})
 	if err != nil {
 		if provider.IsRejected(err) {
 			_, cerr := s.store.ChangeOVOAccount(ctx, a.ID, store.OVOAccountChange{To: models.OVOFailed,
 				Reason: "DOKU refused the binding's authorisation code: " + provider.MessageOf(err)}, nil)
-			return a, "DOKU did not confirm the link: nothing is linked.", cerr
+			return a, i18n.M("ovo.return_refused"), cerr
 		}
-		return a, "DOKU did not answer; the account stays pending. Ask the customer to reload this page in a minute.", nil
+		return a, i18n.M("ovo.return_no_answer"), nil
 	}
 	ch := store.OVOAccountChange{To: models.OVOLinked, Reason: "Linked: DOKU issued the customer token after the OVO OTP/PIN page.", CustomerToken: ct.AccessToken}
 	if bal, err := s.doku.BalanceInquiry(ctx, &doku.BalanceParams{CustomerToken: ct.AccessToken}); err == nil {
@@ -179,15 +182,58 @@ func (s *Service) DokuReturn(ctx context.Context, custID, result, authCode strin
 		}
 	}
 	if _, err := s.store.ChangeOVOAccount(ctx, a.ID, ch, nil); err != nil {
-		return a, "", err
+		return a, i18n.Message{}, err
 	}
-	return a, "Your OVO account is linked. You can close this page.", nil
+	return a, i18n.M("ovo.return_linked"), nil
 }
 
-// Refusal is a provider's refusal in words, for the page.
-type Refusal struct{ Message string }
+// stateWords is a state's words as a message argument: translated with
+// the sentence it is put in (i18n.Message.In looks keys up, see Words).
+func stateWords(s models.OVOAccountState) Words { return Words(s.LabelKey()) }
+
+// Words is a catalogue key given as the argument of another message; its
+// English is what Error() and logs read.
+type Words string
+
+func (w Words) String() string { return i18n.In(i18n.EN, string(w)) }
+
+// Refusal is a refusal in words, for the page. Message is English (logs,
+// tests); Text is the sentence in the reader's language.
+type Refusal struct {
+	Message string
+	// Msg is the sentence as a catalogue message; when zero, Message is a
+	// provider's sentence (and its own words in brackets), translated by
+	// clerktext.
+	Msg i18n.Message
+}
 
 func (r *Refusal) Error() string { return r.Message }
+
+// Text is the refusal in the request's language.
+func (r *Refusal) Text(ctx context.Context) string {
+	if !r.Msg.IsZero() {
+		return msgIn(ctx, r.Msg)
+	}
+	return clerktext.Translate(ctx, r.Message)
+}
+
+func refuse(m i18n.Message) *Refusal { return &Refusal{Message: m.String(), Msg: m} }
+
+// msgIn is m in the request's language, with Words arguments translated too.
+func msgIn(ctx context.Context, m i18n.Message) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if w, ok := a.(Words); ok {
+			a = i18n.T(ctx, string(w))
+		}
+		args[i] = a
+	}
+	return i18n.T(ctx, m.ID, args...)
+}
+
+// MessageIn is m in the request's language, with Words arguments
+// translated too: for the messages this package returns.
+func MessageIn(ctx context.Context, m i18n.Message) string { return msgIn(ctx, m) }
 
 func refusal(err error) error {
 	msg := provider.MessageOf(err)
@@ -201,7 +247,7 @@ func refusal(err error) error {
 // unlinked account is not asked about: the Refusal says why.
 func (s *Service) RefreshBalance(ctx context.Context, a *models.OVOAccount) error {
 	if ok, why := a.BalanceReadable(); !ok {
-		return &Refusal{Message: why}
+		return refuse(why)
 	}
 	switch a.Provider {
 	case models.OVOFaspay:
@@ -217,7 +263,7 @@ func (s *Service) RefreshBalance(ctx context.Context, a *models.OVOAccount) erro
 		}
 		cash, ok := b.Cash()
 		if !ok {
-			return &Refusal{Message: "DOKU answered without a CASH balance; nothing was stored."}
+			return refuse(i18n.M("ovo.doku_no_cash"))
 		}
 		return s.store.SetOVOBalance(ctx, a.ID, cash, nil)
 	}
@@ -229,10 +275,10 @@ const HistoryPageSize = 10
 // History reads one page of Faspay's transaction history.
 func (s *Service) History(ctx context.Context, a *models.OVOAccount, from, to time.Time, page int) (*faspay.History, error) {
 	if a.Provider != models.OVOFaspay {
-		return nil, &Refusal{Message: "DOKU has no transaction history call; the payments below are this dashboard's own."}
+		return nil, refuse(i18n.M("ovo.doku_no_history"))
 	}
 	if ok, why := a.BalanceReadable(); !ok {
-		return nil, &Refusal{Message: why}
+		return nil, refuse(why)
 	}
 	h, err := s.faspay.History(ctx, &faspay.HistoryParams{PhoneNo: phone.Local(a.Phone), StartDate: from, EndDate: to, Page: max(page, 1), Limit: HistoryPageSize})
 	if err != nil {
@@ -244,7 +290,7 @@ func (s *Service) History(ctx context.Context, a *models.OVOAccount, from, to ti
 // TopUpInstructions reads Faspay's top-up options for the account.
 func (s *Service) TopUpInstructions(ctx context.Context, a *models.OVOAccount) (*faspay.TopUpInstruction, error) {
 	if a.Provider != models.OVOFaspay {
-		return nil, &Refusal{Message: "Top-up instructions come from Faspay only."}
+		return nil, refuse(i18n.M("ovo.topup_faspay_only"))
 	}
 	t, err := s.faspay.TopUpInstruction(ctx, &faspay.TopUpInstructionParams{PhoneNo: phone.Local(a.Phone)})
 	if err != nil {
@@ -263,7 +309,7 @@ var ErrAlreadyCharged = errors.New("ovo: this payment form was already sent")
 // payment with ErrAlreadyCharged and sends nothing.
 func (s *Service) Pay(ctx context.Context, u *models.User, a *models.OVOAccount, r PayRequest, audit *models.AuditEntry) (*models.OVOPayment, error) {
 	if a.State != models.OVOLinked {
-		return nil, &Refusal{Message: "Only a linked account can be charged; this one is " + a.State.Label() + "."}
+		return nil, refuse(i18n.M("ovo.only_linked", "State", stateWords(a.State)))
 	}
 	at := s.now()
 	p := &models.OVOPayment{AccountID: a.ID, Provider: a.Provider, Amount: r.Amount, Description: r.Description, MakerID: u.ID, MakerEmail: u.Email, FormKey: r.Key}
@@ -343,9 +389,9 @@ func rupiah(v int64) string {
 func (s *Service) Unlink(ctx context.Context, a *models.OVOAccount, audit *models.AuditEntry) error {
 	switch a.State {
 	case models.OVOUnlinked:
-		return &Refusal{Message: "This account is already unlinked; nothing changed."}
+		return refuse(i18n.M("ovo.already_unlinked"))
 	case models.OVOPending, models.OVOFailed:
-		return &Refusal{Message: "This account is " + a.State.Label() + ", not linked; there is nothing to unlink."}
+		return refuse(i18n.M("ovo.nothing_to_unlink", "State", stateWords(a.State)))
 	}
 	var err error
 	if a.Provider == models.OVOFaspay {
@@ -359,7 +405,7 @@ func (s *Service) Unlink(ctx context.Context, a *models.OVOAccount, audit *model
 	audit.Summary = fmt.Sprintf("unlinked the %s OVO account of %s (%s)", models.OVOProviderLabel(a.Provider), a.CustomerName, phone.Mask(a.Phone))
 	changed, err := s.store.ChangeOVOAccount(context.WithoutCancel(ctx), a.ID, store.OVOAccountChange{To: models.OVOUnlinked, Reason: "Unlinked by " + audit.ActorEmail + "."}, audit)
 	if err == nil && !changed {
-		return &Refusal{Message: "This account is already unlinked; nothing changed."}
+		return refuse(i18n.M("ovo.already_unlinked"))
 	}
 	return err
 }

@@ -1,9 +1,10 @@
 package topups
 
 import (
-	"fmt"
+	"context"
 	"strings"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/money"
 	"backoffice/internal/phone"
 	"backoffice/internal/providers/ayopop"
@@ -23,11 +24,11 @@ type Parsed struct {
 
 // Validate checks every field against Ayopop's active products and
 // returns a sentence per bad field.
-func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]string) {
-	errs := map[string]string{}
+func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]i18n.Message) {
+	errs := map[string]i18n.Message{}
 	var p Parsed
 	if n, err := phone.Normalise(f.Phone); err != nil {
-		errs["phone"] = err.Error()
+		errs["phone"] = phoneProblem(err)
 	} else {
 		p.Phone = n
 	}
@@ -40,24 +41,46 @@ func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]string) {
 	}
 	switch {
 	case code == "":
-		errs["product"] = "Choose an OVO top-up product."
+		errs["product"] = i18n.M("topups.err_product_empty")
 	case !found:
-		errs["product"] = "Ayopop does not offer this product now. Choose one from the list."
+		errs["product"] = i18n.M("topups.err_product_gone")
 	}
 	if !found || !p.Product.IsOpenAmount() {
 		return p, errs
 	}
 	amount, err := money.ParseInput(f.Amount)
-	bounds := fmt.Sprintf("%s takes %s to %s.", p.Product.Name, money.Format(p.Product.MinAmount), money.Format(p.Product.MaxAmount))
+	bounds := []any{"Product", p.Product.Name, "Min", money.Format(p.Product.MinAmount), "Max", money.Format(p.Product.MaxAmount)}
 	switch {
 	case strings.TrimSpace(f.Amount) == "":
-		errs["amount"] = "Type the amount in whole rupiah. " + bounds
+		errs["amount"] = i18n.M("topups.err_amount_empty", bounds...)
 	case err != nil:
-		errs["amount"] = "Use whole rupiah, like 150.000 or 150000 — no decimals or commas."
+		errs["amount"] = i18n.M("topups.err_amount_format")
 	case amount < p.Product.MinAmount || (p.Product.MaxAmount > 0 && amount > p.Product.MaxAmount):
-		errs["amount"] = "That amount is outside this product's limits: " + bounds
+		errs["amount"] = i18n.M("topups.err_amount_limits", bounds...)
 	default:
 		p.Amount = amount
 	}
 	return p, errs
+}
+
+// phoneProblem is the sentence of a number phone.Normalise refused.
+func phoneProblem(err error) i18n.Message {
+	switch err {
+	case phone.ErrEmpty:
+		return i18n.M("ovo.phone_empty")
+	case phone.ErrNotDigit:
+		return i18n.M("ovo.phone_not_digit")
+	case phone.ErrNotID:
+		return i18n.M("ovo.phone_not_id")
+	}
+	return i18n.M("ovo.phone_length")
+}
+
+// Texts turns a form's messages into sentences in the request's language.
+func Texts(ctx context.Context, errs map[string]i18n.Message) map[string]string {
+	out := make(map[string]string, len(errs))
+	for k, m := range errs {
+		out[k] = m.In(ctx)
+	}
+	return out
 }

@@ -39,7 +39,7 @@ func TestFormValidate(t *testing.T) {
 			}
 			continue
 		}
-		if errs[c.badField] == "" || len(errs) != 1 {
+		if errs[c.badField].IsZero() || len(errs) != 1 {
 			t.Errorf("%s: errors %v, want one beside %s", c.name, errs, c.badField)
 		}
 	}

@@ -18,11 +18,13 @@ import (
 	"sync"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/phone"
 	"backoffice/internal/providers/ayopop"
+	"backoffice/internal/providers/clerktext"
 	"backoffice/internal/providers/provider"
 	"backoffice/internal/store"
 )
@@ -75,12 +77,39 @@ func New(st *store.Store, client *ayopop.Client, log *slog.Logger, now func() ti
 }
 
 // InputError is a refused step in the clerk's words; nothing was paid.
+// Message is English (logs, tests); Text is the sentence for the page.
 type InputError struct {
 	Field   string // the form field to show it beside; "_form" for the form
 	Message string
+	Msg     i18n.Message
 }
 
 func (e *InputError) Error() string { return e.Message }
+
+// Text is the refusal in the request's language.
+func (e *InputError) Text(ctx context.Context) string { return MessageIn(ctx, e.Msg) }
+
+func inputError(field string, m i18n.Message) *InputError {
+	return &InputError{Field: field, Message: m.String(), Msg: m}
+}
+
+// Reason is a provider's English sentence given as the argument of a
+// message: translated with it (internal/providers/clerktext).
+type Reason string
+
+func (r Reason) String() string { return string(r) }
+
+// MessageIn is m in the request's language, its Reason arguments too.
+func MessageIn(ctx context.Context, m i18n.Message) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if r, ok := a.(Reason); ok {
+			a = clerktext.Translate(ctx, string(r))
+		}
+		args[i] = a
+	}
+	return i18n.T(ctx, m.ID, args...)
+}
 
 // Products are Ayopop's OVO products, active ones first as listed, read
 // at most every ten minutes.
@@ -95,7 +124,7 @@ func (s *Service) Products(ctx context.Context) ([]ayopop.Product, error) {
 		if s.products != nil {
 			return s.products, nil
 		}
-		return nil, &InputError{Field: "_form", Message: "Ayopop's product list could not be read (" + errMessage(err) + "). Nothing was paid; try again in a moment."}
+		return nil, inputError("_form", i18n.M("topups.err_products", "Reason", Reason(errMessage(err))))
 	}
 	var active []ayopop.Product
 	for _, p := range ps {
@@ -193,17 +222,15 @@ func (s *Service) Inquire(ctx context.Context, user *models.User, p Parsed) (*mo
 		var pe *provider.Error
 		if errors.As(err, &pe) && pe.Outcome == provider.Rejected && pe.Code != "" {
 			code, _ := strconv.Atoi(pe.Code)
-			return nil, &InputError{Field: inquiryField(pe.Code), Message: ayopop.CodeMessage(code) + " Nothing was paid."}
+			return nil, inputError(inquiryField(pe.Code), i18n.M("topups.err_inquiry", "Reason", Reason(ayopop.CodeMessage(code))))
 		}
-		return nil, &InputError{Field: "_form", Message: "Ayopop did not answer the inquiry (" + errMessage(err) + "). Nothing was paid; try again in a moment."}
+		return nil, inputError("_form", i18n.M("topups.err_no_answer", "Reason", Reason(errMessage(err))))
 	}
 	if p.Amount > 0 && inq.Amount < p.Amount {
-		return nil, &InputError{Field: "amount", Message: fmt.Sprintf("Ayopop priced this top-up at %s, less than the %s typed. Nothing was paid; check the amount.",
-			money.Format(inq.Amount), money.Format(p.Amount))}
+		return nil, inputError("amount", i18n.M("topups.err_priced_less", "Priced", money.Format(inq.Amount), "Typed", money.Format(p.Amount)))
 	}
 	if bal, err := s.RefreshBalance(ctx, user.Email); err == nil && bal.Balance < inq.Total() {
-		return nil, &InputError{Field: "_form", Message: fmt.Sprintf("The Ayopop deposit is %s, less than this top-up's total of %s. Top up the deposit first; nothing was paid.",
-			money.Format(bal.Balance), money.Format(inq.Total()))}
+		return nil, inputError("_form", i18n.M("topups.err_deposit_low", "Balance", money.Format(bal.Balance), "Total", money.Format(inq.Total())))
 	}
 	name := inq.CustomerName
 	if name == "" {
@@ -335,7 +362,7 @@ func errMessage(err error) string {
 	if errors.As(err, &pe) && pe.Message != "" {
 		return pe.Message
 	}
-	return "no answer from Ayopop"
+	return i18n.In(i18n.EN, "ayopopmsg.no_answer")
 }
 
 // Poll checks every top-up whose next status check is due.
