@@ -2,12 +2,14 @@ package auth
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
-	"fmt"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"backoffice/internal/i18n"
 )
 
 // commonPasswordsText is the shipped list of common passwords; its header
@@ -42,47 +44,78 @@ func IsCommonPassword(pw string) bool {
 	return ok
 }
 
-// Password rule sentences, one per rule, as the form shows them.
+// Password rule sentences, one per rule, as catalogue messages
+// (internal/i18n) that the form shows in the reader's language.
 var (
-	MsgTooShort   = fmt.Sprintf("Use at least %d characters.", MinPasswordLength)
-	MsgTooLong    = fmt.Sprintf("Use at most %d characters.", MaxPasswordLength)
-	MsgOnlySpaces = "A password cannot be only spaces."
-	MsgCommon     = "This password is on the list of common passwords that attackers try first; choose another."
-	MsgHasEmail   = "The password must not contain the email address."
-	MsgHasName    = "The password must not contain the person's name."
+	ruleTooShort   = i18n.M("auth.pw_too_short", "Min", MinPasswordLength)
+	ruleTooLong    = i18n.M("auth.pw_too_long", "Max", MaxPasswordLength)
+	ruleOnlySpaces = i18n.M("auth.pw_only_spaces")
+	ruleCommon     = i18n.M("auth.pw_common")
+	ruleHasEmail   = i18n.M("auth.pw_has_email")
+	ruleHasName    = i18n.M("auth.pw_has_name")
 )
 
-// PasswordProblems lists every rule pw breaks, one sentence each, for the
-// person with this email and name; nil when it is acceptable.
-func PasswordProblems(pw, email, name string) []string {
-	var out []string
+// The same sentences in English, for the command line and logs.
+var (
+	MsgTooShort   = ruleTooShort.String()
+	MsgTooLong    = ruleTooLong.String()
+	MsgOnlySpaces = ruleOnlySpaces.String()
+	MsgCommon     = ruleCommon.String()
+	MsgHasEmail   = ruleHasEmail.String()
+	MsgHasName    = ruleHasName.String()
+)
+
+// PasswordRulesBroken lists every rule pw breaks, one message each, for
+// the person with this email and name; nil when it is acceptable.
+func PasswordRulesBroken(pw, email, name string) []i18n.Message {
+	var out []i18n.Message
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLength:
-		out = append(out, MsgTooShort)
+		out = append(out, ruleTooShort)
 	case n > MaxPasswordLength:
-		out = append(out, MsgTooLong)
+		out = append(out, ruleTooLong)
 	}
 	if n > 0 && strings.TrimSpace(pw) == "" {
-		out = append(out, MsgOnlySpaces)
+		out = append(out, ruleOnlySpaces)
 	}
 	if IsCommonPassword(pw) {
-		out = append(out, MsgCommon)
+		out = append(out, ruleCommon)
 	}
 	low := squash(pw)
 	if containsEmail(low, email) {
-		out = append(out, MsgHasEmail)
+		out = append(out, ruleHasEmail)
 	}
 	if containsName(low, name) {
-		out = append(out, MsgHasName)
+		out = append(out, ruleHasName)
 	}
 	return out
 }
 
-// CheckPasswordRules is PasswordProblems as one text: the sentences joined,
-// or "" when the password is acceptable.
+// PasswordProblems is PasswordRulesBroken in English sentences.
+func PasswordProblems(pw, email, name string) []string {
+	var out []string
+	for _, m := range PasswordRulesBroken(pw, email, name) {
+		out = append(out, m.String())
+	}
+	return out
+}
+
+// CheckPasswordRules is PasswordProblems as one English text (for the
+// command line): the sentences joined, or "" when the password is
+// acceptable.
 func CheckPasswordRules(pw, email, name string) string {
 	return strings.Join(PasswordProblems(pw, email, name), " ")
+}
+
+// PasswordRulesText is the broken rules as one text in the request's
+// language, or "" when the password is acceptable.
+func PasswordRulesText(ctx context.Context, pw, email, name string) string {
+	var out []string
+	for _, m := range PasswordRulesBroken(pw, email, name) {
+		out = append(out, m.In(ctx))
+	}
+	return strings.Join(out, " ")
 }
 
 // squash lowercases and drops spaces, dots, dashes and underscores, so

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/i18n"
 	"backoffice/internal/store"
 	accountpages "backoffice/web/templates/pages/account"
 )
@@ -19,13 +20,14 @@ func (s *Server) showAccount(c echo.Context) error {
 func (s *Server) renderAccount(c echo.Context, status int, p accountpages.Props) error {
 	st := state(c)
 	u := st.user
-	left, err := s.store.CountRecoveryCodes(c.Request().Context(), u.ID)
+	ctx := c.Request().Context()
+	left, err := s.store.CountRecoveryCodes(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	p.Name, p.Email, p.Role, p.CSRF = u.Name, u.Email, u.Role.Label(), st.csrf
+	p.Name, p.Email, p.Role, p.CSRF = u.Name, u.Email, i18n.T(ctx, u.Role.Key()), st.csrf
 	p.HasSecondFactor, p.RecoveryLeft = u.HasSecondFactor(), left
-	return s.render(c, status, "Your account", accountpages.Page(p))
+	return s.render(c, status, i18n.T(ctx, "my_account.title"), accountpages.Page(p))
 }
 
 // changeOwnPassword needs the current password; the new one must pass
@@ -33,29 +35,29 @@ func (s *Server) renderAccount(c echo.Context, status int, p accountpages.Props)
 func (s *Server) changeOwnPassword(c echo.Context) error {
 	u := state(c).user
 	current, pw, confirm := c.FormValue("current_password"), c.FormValue("password"), c.FormValue("password_confirm")
+	ctx := c.Request().Context()
 	var p accountpages.Props
 	if current == "" {
-		p.CurrentErr = "Enter your current password."
+		p.CurrentErr = i18n.T(ctx, "my_account.enter_current")
 	}
-	if msg := auth.CheckPasswordRules(pw, u.Email, u.Name); msg != "" {
+	if msg := auth.PasswordRulesText(ctx, pw, u.Email, u.Name); msg != "" {
 		p.PasswordErr = msg
 	} else if pw == current {
-		p.PasswordErr = "The new password must differ from the current one."
+		p.PasswordErr = i18n.T(ctx, "my_account.password_same")
 	}
 	if p.PasswordErr == "" && confirm != pw {
-		p.ConfirmErr = "The two new passwords are not the same."
+		p.ConfirmErr = i18n.T(ctx, "my_account.password_mismatch")
 	}
 	if p.CurrentErr != "" || p.PasswordErr != "" || p.ConfirmErr != "" {
 		return s.renderAccount(c, http.StatusUnprocessableEntity, p)
 	}
-	ctx := c.Request().Context()
 	// The current password is a password guess like any other: throttled.
 	attempt, wait, err := s.store.ReserveLoginAttempt(ctx, u.Email, c.RealIP(), s.now(), auth.ThrottleWait)
 	if err != nil {
 		return err
 	}
 	if wait > 0 {
-		p.CurrentErr = "Too many wrong passwords. Wait " + waitWords(wait) + " and try again."
+		p.CurrentErr = i18n.T(ctx, "my_account.password_throttled", "Wait", waitWords(ctx, wait))
 		return s.renderAccount(c, http.StatusTooManyRequests, p)
 	}
 	switch err := auth.CheckPassword(u.PasswordHash, current); {
@@ -63,19 +65,19 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 		if err := s.store.ForgetLoginAttempt(ctx, attempt); err != nil {
 			return err
 		}
-		p.CurrentErr = msgBusy
+		p.CurrentErr = i18n.T(ctx, msgBusy)
 		return s.renderAccount(c, http.StatusTooManyRequests, p)
 	case err != nil:
 		e := s.auditEntry(c, "user.password_change_failed", "user", fmt.Sprint(u.ID), u.Email+": current password wrong")
 		if err := s.store.Audit(ctx, e); err != nil {
 			return err
 		}
-		p.CurrentErr = "That is not your current password."
+		p.CurrentErr = i18n.T(ctx, "my_account.current_wrong")
 		return s.renderAccount(c, http.StatusUnprocessableEntity, p)
 	}
 	hash, err := auth.HashPassword(pw)
 	if errors.Is(err, auth.ErrBusy) {
-		p.PasswordErr = msgBusy
+		p.PasswordErr = i18n.T(ctx, msgBusy)
 		return s.renderAccount(c, http.StatusTooManyRequests, p)
 	} else if err != nil {
 		return err
@@ -90,5 +92,5 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 	if err := s.endSession(c); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	return s.redirect(c, "/login", "ok", "Your password was changed. Sign in with the new one.")
+	return s.redirect(c, "/login", "ok", i18n.T(ctx, "my_account.password_changed"))
 }

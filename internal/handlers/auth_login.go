@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,21 +13,23 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	authpages "backoffice/web/templates/pages/auth"
 )
 
+// Catalogue keys of the sign-in answers shared by several forms.
 const (
-	msgBadLogin = "The email or password is not right."
-	msgBusy     = "The dashboard is checking many sign-ins right now. Wait a few seconds and try again."
+	msgBadLogin = "auth.bad_login"
+	msgBusy     = "auth.busy"
 )
 
 func (s *Server) showLogin(c echo.Context) error {
 	if state(c).user != nil {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return s.render(c, http.StatusOK, "Sign in", authpages.Login(authpages.LoginProps{CSRF: state(c).csrf, Next: safeNext(c.QueryParam("next"))}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "auth.sign_in"), authpages.Login(authpages.LoginProps{CSRF: state(c).csrf, Next: safeNext(c.QueryParam("next"))}))
 }
 
 // login checks the password and starts a session. Each attempt is counted
@@ -38,15 +41,15 @@ func (s *Server) login(c echo.Context) error {
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
 	again := func(status int, msg string) error {
-		return s.render(c, status, "Sign in", authpages.Login(authpages.LoginProps{Email: truncate(email, 254), Error: msg, CSRF: state(c).csrf, Next: next}))
+		return s.render(c, status, i18n.T(ctx, "auth.sign_in"), authpages.Login(authpages.LoginProps{Email: truncate(email, 254), Error: msg, CSRF: state(c).csrf, Next: next}))
 	}
 	switch {
 	case email == "" || password == "":
-		return again(http.StatusUnprocessableEntity, "Enter your email and password.")
+		return again(http.StatusUnprocessableEntity, i18n.T(ctx, "auth.enter_email_password"))
 	case len(email) > 254:
-		return again(http.StatusUnprocessableEntity, "That email is longer than any account's email (254 characters at most).")
+		return again(http.StatusUnprocessableEntity, i18n.T(ctx, "auth.email_too_long", "Max", 254))
 	case len(password) > 4*auth.MaxPasswordLength:
-		return again(http.StatusUnprocessableEntity, msgBadLogin)
+		return again(http.StatusUnprocessableEntity, i18n.T(ctx, msgBadLogin))
 	}
 	ip := c.RealIP()
 	attempt, wait, err := s.store.ReserveLoginAttempt(ctx, email, ip, s.now(), auth.ThrottleWait)
@@ -60,7 +63,7 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-		return again(http.StatusTooManyRequests, "Too many failed sign-ins. Wait "+waitWords(wait)+" and try again, or ask an admin to clear your failed sign-ins.")
+		return again(http.StatusTooManyRequests, i18n.T(ctx, "auth.throttled", "Wait", waitWords(ctx, wait)))
 	}
 	fail := func(reason string) error {
 		e := s.auditEntry(c, "login.failed", "user", "", "sign-in failed: "+reason)
@@ -68,7 +71,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.store.Audit(ctx, e); err != nil {
 			return err
 		}
-		return again(http.StatusUnauthorized, msgBadLogin)
+		return again(http.StatusUnauthorized, i18n.T(ctx, msgBadLogin))
 	}
 	busy := func() error {
 		// Never checked, so it does not count against anyone.
@@ -76,7 +79,7 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 		c.Response().Header().Set("Retry-After", "5")
-		return again(http.StatusTooManyRequests, msgBusy)
+		return again(http.StatusTooManyRequests, i18n.T(ctx, msgBusy))
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
@@ -100,7 +103,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.store.Audit(ctx, e); err != nil {
 			return err
 		}
-		return again(http.StatusForbidden, "This account is disabled. Ask an admin to enable it.")
+		return again(http.StatusForbidden, i18n.T(ctx, "auth.disabled"))
 	}
 	// A success is not a failure; earlier failures stay counted for their
 	// window, so guesses racing a success gain nothing from it.
@@ -120,12 +123,13 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// waitWords says a throttle wait the way a person reads it.
-func waitWords(d time.Duration) string {
+// waitWords says a throttle wait the way a person reads it, in the
+// request's language.
+func waitWords(ctx context.Context, d time.Duration) string {
 	if d >= 90*time.Second {
-		return fmt.Sprintf("%d minutes", int((d+time.Minute-1)/time.Minute))
+		return i18n.T(ctx, "auth.wait_minutes", "Count", int((d+time.Minute-1)/time.Minute))
 	}
-	return fmt.Sprintf("%d seconds", int((d+time.Second-1)/time.Second))
+	return i18n.T(ctx, "auth.wait_seconds", "Count", int((d+time.Second-1)/time.Second))
 }
 
 func (s *Server) logout(c echo.Context) error {
@@ -141,7 +145,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.store.Audit(c.Request().Context(), entry); err != nil {
 		return err
 	}
-	return s.redirect(c, "/login", "ok", "You are signed out.")
+	return s.redirect(c, "/login", "ok", i18n.T(c.Request().Context(), "auth.signed_out"))
 }
 
 // safeNext keeps a post-login redirect on this site: only a path (with its

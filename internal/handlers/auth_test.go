@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 )
@@ -41,7 +42,7 @@ func TestWrongPasswordAndUnknownEmailGetTheSameGenericMessage(t *testing.T) {
 	wrong := b.login("finance@example.com", "not the password at all")
 	unknown := b.login("nobody@example.com", "not the password at all")
 	for _, p := range []page{wrong, unknown} {
-		if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, msgBadLogin) {
+		if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, i18n.In(i18n.EN, msgBadLogin)) {
 			t.Fatalf("status %d body %s", p.Status, p.Body)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/pages/changes"
@@ -58,10 +59,10 @@ func (s *Server) renderChange(c echo.Context, status int, r *models.ChangeReques
 		p.CanWithdraw = r.MayWithdraw(st.user) == nil
 		var refused *models.ChangeRefused
 		if errors.As(approveErr, &refused) && st.user.Role == models.RoleAdmin {
-			p.WhyNot = refused.Reason
+			p.WhyNot = refused.Text(ctx)
 		}
 	}
-	return s.render(c, status, "Change request "+strconv.FormatInt(r.ID, 10), changes.Detail(p))
+	return s.render(c, status, i18n.T(ctx, "change_req.detail_title", "ID", strconv.FormatInt(r.ID, 10)), changes.Detail(p))
 }
 
 // approveChange applies a request asked for by another admin. The store
@@ -72,18 +73,20 @@ func (s *Server) approveChange(c echo.Context) error {
 		return err
 	}
 	me := state(c).user
-	done, err := s.store.ApproveChange(c.Request().Context(), r.ID, me.ID, s.auditEntry(c, "", "", "", ""))
+	ctx := c.Request().Context()
+	done, err := s.store.ApproveChange(ctx, r.ID, me.ID, s.auditEntry(c, "", "", "", ""))
 	if refused := (*models.ChangeRefused)(nil); errors.As(err, &refused) {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, "", "")
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Text(ctx), "", "")
 	}
 	if err != nil {
 		return err
 	}
 	if done.UserID != nil && *done.UserID == me.ID && done.Kind != models.ChangeUserEnable {
 		// The change ended the approver's own sessions.
-		return s.redirect(c, "/login", "ok", "Approved: "+done.Summary+". Sign in again.")
+		return s.redirect(c, "/login", "ok", i18n.T(ctx, "change_req.approved_sign_in", "Summary", done.Summary))
 	}
-	return s.redirect(c, changePath(done), "ok", "Approved and applied: "+done.Summary+".")
+	// The summary is the request's record, kept in the words it was written in.
+	return s.redirect(c, changePath(done), "ok", i18n.T(ctx, "change_req.approved_flash", "Summary", done.Summary))
 }
 
 func (s *Server) rejectChange(c echo.Context) error { return s.closeChange(c, models.ChangeRejected) }
@@ -96,16 +99,17 @@ func (s *Server) closeChange(c echo.Context, status models.ChangeStatus) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	note := strings.TrimSpace(c.FormValue("note"))
 	if utf8.RuneCountInString(note) > 200 {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, "", note, "Keep the note to at most 200 characters.")
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, "", note, i18n.T(ctx, "change_req.note_too_long", "Max", 200))
 	}
-	done, err := s.store.CloseChange(c.Request().Context(), r.ID, state(c).user.ID, status, note, s.auditEntry(c, "", "", "", ""))
+	done, err := s.store.CloseChange(ctx, r.ID, state(c).user.ID, status, note, s.auditEntry(c, "", "", "", ""))
 	if refused := (*models.ChangeRefused)(nil); errors.As(err, &refused) {
-		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Reason, note, "")
+		return s.renderChange(c, http.StatusUnprocessableEntity, r, refused.Text(ctx), note, "")
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, changePath(done), "ok", done.Status.Label()+": "+done.Summary+". Nothing was changed.")
+	return s.redirect(c, changePath(done), "ok", i18n.T(ctx, "change_req.closed_flash", "Status", i18n.T(ctx, done.Status.Key()), "Summary", done.Summary))
 }

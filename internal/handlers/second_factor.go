@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	accountpages "backoffice/web/templates/pages/account"
 	authpages "backoffice/web/templates/pages/auth"
@@ -27,7 +28,8 @@ const StepUpAge = 5 * time.Minute
 // until the person proves their app has it.
 const keyPendingTOTP = "totp_pending"
 
-const msgBadCode = "That code is not right. Type the 6-digit code your app shows now, or one of your recovery codes."
+// msgBadCode is the catalogue key of the answer to a wrong code.
+const msgBadCode = "auth.bad_code"
 
 // secretKey seals TOTP secrets; derived from the session block key, so the
 // database alone does not reveal them.
@@ -83,7 +85,7 @@ func (s *Server) showOTP(c echo.Context) error {
 	if st.pending == nil || !st.pending.HasSecondFactor() {
 		return s.afterSecondFactor(c)
 	}
-	return s.render(c, http.StatusOK, "Enter your code", authpages.OTP(authpages.OTPProps{Email: st.pending.Email, CSRF: st.csrf, Next: safeNext(c.QueryParam("next"))}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "auth.otp_title"), authpages.OTP(authpages.OTPProps{Email: st.pending.Email, CSRF: st.csrf, Next: safeNext(c.QueryParam("next"))}))
 }
 
 // checkOTP is the second step of signing in.
@@ -94,12 +96,13 @@ func (s *Server) checkOTP(c echo.Context) error {
 		return s.afterSecondFactor(c)
 	}
 	next := safeNext(c.FormValue("next"))
+	ctx := c.Request().Context()
 	again := func(status int, msg string) error {
-		return s.render(c, status, "Enter your code", authpages.OTP(authpages.OTPProps{Email: u.Email, Error: msg, CSRF: st.csrf, Next: next}))
+		return s.render(c, status, i18n.T(ctx, "auth.otp_title"), authpages.OTP(authpages.OTPProps{Email: u.Email, Error: msg, CSRF: st.csrf, Next: next}))
 	}
 	code := c.FormValue("otp")
 	if strings.TrimSpace(code) == "" {
-		return again(http.StatusUnprocessableEntity, "Enter the 6-digit code from your authenticator app.")
+		return again(http.StatusUnprocessableEntity, i18n.T(ctx, "auth.enter_code"))
 	}
 	res, wait, err := s.checkCode(c, u, code)
 	switch {
@@ -107,12 +110,12 @@ func (s *Server) checkOTP(c echo.Context) error {
 		return err
 	case res == codeThrottled:
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-		return again(http.StatusTooManyRequests, "Too many wrong codes. Wait "+waitWords(wait)+" and try again.")
+		return again(http.StatusTooManyRequests, i18n.T(ctx, "auth.code_throttled", "Wait", waitWords(ctx, wait)))
 	case res == codeWrong:
-		return again(http.StatusUnprocessableEntity, msgBadCode)
+		return again(http.StatusUnprocessableEntity, i18n.T(ctx, msgBadCode))
 	}
 	st.user, st.pending = u, nil
-	if err := s.store.Audit(c.Request().Context(), s.auditEntry(c, "login.ok", "user", fmt.Sprint(u.ID), "signed in with a second factor")); err != nil {
+	if err := s.store.Audit(ctx, s.auditEntry(c, "login.ok", "user", fmt.Sprint(u.ID), "signed in with a second factor")); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)
@@ -148,7 +151,7 @@ func (s *Server) showEnrolment(c echo.Context) error {
 	u, required := enrollee(st)
 	if u == nil {
 		if st.user != nil {
-			return s.redirect(c, "/account", "info", "Your authenticator app is already set up. To change it, ask another admin to reset your second factor.")
+			return s.redirect(c, "/account", "info", i18n.T(c.Request().Context(), "my_account.app_already_set_up"))
 		}
 		return s.afterSecondFactor(c)
 	}
@@ -169,7 +172,7 @@ func (s *Server) showEnrolment(c echo.Context) error {
 }
 
 func (s *Server) renderEnrolment(c echo.Context, status int, u *models.User, required bool, e *auth.Enrolment, msg, next string) error {
-	return s.render(c, status, "Set up your authenticator app", accountpages.Enrol(accountpages.EnrolProps{
+	return s.render(c, status, i18n.T(c.Request().Context(), "my_account.enrol_title"), accountpages.Enrol(accountpages.EnrolProps{
 		Email: u.Email, Required: required, QRData: "data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG),
 		URI: e.URI, Secret: e.Secret, Error: msg, CSRF: state(c).csrf, Next: next,
 	}))
@@ -187,13 +190,13 @@ func (s *Server) enrolSecondFactor(c echo.Context) error {
 	secret, _ := st.cookie.Values[keyPendingTOTP].(string)
 	e, err := auth.EnrolmentFor(secret, u.Email)
 	if secret == "" || err != nil {
-		return s.redirect(c, "/account/two-factor?next="+url.QueryEscape(next), "info", "The setup page expired. Scan the new QR code.")
+		return s.redirect(c, "/account/two-factor?next="+url.QueryEscape(next), "info", i18n.T(c.Request().Context(), "my_account.enrol_expired"))
 	}
 	code := strings.Join(strings.Fields(c.FormValue("otp")), "")
 	if len(code) != 6 || !auth.ValidTOTP(secret, code, s.now()) {
-		msg := msgEnrolCode
+		msg := i18n.T(c.Request().Context(), "my_account.enrol_code_wrong")
 		if code == "" {
-			msg = "Enter the 6-digit code your app shows after adding the account."
+			msg = i18n.T(c.Request().Context(), "my_account.enrol_code_missing")
 		}
 		return s.renderEnrolment(c, http.StatusUnprocessableEntity, u, required, e, msg, next)
 	}
@@ -224,10 +227,8 @@ func (s *Server) enrolSecondFactor(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, "Save your recovery codes", accountpages.Recovery(accountpages.RecoveryProps{Codes: codes, Next: next}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "my_account.recovery_title"), accountpages.Recovery(accountpages.RecoveryProps{Codes: codes, Next: next}))
 }
-
-const msgEnrolCode = "That code does not match. Check the phone's clock is right and type the code the app shows now."
 
 // requireRecentOTP guards approvals and staff changes: when the session's
 // last second-factor check is older than StepUpAge, it answers with a form
@@ -256,9 +257,10 @@ func (s *Server) requireRecentOTP(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		case res == codeThrottled:
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-			return s.renderStepUp(c, http.StatusTooManyRequests, "Too many wrong codes. Wait "+waitWords(wait)+" and try again.")
+			ctx := c.Request().Context()
+			return s.renderStepUp(c, http.StatusTooManyRequests, i18n.T(ctx, "auth.code_throttled", "Wait", waitWords(ctx, wait)))
 		case res == codeWrong:
-			return s.renderStepUp(c, http.StatusUnprocessableEntity, msgBadCode)
+			return s.renderStepUp(c, http.StatusUnprocessableEntity, i18n.T(c.Request().Context(), msgBadCode))
 		}
 		now := s.now().UTC()
 		st.session.SecondFactorAt = &now
@@ -281,8 +283,9 @@ func (s *Server) renderStepUp(c echo.Context, status int, msg string) error {
 			fields = append(fields, accountpages.Field{Name: name, Value: v})
 		}
 	}
-	return s.render(c, status, "Confirm it is you", accountpages.StepUp(accountpages.StepUpProps{
-		Action: c.Request().URL.Path, What: "This change needs a fresh check of your second factor.",
+	ctx := c.Request().Context()
+	return s.render(c, status, i18n.T(ctx, "my_account.step_up_title"), accountpages.StepUp(accountpages.StepUpProps{
+		Action: c.Request().URL.Path, What: i18n.T(ctx, "my_account.step_up_what"),
 		Fields: fields, Error: msg, CSRF: state(c).csrf,
 	}))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/disbursements"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/store"
@@ -47,6 +48,10 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 	byProvider := map[string][]settings.Callback{}
 	for _, ep := range s.callbacks.Endpoints {
 		label := ep.Label
+		// An endpoint the catalogue does not name yet keeps intake's English label.
+		if key, ok := callbackLabels[ep.Provider+"/"+ep.Kind]; ok {
+			label = i18n.T(ctx, key)
+		}
 		if ep.Method != http.MethodPost {
 			label += " (" + ep.Method + ")"
 		}
@@ -62,12 +67,25 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 	return p, nil
 }
 
+// callbackLabels names intake's callback endpoints (provider/kind) in the
+// reader's language on the settings page.
+var callbackLabels = map[string]string{
+	"oy/disbursement":             "settings_page.callback_oy_disbursement",
+	"oy/va":                       "settings_page.callback_oy_va",
+	"oy/checkout":                 "settings_page.callback_oy_checkout",
+	"faspay/ovo-linkage":          "settings_page.callback_faspay_ovo_linkage",
+	"faspay/payment-notification": "settings_page.callback_faspay_payment_notification",
+	"doku/token":                  "settings_page.callback_doku_token",
+	"doku/debit-notify":           "settings_page.callback_doku_debit_notify",
+	"ayopop/topup":                "settings_page.callback_ayopop_topup",
+}
+
 func (s *Server) showSettings(c echo.Context) error {
 	p, err := s.settingsProps(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Settings", settings.Page(p))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "settings_page.title"), settings.Page(p))
 }
 
 // updateSettings saves the thresholds an admin sets.
@@ -76,22 +94,22 @@ func (s *Server) updateSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	oldLow, _ := money.ParseInput(p.LowBalance)
 	oldDual, _ := money.ParseInput(p.DualApproval)
 	p.LowBalance, p.DualApproval = strings.TrimSpace(c.FormValue("low_balance")), strings.TrimSpace(c.FormValue("dual_approval_above"))
 	low, err := money.ParseInput(p.LowBalance)
 	if err != nil {
-		p.Errors["low_balance"] = "Use whole rupiah, like 10.000.000."
+		p.Errors["low_balance"] = i18n.T(ctx, "settings_page.bad_low_balance")
 	}
 	dual, err := money.ParseInput(p.DualApproval)
 	if err != nil {
-		p.Errors["dual_approval_above"] = "Use whole rupiah, like 50.000.000, or 0."
+		p.Errors["dual_approval_above"] = i18n.T(ctx, "settings_page.bad_dual_approval")
 	}
 	topupChanges := parseTopupSettings(c, &p)
 	if len(p.Errors) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(p))
+		return s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "settings_page.title"), settings.Page(p))
 	}
-	ctx := c.Request().Context()
 	// A threshold that decides how many people must agree to move money
 	// changes under four eyes; a warning level takes effect at once.
 	var fourEyes []thresholdChange
@@ -123,25 +141,25 @@ func (s *Server) updateSettings(c echo.Context) error {
 	var waiting string
 	switch {
 	case len(fourEyes) > 1:
-		waiting = "The approval thresholds change when a different admin approves them."
+		waiting = i18n.T(ctx, "settings_page.waiting_both")
 	case len(fourEyes) == 1 && fourEyes[0].kind == models.ChangeDualApproval:
-		waiting = "The two-approval threshold changes when a different admin approves it."
+		waiting = i18n.T(ctx, "settings_page.waiting_dual")
 	case len(fourEyes) == 1:
-		waiting = "The top-up approval threshold changes when a different admin approves it."
+		waiting = i18n.T(ctx, "settings_page.waiting_topup")
 	}
 	var saved string
 	switch {
 	case low != oldLow && len(immediate) > 0:
-		saved = "Warning levels saved."
+		saved = i18n.T(ctx, "settings_page.saved_both")
 	case low != oldLow:
-		saved = "Low-balance warning saved."
+		saved = i18n.T(ctx, "settings_page.saved_low_balance")
 	case len(immediate) > 0:
-		saved = "Ayopop low-balance warning saved."
+		saved = i18n.T(ctx, "settings_page.saved_ayopop")
 	}
 	if msg := strings.TrimSpace(saved + " " + waiting); msg != "" {
 		return s.redirect(c, "/settings", "ok", msg)
 	}
-	return s.redirect(c, "/settings", "info", "Nothing changed.")
+	return s.redirect(c, "/settings", "info", i18n.T(ctx, "settings_page.nothing_changed"))
 }
 
 // thresholdChange is one money threshold an admin asks to change.
@@ -163,13 +181,13 @@ func (s *Server) requestThresholdChanges(c echo.Context, p *settings.Props, chan
 	for _, t := range changes {
 		for _, r := range pending {
 			if r.Subject == "setting:"+t.key {
-				p.Errors[t.field] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
+				p.Errors[t.field] = i18n.T(ctx, "settings_page.already_waiting")
 			}
 		}
 	}
 	if len(p.Errors) > 0 {
 		p.Pending = pending
-		return true, s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(*p))
+		return true, s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "settings_page.title"), settings.Page(*p))
 	}
 	for _, t := range changes {
 		before, err := s.store.Setting(ctx, t.key, t.def)
@@ -179,11 +197,11 @@ func (s *Server) requestThresholdChanges(c echo.Context, p *settings.Props, chan
 		err = s.requestChange(c, &models.ChangeRequest{Kind: t.kind, Subject: "setting:" + t.key, SettingKey: t.key,
 			SettingValue: strconv.FormatInt(t.new, 10), Before: before, Summary: fmt.Sprintf("%s %s → %s", t.what, rupiahText(t.old), rupiahText(t.new))})
 		if errors.Is(err, store.ErrDuplicate) { // another admin asked a moment ago
-			p.Errors[t.field] = "A change of this threshold is already waiting for a second admin. Approve, reject or withdraw it first."
+			p.Errors[t.field] = i18n.T(ctx, "settings_page.already_waiting")
 			if p.Pending, err = s.store.PendingChanges(ctx, "setting:"); err != nil {
 				return false, err
 			}
-			return true, s.render(c, http.StatusUnprocessableEntity, "Settings", settings.Page(*p))
+			return true, s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "settings_page.title"), settings.Page(*p))
 		}
 		if err != nil {
 			return false, err

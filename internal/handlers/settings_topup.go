@@ -8,19 +8,22 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/money"
 	"backoffice/internal/topups"
 	"backoffice/web/templates/pages/settings"
 )
 
-// topupSettings are the two OVO top-up thresholds, each its own row.
+// topupSettings are the two OVO top-up thresholds, each its own row: bad
+// is the catalogue key of the sentence beside a value that cannot be read;
+// what names it in the audit log (English, as records are kept).
 var topupSettings = []struct {
 	key, field string
 	def        int64
 	bad, what  string
 }{
-	{topups.SettingApprovalAbove, "topup_approval_above", topups.DefaultApprovalAbove, "Use whole rupiah, like 1.000.000, or 0.", "top-up approval above"},
-	{topups.SettingLowBalance, "ayopop_low_balance", topups.DefaultLowBalance, "Use whole rupiah, like 5.000.000, or 0.", "Ayopop low-balance warning below"},
+	{topups.SettingApprovalAbove, "topup_approval_above", topups.DefaultApprovalAbove, "settings_page.bad_topup_approval", "top-up approval above"},
+	{topups.SettingLowBalance, "ayopop_low_balance", topups.DefaultLowBalance, "settings_page.bad_ayopop_low_balance", "Ayopop low-balance warning below"},
 }
 
 // readTopupSettings fills the page's top-up thresholds as stored.
@@ -64,7 +67,7 @@ func parseTopupSettings(c echo.Context, p *settings.Props) []topupSettingChange 
 		}
 		v, err := money.ParseInput(typed)
 		if err != nil {
-			p.Errors[st.field] = st.bad
+			p.Errors[st.field] = i18n.T(c.Request().Context(), st.bad)
 			continue
 		}
 		if v != old {

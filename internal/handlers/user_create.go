@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/pages/users"
@@ -30,58 +32,58 @@ func readNewUserForm(c echo.Context) newUserForm {
 	}
 }
 
-// Validate returns an error sentence per field.
-func (f newUserForm) Validate() map[string]string {
+// Validate returns an error sentence per field, in the request's language.
+func (f newUserForm) Validate(ctx context.Context) map[string]string {
 	errs := map[string]string{}
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
-		errs["name"] = "Enter the person's name."
+		errs["name"] = i18n.T(ctx, "staff_page.enter_name")
 	case n > 100:
-		errs["name"] = "Use at most 100 characters."
+		errs["name"] = i18n.T(ctx, "staff_page.too_long", "Max", 100)
 	}
-	if msg := validateEmail(f.Email); msg != "" {
+	if msg := validateEmail(ctx, f.Email); msg != "" {
 		errs["email"] = msg
 	}
 	if !models.Role(f.Role).Valid() {
-		errs["role"] = "Choose Admin, Finance or Auditor."
+		errs["role"] = i18n.T(ctx, "staff_page.choose_role_error")
 	}
-	if msg := auth.CheckPasswordRules(f.Password, f.Email, f.Name); msg != "" {
+	if msg := auth.PasswordRulesText(ctx, f.Password, f.Email, f.Name); msg != "" {
 		errs["password"] = msg
 	}
 	return errs
 }
 
 // ValidateEmail returns a sentence when s is not a plain email address.
-func validateEmail(s string) string {
+func validateEmail(ctx context.Context, s string) string {
 	if s == "" {
-		return "Enter an email address."
+		return i18n.T(ctx, "staff_page.enter_email")
 	}
 	if len(s) > 254 {
-		return "Use at most 254 characters."
+		return i18n.T(ctx, "staff_page.too_long", "Max", 254)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		return "Enter an address like name@company.co.id."
+		return i18n.T(ctx, "staff_page.email_bad")
 	}
 	return ""
 }
 
 func (s *Server) showUserNew(c echo.Context) error {
-	return s.render(c, http.StatusOK, "Add staff member", users.New(users.NewForm{CSRF: state(c).csrf}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "staff_page.add"), users.New(users.NewForm{CSRF: state(c).csrf}))
 }
 
 func (s *Server) createUser(c echo.Context) error {
 	f := readNewUserForm(c)
+	ctx := c.Request().Context()
 	again := func(errs map[string]string) error {
-		return s.render(c, http.StatusUnprocessableEntity, "Add staff member",
+		return s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "staff_page.add"),
 			users.New(users.NewForm{Name: f.Name, Email: f.Email, Role: f.Role, Errors: errs, CSRF: state(c).csrf}))
 	}
-	if errs := f.Validate(); len(errs) > 0 {
+	if errs := f.Validate(ctx); len(errs) > 0 {
 		return again(errs)
 	}
-	ctx := c.Request().Context()
 	if _, err := s.store.UserByEmail(ctx, f.Email); err == nil {
-		return again(map[string]string{"email": "A staff member with this email already exists."})
+		return again(map[string]string{"email": i18n.T(ctx, "staff_page.email_taken")})
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -96,21 +98,21 @@ func (s *Server) createUser(c echo.Context) error {
 			Summary: fmt.Sprintf("Add %s <%s> as %s", f.Name, f.Email, role.Label()), Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
 		err := s.requestChange(c, r)
 		if errors.Is(err, store.ErrDuplicate) {
-			return again(map[string]string{"email": "Adding this person is already waiting for a second admin."})
+			return again(map[string]string{"email": i18n.T(ctx, "staff_page.add_already_waiting")})
 		}
 		if err != nil {
 			return err
 		}
-		return s.redirect(c, "/users", "ok", fmt.Sprintf("Adding %s as %s now waits for a different admin to approve it.", f.Name, role.Label()))
+		return s.redirect(c, "/users", "ok", i18n.T(ctx, "staff_page.add_asked", "Name", f.Name, "Role", i18n.T(ctx, role.Key())))
 	}
 	u := &models.User{Name: f.Name, Email: f.Email, Role: role, PasswordHash: hash}
 	entry := s.auditEntry(c, "user.create", "user", "", fmt.Sprintf("added %s <%s> as %s", f.Name, f.Email, u.Role.Label()))
 	err = s.store.CreateUserAudited(ctx, u, entry)
 	if errors.Is(err, store.ErrDuplicate) {
-		return again(map[string]string{"email": "A staff member with this email already exists."})
+		return again(map[string]string{"email": i18n.T(ctx, "staff_page.email_taken")})
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, "/users", "ok", fmt.Sprintf("%s was added as %s.", u.Name, u.Role.Label()))
+	return s.redirect(c, "/users", "ok", i18n.T(ctx, "staff_page.added_flash", "Name", u.Name, "Role", i18n.T(ctx, u.Role.Key())))
 }

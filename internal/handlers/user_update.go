@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/auth"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/web/templates/pages/users"
@@ -23,13 +24,15 @@ func staffSubject(u *models.User) string { return fmt.Sprintf("staff:%d", u.ID) 
 func (s *Server) askForChange(c echo.Context, u *models.User, r *models.ChangeRequest, fail func(string) error) error {
 	r.UserID, r.Subject = &u.ID, staffSubject(u)
 	err := s.requestChange(c, r)
+	ctx := c.Request().Context()
 	if errors.Is(err, store.ErrDuplicate) {
-		return fail("This change to " + u.Name + " is already waiting for a second admin. Open it from the list below.")
+		return fail(i18n.T(ctx, "staff_page.change_already_waiting", "Name", u.Name))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, userPath(u), "ok", "Asked: "+r.Summary+". It takes effect when a different admin approves it.")
+	// The summary is the request's record, kept in the words it was written in.
+	return s.redirect(c, userPath(u), "ok", i18n.T(ctx, "staff_page.change_asked", "Summary", r.Summary))
 }
 
 func (s *Server) changeUserRole(c echo.Context) error {
@@ -38,24 +41,25 @@ func (s *Server) changeUserRole(c echo.Context) error {
 		return err
 	}
 	role := models.Role(c.FormValue("role"))
+	ctx := c.Request().Context()
 	fail := func(msg string) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, RoleValue: string(role), RoleError: msg})
 	}
 	if !role.Valid() {
-		return fail("Choose Admin, Finance or Auditor.")
+		return fail(i18n.T(ctx, "staff_page.choose_role_error"))
 	}
 	if role == u.Role {
-		return s.redirect(c, userPath(u), "info", "The role was already "+role.Label()+"; nothing changed.")
+		return s.redirect(c, userPath(u), "info", i18n.T(ctx, "staff_page.role_unchanged", "Role", i18n.T(ctx, role.Key())))
 	}
 	if state(c).user.ID == u.ID {
-		return fail("You cannot change your own role. Ask another admin.")
+		return fail(i18n.T(ctx, "staff_page.own_role"))
 	}
 	if role != models.RoleAdmin && u.Role == models.RoleAdmin && !u.Disabled {
 		// Said now so nobody waits for an approval that must fail; the store checks again when it applies.
-		if n, err := s.store.CountActiveAdmins(c.Request().Context()); err != nil {
+		if n, err := s.store.CountActiveAdmins(ctx); err != nil {
 			return err
 		} else if !models.KeepsAnAdmin(u, n-1) {
-			return fail("This is the last active admin. Make someone else an admin first.")
+			return fail(i18n.T(ctx, "staff_page.last_admin_role"))
 		}
 	}
 	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserRole, Role: role, Before: string(u.Role),
@@ -70,11 +74,12 @@ func (s *Server) resetUserPassword(c echo.Context) error {
 	fail := func(msg string) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, PasswordErr: msg})
 	}
+	ctx := c.Request().Context()
 	if state(c).user.ID == u.ID {
-		return fail("Change your own password on your account page; it asks for the current one.")
+		return fail(i18n.T(ctx, "staff_page.own_password"))
 	}
 	pw := c.FormValue("password")
-	if msg := auth.CheckPasswordRules(pw, u.Email, u.Name); msg != "" {
+	if msg := auth.PasswordRulesText(ctx, pw, u.Email, u.Name); msg != "" {
 		return fail(msg)
 	}
 	hash, err := auth.HashPassword(pw)
@@ -95,22 +100,23 @@ func (s *Server) disableUser(c echo.Context) error {
 	fail := func(msg string) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: msg})
 	}
+	ctx := c.Request().Context()
 	if u.Disabled {
-		return s.redirect(c, userPath(u), "info", "Nothing changed.")
+		return s.redirect(c, userPath(u), "info", i18n.T(ctx, "staff_page.nothing_changed"))
 	}
 	if state(c).user.ID == u.ID {
-		return fail("You cannot disable your own account.")
+		return fail(i18n.T(ctx, "staff_page.own_disable"))
 	}
 	disable := true
-	err = s.store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Disabled: &disable},
+	err = s.store.UpdateUser(ctx, u.ID, store.UserChange{Disabled: &disable},
 		s.auditEntry(c, "user.disable", "user", fmt.Sprint(u.ID), u.Email+": active → disabled; sessions ended"))
 	if errors.Is(err, store.ErrLastAdmin) {
-		return fail("This is the last active admin and cannot be disabled.")
+		return fail(i18n.T(ctx, "staff_page.last_admin_disable"))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, userPath(u), "ok", u.Name+" was disabled and signed out everywhere.")
+	return s.redirect(c, userPath(u), "ok", i18n.T(ctx, "staff_page.disabled_flash", "Name", u.Name))
 }
 
 // enableUser gives access back, so a second admin must approve it.
@@ -120,7 +126,7 @@ func (s *Server) enableUser(c echo.Context) error {
 		return err
 	}
 	if !u.Disabled {
-		return s.redirect(c, userPath(u), "info", "Nothing changed.")
+		return s.redirect(c, userPath(u), "info", i18n.T(c.Request().Context(), "staff_page.nothing_changed"))
 	}
 	fail := func(msg string) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, StatusError: msg})
@@ -145,7 +151,7 @@ func (s *Server) unlockUser(c echo.Context) error {
 	if err := s.store.Audit(ctx, s.auditEntry(c, "user.unlock", "user", fmt.Sprint(u.ID), u.Email+": failed sign-ins cleared")); err != nil {
 		return err
 	}
-	return s.redirect(c, userPath(u), "ok", "Failed sign-ins of "+u.Name+" were cleared; they can sign in again.")
+	return s.redirect(c, userPath(u), "ok", i18n.T(ctx, "staff_page.unlocked", "Name", u.Name))
 }
 
 // resetUserSecondFactor asks to remove another person's authenticator app;
@@ -158,11 +164,12 @@ func (s *Server) resetUserSecondFactor(c echo.Context) error {
 	fail := func(msg string) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, users.DetailProps{User: *u, SecurityError: msg})
 	}
+	ctx := c.Request().Context()
 	if state(c).user.ID == u.ID {
-		return fail("You cannot reset your own second factor. Ask another admin.")
+		return fail(i18n.T(ctx, "staff_page.own_2fa"))
 	}
 	if !u.HasSecondFactor() {
-		return s.redirect(c, userPath(u), "info", u.Name+" has no second factor set up; nothing changed.")
+		return s.redirect(c, userPath(u), "info", i18n.T(ctx, "staff_page.no_2fa", "Name", u.Name))
 	}
 	return s.askForChange(c, u, &models.ChangeRequest{Kind: models.ChangeUserSecondFactor,
 		Summary: u.Name + " <" + u.Email + ">: second factor and recovery codes removed; sessions ended"}, fail)

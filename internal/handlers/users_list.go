@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/web/templates/pages/users"
 )
@@ -19,5 +20,5 @@ func (s *Server) showUsers(c echo.Context) error {
 		return err
 	}
 	st := state(c)
-	return s.render(c, http.StatusOK, "Staff", users.List(users.ListProps{Users: list, Pending: pending, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "staff_page.title"), users.List(users.ListProps{Users: list, Pending: pending, CanEdit: st.user.Role == models.RoleAdmin, CSRF: st.csrf}))
 }

@@ -1,8 +1,11 @@
 package models
 
 import (
-	"fmt"
+	"context"
+	"slices"
 	"time"
+
+	"backoffice/internal/i18n"
 )
 
 // ChangeKind is what a change request does once a second admin approves it.
@@ -26,7 +29,30 @@ func (k ChangeKind) IsSetting() bool { return k == ChangeDualApproval || k == Ch
 // ChangeKinds lists every kind, for filters.
 var ChangeKinds = []ChangeKind{ChangeUserCreate, ChangeUserRole, ChangeUserPassword, ChangeUserSecondFactor, ChangeUserEnable, ChangeDualApproval, ChangeTopupApproval}
 
-// Label is the kind in words.
+// Key is the catalogue key of the kind in words (internal/i18n); an
+// unknown kind is its own text.
+func (k ChangeKind) Key() string {
+	switch k {
+	case ChangeUserCreate:
+		return "change_req.kind_user_create"
+	case ChangeUserRole:
+		return "change_req.kind_user_role"
+	case ChangeUserPassword:
+		return "change_req.kind_user_password"
+	case ChangeUserSecondFactor:
+		return "change_req.kind_user_2fa"
+	case ChangeUserEnable:
+		return "change_req.kind_user_enable"
+	case ChangeDualApproval:
+		return "change_req.kind_dual_approval"
+	case ChangeTopupApproval:
+		return "change_req.kind_topup_approval"
+	}
+	return string(k)
+}
+
+// Label is the kind in English words, for audit summaries and exports;
+// pages show Key in the reader's language.
 func (k ChangeKind) Label() string {
 	switch k {
 	case ChangeUserCreate:
@@ -60,7 +86,24 @@ const (
 // ChangeStatuses lists every status, for filters.
 var ChangeStatuses = []ChangeStatus{ChangePending, ChangeApproved, ChangeRejected, ChangeWithdrawn}
 
-// Label is the status in words.
+// Key is the catalogue key of the status in words (internal/i18n); an
+// unknown status is its own text.
+func (s ChangeStatus) Key() string {
+	switch s {
+	case ChangePending:
+		return "change_req.status_pending"
+	case ChangeApproved:
+		return "change_req.status_approved"
+	case ChangeRejected:
+		return "change_req.status_rejected"
+	case ChangeWithdrawn:
+		return "change_req.status_withdrawn"
+	}
+	return string(s)
+}
+
+// Label is the status in English words, for audit summaries and exports;
+// pages show Key in the reader's language.
 func (s ChangeStatus) Label() string {
 	switch s {
 	case ChangePending:
@@ -108,13 +151,44 @@ type ChangeRequest struct {
 	Note             string // why it was rejected or withdrawn
 }
 
-// ChangeRefused is a rule saying no, with a sentence for the admin.
-type ChangeRefused struct{ Reason string }
+// ChangeRefused is a rule saying no, with a sentence for the admin:
+// Reason in English (logs, Error), Msg for the page in the reader's
+// language (Text). A refusal made with a Reason only is shown as written.
+type ChangeRefused struct {
+	Reason string
+	Msg    i18n.Message
+}
 
 func (e *ChangeRefused) Error() string { return e.Reason }
 
-func refuse(format string, args ...any) error {
-	return &ChangeRefused{Reason: fmt.Sprintf(format, args...)}
+// Text is the refusal in the request's language.
+func (e *ChangeRefused) Text(ctx context.Context) string {
+	if e.Msg.IsZero() {
+		return e.Reason
+	}
+	return i18n.T(ctx, e.Msg.ID, named(ctx, e.Msg.Args)...)
+}
+
+// Refuse makes a refusal from a catalogue key and its arguments (pairs of
+// a name and a value, as for i18n.T); a Role or ChangeStatus value is
+// named in the reader's language.
+func Refuse(key string, args ...any) *ChangeRefused {
+	en := i18n.With(context.Background(), i18n.EN)
+	return &ChangeRefused{Reason: i18n.T(en, key, named(en, args)...), Msg: i18n.M(key, args...)}
+}
+
+func refuse(key string, args ...any) error { return Refuse(key, args...) }
+
+// named replaces each argument value that has a catalogue key (a Role, a
+// ChangeStatus) with its words in ctx's language.
+func named(ctx context.Context, args []any) []any {
+	out := slices.Clone(args)
+	for i := 1; i < len(out); i += 2 {
+		if k, ok := out[i].(interface{ Key() string }); ok {
+			out[i] = i18n.T(ctx, k.Key())
+		}
+	}
+	return out
 }
 
 // NeedsFourEyes reports whether adding a person with this role needs a
@@ -128,10 +202,10 @@ func (r *ChangeRequest) MayApprove(by, requester *User) error {
 		return err
 	}
 	if by.ID == r.RequestedByID {
-		return refuse("You asked for this change, so a different admin must approve it.")
+		return refuse("change_req.refuse_own_approve")
 	}
 	if requester == nil || requester.Disabled || requester.Role != RoleAdmin {
-		return refuse("%s, who asked for this, is no longer an active admin. Reject the request.", r.RequestedByEmail)
+		return refuse("change_req.refuse_asker_gone", "Email", r.RequestedByEmail)
 	}
 	return nil
 }
@@ -142,7 +216,7 @@ func (r *ChangeRequest) MayReject(by *User) error {
 		return err
 	}
 	if by.ID == r.RequestedByID {
-		return refuse("You asked for this change; withdraw it instead.")
+		return refuse("change_req.refuse_own_reject")
 	}
 	return nil
 }
@@ -153,17 +227,17 @@ func (r *ChangeRequest) MayWithdraw(by *User) error {
 		return err
 	}
 	if by.ID != r.RequestedByID {
-		return refuse("Only %s, who asked for this change, can withdraw it.", r.RequestedByEmail)
+		return refuse("change_req.refuse_withdraw_other", "Email", r.RequestedByEmail)
 	}
 	return nil
 }
 
 func (r *ChangeRequest) mayDecide(by *User) error {
 	if r.Status != ChangePending {
-		return refuse("This request is already closed: %s.", r.Status.Label())
+		return refuse("change_req.refuse_closed", "Status", r.Status)
 	}
 	if by == nil || by.Disabled || by.Role != RoleAdmin {
-		return refuse("Only an admin can decide staff and settings changes.")
+		return refuse("change_req.refuse_not_admin")
 	}
 	return nil
 }
@@ -173,25 +247,25 @@ func (r *ChangeRequest) mayDecide(by *User) error {
 func (r *ChangeRequest) StillApplies(u *User, settingNow string) error {
 	if r.Kind == ChangeUserCreate || r.Kind.IsSetting() {
 		if r.Kind.IsSetting() && settingNow != r.Before {
-			return refuse("The threshold changed since this was asked for. Reject this request and ask again.")
+			return refuse("change_req.refuse_threshold_moved")
 		}
 		return nil
 	}
 	if u == nil {
-		return refuse("This staff account no longer exists. Reject the request.")
+		return refuse("change_req.refuse_no_account")
 	}
 	switch r.Kind {
 	case ChangeUserRole:
 		if string(u.Role) != r.Before {
-			return refuse("%s is now %s, not %s as when this was asked for. Reject this request and ask again.", u.Name, u.Role.Label(), Role(r.Before).Label())
+			return refuse("change_req.refuse_role_moved", "Name", u.Name, "Now", u.Role, "Before", Role(r.Before))
 		}
 	case ChangeUserSecondFactor:
 		if !u.HasSecondFactor() {
-			return refuse("%s has no second factor any more. Reject the request.", u.Name)
+			return refuse("change_req.refuse_no_2fa", "Name", u.Name)
 		}
 	case ChangeUserEnable:
 		if !u.Disabled {
-			return refuse("%s can already sign in. Reject the request.", u.Name)
+			return refuse("change_req.refuse_already_enabled", "Name", u.Name)
 		}
 	}
 	return nil

@@ -25,7 +25,22 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Label is the role's name as shown to people.
+// Key is the catalogue key of the role's name (internal/i18n); an unknown
+// role is its own text.
+func (r Role) Key() string {
+	switch r {
+	case RoleAdmin:
+		return "role.admin"
+	case RoleFinance:
+		return "role.finance"
+	case RoleAuditor:
+		return "role.auditor"
+	}
+	return string(r)
+}
+
+// Label is the role's name in English, for audit summaries, exports and
+// the command line; pages show Key in the reader's language.
 func (r Role) Label() string {
 	switch r {
 	case RoleAdmin:
