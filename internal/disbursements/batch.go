@@ -16,12 +16,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
-	"backoffice/internal/wib"
 )
 
 // Bulk upload limits.
@@ -30,10 +30,27 @@ const (
 	MaxBatchBytes = 5 << 20
 )
 
-// ErrBatchFile is a file that cannot be read as a batch, in the clerk's words.
-type ErrBatchFile struct{ Message string }
+// ErrBatchFile is a file that cannot be read as a batch, in the clerk's
+// words: Message, followed for a header error by what the header must be.
+type ErrBatchFile struct {
+	Message i18n.Message
+	Header  bool
+}
 
-func (e *ErrBatchFile) Error() string { return e.Message }
+func fileError(id string, args ...any) *ErrBatchFile {
+	return &ErrBatchFile{Message: i18n.M(id, args...)}
+}
+
+// Text is the error in the request's language.
+func (e *ErrBatchFile) Text(ctx context.Context) string {
+	if e.Header {
+		return e.Message.In(ctx) + " " + i18n.T(ctx, "bulk.header_help")
+	}
+	return e.Message.In(ctx)
+}
+
+// Error is the error in English, for logs.
+func (e *ErrBatchFile) Error() string { return e.Text(context.Background()) }
 
 // BatchColumns are the columns of a bulk file, in the order of the sample
 // files. The first three are required; note, email and name may be left
@@ -54,9 +71,11 @@ var batchColumnNames = map[string]int{
 	"name": 5, "nama": 5, "recipient_name": 5, "nama_penerima": 5,
 }
 
-// headerError is the one file-level error for a wrong or missing header.
-func headerError(detail string) *ErrBatchFile {
-	return &ErrBatchFile{detail + " The first line must name the columns bank_code, account, amount, and optionally note, email and name, separated by commas, semicolons or tabs (or in the first sheet of an XLSX file). Download a sample file to start from."}
+// headerError is the one file-level error for a wrong or missing header:
+// what is wrong, then the columns the first line must name
+// ("bulk.header_help").
+func headerError(id string, args ...any) *ErrBatchFile {
+	return &ErrBatchFile{Message: i18n.M(id, args...), Header: true}
 }
 
 // batchHeader reads a header line into the position of each column of
@@ -75,12 +94,12 @@ func batchHeader(rec []string) ([]int, error) {
 		col, ok := batchColumnNames[key]
 		if !ok {
 			if looksLikeData(rec) {
-				return nil, headerError("The first line holds a transfer, not the column names.")
+				return nil, headerError("bulk.header_is_data")
 			}
-			return nil, headerError(fmt.Sprintf("The first line names a column %q that is not known.", strings.TrimSpace(cell)))
+			return nil, headerError("bulk.header_unknown", "Name", strconv.Quote(strings.TrimSpace(cell)))
 		}
 		if pos[col] >= 0 {
-			return nil, headerError(fmt.Sprintf("The first line names the column %s twice.", BatchColumns[col]))
+			return nil, headerError("bulk.header_twice", "Name", BatchColumns[col])
 		}
 		pos[col] = i
 	}
@@ -91,7 +110,7 @@ func batchHeader(rec []string) ([]int, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, headerError("The first line does not name the column " + strings.Join(missing, ", ") + ".")
+		return nil, headerError("bulk.header_missing", "Names", strings.Join(missing, ", "))
 	}
 	return pos, nil
 }
@@ -152,7 +171,7 @@ type batchRecord struct {
 
 func csvRecords(data []byte) ([]batchRecord, error) {
 	if !utf8.Valid(data) {
-		return nil, &ErrBatchFile{"The file is neither CSV text in UTF-8 nor an XLSX workbook; save it as \"CSV UTF-8\" or as an Excel workbook (.xlsx)."}
+		return nil, fileError("bulk.not_text")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	r := csv.NewReader(bytes.NewReader(data))
@@ -173,7 +192,7 @@ func csvRecords(data []byte) ([]batchRecord, error) {
 				line = pe.StartLine
 				err = pe.Err
 			}
-			return nil, &ErrBatchFile{fmt.Sprintf("Line %d cannot be read as CSV: %v.", line, err)}
+			return nil, fileError("bulk.csv_line", "Line", line, "Reason", err.Error())
 		}
 		line, _ := r.FieldPos(0)
 		recs = append(recs, batchRecord{line: line, cells: rec})
@@ -185,16 +204,16 @@ func xlsxRecords(data []byte) ([]batchRecord, error) {
 	// a crafted archive from unpacking to gigabytes.
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: 100 << 20})
 	if err != nil {
-		return nil, &ErrBatchFile{"The file looks like an XLSX workbook but cannot be opened; save it again from Excel, or as CSV."}
+		return nil, fileError("bulk.xlsx_broken")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, &ErrBatchFile{"The workbook has no sheet."}
+		return nil, fileError("bulk.xlsx_no_sheet")
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, &ErrBatchFile{"The first sheet of the workbook cannot be read."}
+		return nil, fileError("bulk.xlsx_sheet")
 	}
 	defer rows.Close()
 	var recs []batchRecord
@@ -202,14 +221,14 @@ func xlsxRecords(data []byte) ([]batchRecord, error) {
 	for n := 1; rows.Next(); n++ {
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return nil, &ErrBatchFile{fmt.Sprintf("Row %d of the first sheet cannot be read.", n)}
+			return nil, fileError("bulk.xlsx_row", "Row", n)
 		}
 		if len(cells) == 0 {
 			continue
 		}
 		for i := range cells {
 			if !utf8.ValidString(cells[i]) {
-				return nil, &ErrBatchFile{fmt.Sprintf("Row %d of the first sheet holds text that cannot be read.", n)}
+				return nil, fileError("bulk.xlsx_row_text", "Row", n)
 			}
 		}
 		recs = append(recs, batchRecord{line: n, cells: cells})
@@ -242,10 +261,10 @@ func blankCells(cells []string) bool {
 // job's work.
 func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 	if len(data) == 0 {
-		return nil, &ErrBatchFile{"The file is empty."}
+		return nil, fileError("bulk.empty_file")
 	}
 	if len(data) > MaxBatchBytes {
-		return nil, &ErrBatchFile{"The file is larger than 5 MB."}
+		return nil, fileError("bulk.too_large")
 	}
 	var recs []batchRecord
 	var err error
@@ -261,7 +280,7 @@ func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 		recs = recs[1:]
 	}
 	if len(recs) == 0 {
-		return nil, &ErrBatchFile{"The file has no rows to send."}
+		return nil, fileError("bulk.no_rows")
 	}
 	pos, err := batchHeader(recs[0].cells)
 	if err != nil {
@@ -290,11 +309,11 @@ func ParseBatchFile(data []byte) ([]models.BatchRow, error) {
 		}
 		rows = append(rows, row)
 		if len(rows) > MaxBatchRows {
-			return nil, &ErrBatchFile{"The file has more than 10,000 rows; split it into several files."}
+			return nil, fileError("bulk.too_many_rows")
 		}
 	}
 	if len(rows) == 0 {
-		return nil, &ErrBatchFile{"The file has no rows to send."}
+		return nil, fileError("bulk.no_rows")
 	}
 	return rows, nil
 }
@@ -313,10 +332,13 @@ const DuplicateWindow = 24 * time.Hour
 // maker must say they mean a second one.
 type DuplicateFileError struct{ Earlier *models.DisbursementBatch }
 
-func (e *DuplicateFileError) Error() string {
-	return fmt.Sprintf("This same file was uploaded %s as batch %d (%s). Nothing was made now. If you do mean to pay these transfers a second time, tick the box and choose the file again.",
-		wib.Format(e.Earlier.CreatedAt), e.Earlier.ID, e.Earlier.FileName)
+// Text is the refusal in the request's language.
+func (e *DuplicateFileError) Text(ctx context.Context) string {
+	return i18n.T(ctx, "bulk.duplicate", "At", i18n.Time(ctx, e.Earlier.CreatedAt), "ID", e.Earlier.ID, "File", e.Earlier.FileName)
 }
+
+// Error is the refusal in English, for logs.
+func (e *DuplicateFileError) Error() string { return e.Text(context.Background()) }
 
 // CreateBatch stores the file and its rows; checking starts in the
 // background. The same file uploaded again within DuplicateWindow is
@@ -365,7 +387,7 @@ func (s *Service) checkRows(ctx context.Context, b *models.DisbursementBatch) (i
 		if len(errs) > 0 {
 			for _, k := range []string{"recipient_bank", "recipient_account", "amount", "note", "email"} {
 				if msg, ok := errs[k]; ok {
-					r.Error = msg
+					r.Error = msg.String() // stored, so in the words it was written in: English
 					break
 				}
 			}

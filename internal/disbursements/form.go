@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/money"
 	"backoffice/internal/providers/oy"
 )
@@ -28,49 +29,50 @@ type Parsed struct {
 	Emails        []string
 }
 
-// Validate checks every field and returns a sentence per bad field.
-func (f Form) Validate() (Parsed, map[string]string) {
-	errs := map[string]string{}
+// Validate checks every field and returns a sentence per bad field, to be
+// shown in the reader's language (its String is English).
+func (f Form) Validate() (Parsed, map[string]i18n.Message) {
+	errs := map[string]i18n.Message{}
 	p := Parsed{Bank: strings.TrimSpace(f.Bank), Account: strings.TrimSpace(f.Account), Note: strings.TrimSpace(f.Note)}
 	if p.Bank == "" {
-		errs["recipient_bank"] = "Choose the recipient's bank or e-wallet."
+		errs["recipient_bank"] = i18n.M("disb.err_bank_empty")
 	} else if _, ok := oy.LookupBank(p.Bank); !ok {
-		errs["recipient_bank"] = "OY does not list bank code " + p.Bank + ". Choose a bank from the list."
+		errs["recipient_bank"] = i18n.M("disb.err_bank_unknown", "Code", p.Bank)
 	}
 	switch {
 	case p.Account == "":
-		errs["recipient_account"] = "Enter the account number."
+		errs["recipient_account"] = i18n.M("disb.err_account_empty")
 	case strings.Trim(p.Account, "0123456789") != "":
-		errs["recipient_account"] = "Use digits only: no spaces, dots or dashes."
+		errs["recipient_account"] = i18n.M("disb.err_account_digits")
 	case len(p.Account) < 5 || len(p.Account) > 34:
-		errs["recipient_account"] = "An account number has 5 to 34 digits."
+		errs["recipient_account"] = i18n.M("disb.err_account_length")
 	}
 	amount, err := money.ParseInput(f.Amount)
 	switch {
 	case strings.TrimSpace(f.Amount) == "":
-		errs["amount"] = "Enter the amount in rupiah."
+		errs["amount"] = i18n.M("disb.err_amount_empty")
 	case err != nil:
-		errs["amount"] = "Use whole rupiah, like 1.250.000 or 1250000 — no decimals or commas."
+		errs["amount"] = i18n.M("disb.err_amount_format")
 	case amount < MinAmount:
-		errs["amount"] = "OY's smallest transfer is Rp 10.000."
+		errs["amount"] = i18n.M("disb.err_amount_min")
 	case amount > 100_000_000_000:
-		errs["amount"] = "That amount is beyond any single transfer."
+		errs["amount"] = i18n.M("disb.err_amount_max")
 	default:
 		p.Amount = amount
 	}
 	if utf8.RuneCountInString(p.Note) > 255 {
-		errs["note"] = "Use at most 255 characters."
+		errs["note"] = i18n.M("disb.err_note_long")
 	}
 	for _, e := range strings.FieldsFunc(f.Emails, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
 		a, err := mail.ParseAddress(e)
 		if err != nil || a.Address != e {
-			errs["email"] = e + " is not an email address."
+			errs["email"] = i18n.M("disb.err_email", "Address", e)
 			break
 		}
 		p.Emails = append(p.Emails, e)
 	}
 	if len(p.Emails) > MaxEmails {
-		errs["email"] = "OY notifies at most five addresses."
+		errs["email"] = i18n.M("disb.err_email_many")
 	}
 	return p, errs
 }

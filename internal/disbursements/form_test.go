@@ -22,12 +22,12 @@ func TestFormValidate(t *testing.T) {
 		"note":              {Bank: "014", Account: "0123456789", Amount: "50000", Note: strings.Repeat("n", 256)},
 	}
 	for field, f := range bad {
-		if _, errs := f.Validate(); errs[field] == "" {
+		if _, errs := f.Validate(); errs[field].IsZero() {
 			t.Errorf("%s: no error for %+v", field, f)
 		}
 	}
 	for _, amt := range []string{"50000.50", "50,000", "-50000", "lima puluh ribu", ""} {
-		if _, errs := (Form{Bank: "014", Account: "0123456789", Amount: amt}).Validate(); errs["amount"] == "" {
+		if _, errs := (Form{Bank: "014", Account: "0123456789", Amount: amt}).Validate(); errs["amount"].IsZero() {
 			t.Errorf("amount %q accepted", amt)
 		}
 	}

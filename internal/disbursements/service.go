@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/lifecycle"
 	"backoffice/internal/models"
 	"backoffice/internal/money"
@@ -112,13 +113,26 @@ func (s *Service) LowBalanceThreshold(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// InquiryError is a failed inquiry in the clerk's words; nothing was sent.
+// InquiryError is a failed inquiry (or request to OY) in the clerk's
+// words; nothing was sent.
 type InquiryError struct {
-	Field   string // the form field to show it beside
-	Message string
+	Field string // the form field to show it beside
+	// Message is one or more sentences, shown in the reader's language one
+	// after another.
+	Message []i18n.Message
 }
 
-func (e *InquiryError) Error() string { return e.Message }
+// Text is the error in the request's language.
+func (e *InquiryError) Text(ctx context.Context) string {
+	parts := make([]string, len(e.Message))
+	for i, m := range e.Message {
+		parts[i] = m.In(ctx)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Error is the error in English, for logs.
+func (e *InquiryError) Error() string { return e.Text(context.Background()) }
 
 // Inquire asks OY (through the bank) who owns the account and checks the
 // amount against the balance available now. On success it stores a draft
@@ -132,12 +146,12 @@ func (s *Service) Inquire(ctx context.Context, user *models.User, f Parsed) (*mo
 			if oe.Code == "205" {
 				field = "recipient_bank"
 			}
-			return nil, &InquiryError{Field: field, Message: oe.Message + " Nothing was sent."}
+			return nil, &InquiryError{Field: field, Message: []i18n.Message{oy.ClerkTextOf(oe), i18n.M("disb.nothing_sent")}}
 		}
-		return nil, &InquiryError{Field: "recipient_account", Message: "OY could not be reached for the account check. Nothing was sent; try again in a moment."}
+		return nil, &InquiryError{Field: "recipient_account", Message: []i18n.Message{i18n.M("disb.inquiry_unreachable")}}
 	}
 	if bal, err := s.RefreshBalance(ctx, user.Email); err == nil && f.Amount > bal.Available {
-		return nil, &InquiryError{Field: "amount", Message: fmt.Sprintf("The OY balance available now is %s, less than this transfer. Top up the OY deposit or lower the amount.", money.Format(bal.Available))}
+		return nil, &InquiryError{Field: "amount", Message: []i18n.Message{i18n.M("disb.inquiry_balance", "Amount", money.Format(bal.Available))}}
 	}
 	d := &models.DisbursementDraft{Key: randomKey(), UserID: user.ID, RecipientBank: f.Bank, RecipientAccount: f.Account,
 		RecipientName: inq.RecipientName, Amount: f.Amount, Note: f.Note, Emails: strings.Join(f.Emails, ","), PartnerTrxID: NewPartnerTrxID(time.Now())}
@@ -159,13 +173,16 @@ type BalanceError struct {
 	Needed  int64
 }
 
-func (e *BalanceError) Error() string {
+// Message is the refusal, to be shown in the reader's language.
+func (e *BalanceError) Message() i18n.Message {
 	if e.Reading == nil {
-		return "OY's balance could not be read just now, so nothing was approved and nothing was sent. Try again in a moment."
+		return i18n.M("disb.balance_unreadable")
 	}
-	return fmt.Sprintf("OY's available balance, read just now, is %s: less than the %s this approval would send. Nothing was approved and nothing was sent; top up the OY deposit first.",
-		money.Format(e.Reading.Available), money.Format(e.Needed))
+	return i18n.M("disb.balance_too_low", "Available", money.Format(e.Reading.Available), "Needed", money.Format(e.Needed))
 }
+
+// Error is the refusal in English, for logs.
+func (e *BalanceError) Error() string { return e.Message().String() }
 
 // Is lets callers test for models.ErrBalanceShort.
 func (e *BalanceError) Is(target error) bool { return target == models.ErrBalanceShort }
@@ -239,6 +256,15 @@ func (s *Service) send(ctx context.Context, d *models.Disbursement, actor string
 	if _, err := s.store.ApplyDisbursementStatus(context.WithoutCancel(ctx), d.ID, ch); err != nil {
 		s.log.Error("record remit answer", "disbursement_id", d.ID, "err", err.Error())
 	}
+}
+
+// clerkText is errMessage to be shown in the reader's language.
+func clerkText(err error) i18n.Message {
+	var oe *provider.Error
+	if errors.As(err, &oe) && oe.Message != "" {
+		return oy.ClerkTextOf(oe)
+	}
+	return i18n.M("oy.no_answer")
 }
 
 func errMessage(err error) string {
@@ -377,7 +403,7 @@ func retryLater(err error) store.ProcessResult {
 func (s *Service) ResendCallback(ctx context.Context, d *models.Disbursement, audit *models.AuditEntry) error {
 	res, err := s.oy.RemitStatus(ctx, &oy.RemitStatusParams{PartnerTrxID: d.PartnerTrxID, SendCallback: true})
 	if err != nil {
-		return &InquiryError{Message: "OY could not be asked to resend the callback: " + errMessage(err)}
+		return &InquiryError{Message: []i18n.Message{i18n.M("disb.resend_failed"), clerkText(err)}}
 	}
 	return s.store.AddDisbursementEvent(ctx, &models.DisbursementEvent{DisbursementID: d.ID, Source: "poll", FromStatus: d.Status, ToStatus: d.Status,
 		OYCode: res.Code, Message: "asked OY to send the callback again (remit-status with send_callback)", ActorEmail: audit.ActorEmail}, audit)

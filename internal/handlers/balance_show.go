@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/web/templates/pages/balance"
 )
@@ -24,13 +25,14 @@ func (s *Server) showBalance(c echo.Context) error {
 	if len(hist) > 0 {
 		p.Latest = &hist[0]
 	}
-	return s.render(c, http.StatusOK, "OY balance", balance.Page(p))
+	return s.render(c, http.StatusOK, i18n.T(ctx, "oybalance.title"), balance.Page(p))
 }
 
 func (s *Server) refreshBalance(c echo.Context) error {
-	r, err := s.disb.RefreshBalance(c.Request().Context(), state(c).user.Email)
+	ctx := c.Request().Context()
+	r, err := s.disb.RefreshBalance(ctx, state(c).user.Email)
 	if err != nil {
-		return s.redirect(c, "/balance", "bad", "OY did not answer the balance request. The last reading is shown; try again in a moment.")
+		return s.redirect(c, "/balance", "bad", i18n.T(ctx, "oybalance.refresh_failed"))
 	}
-	return s.redirect(c, "/balance", "ok", "Balance read: "+rupiahText(r.Available)+" available.")
+	return s.redirect(c, "/balance", "ok", i18n.T(ctx, "oybalance.refreshed", "Amount", rupiahText(r.Available)))
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/disbursements"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	pages "backoffice/web/templates/pages/disbursements"
@@ -22,53 +22,55 @@ func (s *Server) showBatches(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Bulk disbursements", pages.Batches(pages.BatchesProps{Batches: list, CanUpload: state(c).user.Role != models.RoleAuditor}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "bulk.title"), pages.Batches(pages.BatchesProps{Batches: list, CanUpload: state(c).user.Role != models.RoleAuditor}))
 }
 
 func (s *Server) showBatchNew(c echo.Context) error {
-	return s.render(c, http.StatusOK, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{CSRF: state(c).csrf}))
+	return s.render(c, http.StatusOK, i18n.T(c.Request().Context(), "bulk.new_title"), pages.BatchNew(pages.BatchNewProps{CSRF: state(c).csrf}))
 }
 
 // createBatch keeps the uploaded file and starts checking its rows in the
 // background, so a file of 10,000 rows never holds the page.
 func (s *Server) createBatch(c echo.Context) error {
+	ctx := c.Request().Context()
+	title := i18n.T(ctx, "bulk.new_title")
 	again := func(msg string) error {
-		return s.render(c, http.StatusUnprocessableEntity, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{Error: msg, CSRF: state(c).csrf}))
+		return s.render(c, http.StatusUnprocessableEntity, title, pages.BatchNew(pages.BatchNewProps{Error: msg, CSRF: state(c).csrf}))
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return again("Choose a CSV or XLSX file to upload.")
+		return again(i18n.T(ctx, "bulk.no_file"))
 	}
 	if fh.Size > disbursements.MaxBatchBytes {
-		return again("The file is larger than 5 MB.")
+		return again(i18n.T(ctx, "bulk.too_large"))
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return again("The file could not be read.")
+		return again(i18n.T(ctx, "bulk.unreadable"))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, disbursements.MaxBatchBytes+1))
 	if err != nil {
-		return again("The file could not be read.")
+		return again(i18n.T(ctx, "bulk.unreadable"))
 	}
 	name := strings.TrimSpace(filepath.Base(fh.Filename))
 	if name == "" || name == "." {
 		name = "upload.csv"
 	}
 	uploadAgain := c.FormValue("upload_again") == "yes"
-	b, err := s.disb.CreateBatch(c.Request().Context(), state(c).user, truncate(name, 200), data, uploadAgain, s.auditEntry(c, "batch.upload", "batch", "", ""))
+	b, err := s.disb.CreateBatch(ctx, state(c).user, truncate(name, 200), data, uploadAgain, s.auditEntry(c, "batch.upload", "batch", "", ""))
 	var bad *disbursements.ErrBatchFile
 	if errors.As(err, &bad) {
-		return again(bad.Message)
+		return again(bad.Text(ctx))
 	}
 	var dup *disbursements.DuplicateFileError
 	if errors.As(err, &dup) {
-		return s.render(c, http.StatusUnprocessableEntity, "Upload bulk disbursements", pages.BatchNew(pages.BatchNewProps{Error: dup.Error(), Duplicate: true, CSRF: state(c).csrf}))
+		return s.render(c, http.StatusUnprocessableEntity, title, pages.BatchNew(pages.BatchNewProps{Error: dup.Text(ctx), Duplicate: true, CSRF: state(c).csrf}))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", "File uploaded; every row is being checked with the bank.")
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", i18n.T(ctx, "bulk.uploaded_flash"))
 }
 
 func (s *Server) loadBatch(c echo.Context) (*models.DisbursementBatch, error) {
@@ -118,11 +120,11 @@ func (s *Server) renderBatch(c echo.Context, status int, b *models.DisbursementB
 	}
 	switch {
 	case u.Role == models.RoleAuditor:
-		p.WhyNot = "Auditors see approvals but do not make them."
+		p.WhyNot = i18n.T(ctx, "disb.why_auditor")
 	case u.ID == b.MakerID:
-		p.WhyNot = "You uploaded this batch, so someone else must approve it."
+		p.WhyNot = i18n.T(ctx, "bulk.why_maker")
 	case approvedBy[u.ID]:
-		p.WhyNot = "You have approved this batch; it needs another approver."
+		p.WhyNot = i18n.T(ctx, "bulk.why_approved")
 	default:
 		p.CanDecide = true
 		if b.Status == models.BatchSubmitted {
@@ -130,7 +132,7 @@ func (s *Server) renderBatch(c echo.Context, status int, b *models.DisbursementB
 			p.BalanceFailed = err != nil
 		}
 	}
-	return s.render(c, status, "Batch "+strconv.FormatInt(b.ID, 10), pages.Batch(p))
+	return s.render(c, status, i18n.T(ctx, "bulk.page_title", "ID", b.ID), pages.Batch(p))
 }
 
 func (s *Server) downloadBatchFile(c echo.Context) error {
@@ -177,37 +179,39 @@ func (s *Server) downloadBatchSample(c echo.Context) error {
 }
 
 func (s *Server) submitBatch(c echo.Context) error {
+	ctx := c.Request().Context()
 	b, err := s.loadBatch(c)
 	if err != nil {
 		return err
 	}
 	if c.FormValue("names_checked") != "yes" {
-		return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Read the name the bank returned for every row, then tick the box to say you have. Nothing was sent for approval.")
+		return s.renderBatch(c, http.StatusUnprocessableEntity, b, i18n.T(ctx, "bulk.names_unread_submit"))
 	}
-	n, err := s.disb.SubmitBatch(c.Request().Context(), b.ID, state(c).user, s.auditEntry(c, "batch.submit", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName))
+	n, err := s.disb.SubmitBatch(ctx, b.ID, state(c).user, s.auditEntry(c, "batch.submit", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName))
 	if errors.Is(err, store.ErrConflict) {
-		return s.renderBatch(c, http.StatusConflict, b, "This batch cannot be sent for approval now: it is "+b.Status.Label()+", or someone else uploaded it.")
+		return s.renderBatch(c, http.StatusConflict, b, i18n.T(ctx, "bulk.cannot_submit", "Status", i18n.T(ctx, b.Status.LabelKey())))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", strconv.Itoa(n)+" disbursements wait for approval as one batch.")
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", i18n.T(ctx, "bulk.submitted_flash", "N", n))
 }
 
 func (s *Server) approveBatch(c echo.Context) error { return s.decideBatch(c, true) }
 func (s *Server) rejectBatch(c echo.Context) error  { return s.decideBatch(c, false) }
 
 func (s *Server) decideBatch(c echo.Context, approve bool) error {
+	ctx := c.Request().Context()
 	b, err := s.loadBatch(c)
 	if err != nil {
 		return err
 	}
 	if approve && b.Status == models.BatchSubmitted {
 		if c.FormValue("names_checked") != "yes" {
-			return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Read the name the bank returned for every row, then tick the box to say you have. Nothing was approved.")
+			return s.renderBatch(c, http.StatusUnprocessableEntity, b, i18n.T(ctx, "bulk.names_unread_approve"))
 		}
 		if c.FormValue("confirm") != "yes" {
-			return s.renderBatch(c, http.StatusUnprocessableEntity, b, "Tick the box to confirm the total and the recipients you are sending to. Nothing was approved.")
+			return s.renderBatch(c, http.StatusUnprocessableEntity, b, i18n.T(ctx, "bulk.tick_approve"))
 		}
 	}
 	action := "batch.reject"
@@ -215,45 +219,46 @@ func (s *Server) decideBatch(c echo.Context, approve bool) error {
 		action = "batch.approve"
 	}
 	audit := s.auditEntry(c, action, "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName+", "+strconv.Itoa(b.ValidRows)+" rows, "+rupiahText(b.ValidSum))
-	res, err := s.disb.DecideBatch(c.Request().Context(), b.ID, state(c).user, approve, audit)
+	res, err := s.disb.DecideBatch(ctx, b.ID, state(c).user, approve, audit)
 	var short *disbursements.BalanceError
 	switch {
 	case errors.As(err, &short):
-		return s.renderBatch(c, http.StatusUnprocessableEntity, b, short.Error())
+		return s.renderBatch(c, http.StatusUnprocessableEntity, b, short.Message().In(ctx))
 	case errors.Is(err, store.ErrMakerCannotApprove):
-		return s.renderBatch(c, http.StatusForbidden, b, "You uploaded this batch, so you cannot approve or reject it.")
+		return s.renderBatch(c, http.StatusForbidden, b, i18n.T(ctx, "bulk.maker_cannot_decide"))
 	case errors.Is(err, store.ErrAlreadyDecided):
-		return s.renderBatch(c, http.StatusConflict, b, "You have already approved this batch; it needs another approver.")
+		return s.renderBatch(c, http.StatusConflict, b, i18n.T(ctx, "bulk.already_approved"))
 	case errors.Is(err, store.ErrConflict):
-		return s.renderBatch(c, http.StatusConflict, b, "This batch is not waiting for approval any more; nothing more was sent.")
+		return s.renderBatch(c, http.StatusConflict, b, i18n.T(ctx, "bulk.not_waiting"))
 	case err != nil:
 		return err
 	}
 	to := "/disbursements/batches/" + strconv.FormatInt(b.ID, 10)
 	if !approve {
-		return s.redirect(c, to, "ok", "Batch rejected. Nothing was sent.")
+		return s.redirect(c, to, "ok", i18n.T(ctx, "bulk.rejected_flash"))
 	}
 	if !res.Complete {
-		return s.redirect(c, to, "ok", fmt.Sprintf("Approval %d of %d recorded. Nothing is sent until the batch has all its approvals.", res.Approvals, res.Needed))
+		return s.redirect(c, to, "ok", i18n.T(ctx, "bulk.approval_recorded", "Have", res.Approvals, "Needed", res.Needed))
 	}
-	return s.redirect(c, to, "ok", "Batch approved. The transfers are being sent one by one; follow them below.")
+	return s.redirect(c, to, "ok", i18n.T(ctx, "bulk.approved_flash"))
 }
 
 // withdrawBatch lets its maker take back a submitted batch.
 func (s *Server) withdrawBatch(c echo.Context) error {
+	ctx := c.Request().Context()
 	b, err := s.loadBatch(c)
 	if err != nil {
 		return err
 	}
 	audit := s.auditEntry(c, "batch.withdraw", "batch", strconv.FormatInt(b.ID, 10), "batch "+b.FileName+", "+rupiahText(b.ValidSum))
-	n, err := s.disb.WithdrawBatch(c.Request().Context(), b.ID, state(c).user, audit)
+	n, err := s.disb.WithdrawBatch(ctx, b.ID, state(c).user, audit)
 	switch {
 	case errors.Is(err, store.ErrNotTheMaker):
-		return s.renderBatch(c, http.StatusForbidden, b, "Only the person who uploaded this batch can withdraw it.")
+		return s.renderBatch(c, http.StatusForbidden, b, i18n.T(ctx, "bulk.only_maker_withdraws"))
 	case errors.Is(err, store.ErrConflict):
-		return s.renderBatch(c, http.StatusConflict, b, "This batch is not waiting for approval any more, so it cannot be withdrawn.")
+		return s.renderBatch(c, http.StatusConflict, b, i18n.T(ctx, "bulk.not_waiting_withdraw"))
 	case err != nil:
 		return err
 	}
-	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", fmt.Sprintf("Batch withdrawn: %d transfers will not be sent.", n))
+	return s.redirect(c, "/disbursements/batches/"+strconv.FormatInt(b.ID, 10), "ok", i18n.T(ctx, "bulk.withdrawn_flash", "N", n))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/disbursements"
+	"backoffice/internal/i18n"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
 	pages "backoffice/web/templates/pages/disbursements"
@@ -23,7 +24,7 @@ func (s *Server) createDisbursement(c echo.Context) error {
 	draft, err := s.store.DraftByKey(ctx, c.FormValue("draft"), user.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, readDisbursementForm(c),
-			map[string]string{"_form": "This confirmation is no longer valid. Check the account again; nothing was created."})
+			map[string]string{"_form": i18n.T(ctx, "disb.draft_invalid")})
 	}
 	if err != nil {
 		return err
@@ -31,16 +32,16 @@ func (s *Server) createDisbursement(c echo.Context) error {
 	if s.now().Sub(draft.CreatedAt) > store.DraftLifetime {
 		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, disbursements.Form{Bank: draft.RecipientBank, Account: draft.RecipientAccount,
 			Amount: strconv.FormatInt(draft.Amount, 10), Note: draft.Note, Emails: draft.Emails},
-			map[string]string{"_form": "This confirmation expired: the account was checked more than 15 minutes ago. Check the account again; nothing was created."})
+			map[string]string{"_form": i18n.T(ctx, "disb.draft_expired")})
 	}
 	need, err := s.disb.ApprovalsNeeded(ctx, draft.Amount)
 	if err != nil {
 		return err
 	}
 	if c.FormValue("confirm_name") != "yes" {
-		return s.render(c, http.StatusUnprocessableEntity, "Confirm the recipient", pages.Confirm(pages.ConfirmProps{Draft: *draft,
+		return s.render(c, http.StatusUnprocessableEntity, i18n.T(ctx, "disb.confirm_title"), pages.Confirm(pages.ConfirmProps{Draft: *draft,
 			BankName: oy.BankName(draft.RecipientBank), ApprovalsNeeded: need, CSRF: state(c).csrf,
-			Error: "Tick the box to confirm the name the bank returned is the person or company you mean to pay."}))
+			Error: i18n.T(ctx, "disb.tick_recipient")}))
 	}
 	summary := fmt.Sprintf("%s to %s (%s %s), ref %s", rupiahText(draft.Amount), draft.RecipientName, draft.RecipientBank, draft.RecipientAccount, draft.PartnerTrxID)
 	d, created, err := s.store.ConfirmDraft(ctx, draft, user, need, s.auditEntry(c, "disbursement.create", "disbursement", "", "created "+summary))
@@ -49,7 +50,7 @@ func (s *Server) createDisbursement(c echo.Context) error {
 	}
 	to := "/disbursements/" + strconv.FormatInt(d.ID, 10)
 	if !created {
-		return s.redirect(c, to, "info", "This disbursement was already created; nothing new was made.")
+		return s.redirect(c, to, "info", i18n.T(ctx, "disb.already_created"))
 	}
-	return s.redirect(c, to, "ok", "Sent for approval. Another finance or admin user must approve it before any money moves.")
+	return s.redirect(c, to, "ok", i18n.T(ctx, "disb.sent_for_approval"))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/disbursements"
+	"backoffice/internal/i18n"
 	"backoffice/internal/providers/oy"
 	pages "backoffice/web/templates/pages/disbursements"
 )
@@ -18,17 +19,19 @@ func readDisbursementForm(c echo.Context) disbursements.Form {
 	}
 }
 
+// renderDisbursementForm draws the form with what was typed and errs,
+// sentences already in the request's language.
 func (s *Server) renderDisbursementForm(c echo.Context, status int, f disbursements.Form, errs map[string]string) error {
-	p := pages.NewProps{Bank: f.Bank, Account: f.Account, Amount: f.Amount, Note: f.Note, Emails: f.Emails, Errors: errs,
-		Banks: bankOptions("Choose a bank or e-wallet…"), CSRF: state(c).csrf}
 	ctx := c.Request().Context()
+	p := pages.NewProps{Bank: f.Bank, Account: f.Account, Amount: f.Amount, Note: f.Note, Emails: f.Emails, Errors: errs,
+		Banks: bankOptions(i18n.T(ctx, "disb.choose_bank")), CSRF: state(c).csrf}
 	if readings, err := s.store.BalanceReadings(ctx, 1); err == nil && len(readings) > 0 {
 		p.Available = &readings[0].Available
 		if th, err := s.disb.LowBalanceThreshold(ctx); err == nil && th > 0 && readings[0].Available < th {
 			p.LowBalance = true
 		}
 	}
-	return s.render(c, status, "New disbursement", pages.New(p))
+	return s.render(c, status, i18n.T(ctx, "disb.new"), pages.New(p))
 }
 
 func (s *Server) showDisbursementNew(c echo.Context) error {
@@ -38,16 +41,21 @@ func (s *Server) showDisbursementNew(c echo.Context) error {
 // inquireDisbursement validates the form and runs OY's mandatory account
 // inquiry; the clerk then sees the name the bank returned.
 func (s *Server) inquireDisbursement(c echo.Context) error {
+	ctx := c.Request().Context()
 	f := readDisbursementForm(c)
 	parsed, errs := f.Validate()
 	if len(errs) > 0 {
-		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, f, errs)
+		texts := make(map[string]string, len(errs))
+		for field, m := range errs {
+			texts[field] = m.In(ctx)
+		}
+		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, f, texts)
 	}
 	user := state(c).user
 	draft, err := s.disb.Inquire(c.Request().Context(), user, parsed)
 	var ie *disbursements.InquiryError
 	if errors.As(err, &ie) {
-		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Message})
+		return s.renderDisbursementForm(c, http.StatusUnprocessableEntity, f, map[string]string{ie.Field: ie.Text(ctx)})
 	}
 	if err != nil {
 		return err
@@ -56,6 +64,6 @@ func (s *Server) inquireDisbursement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "Confirm the recipient", pages.Confirm(pages.ConfirmProps{Draft: *draft, BankName: oy.BankName(draft.RecipientBank),
+	return s.render(c, http.StatusOK, i18n.T(ctx, "disb.confirm_title"), pages.Confirm(pages.ConfirmProps{Draft: *draft, BankName: oy.BankName(draft.RecipientBank),
 		ApprovalsNeeded: need, CSRF: state(c).csrf}))
 }

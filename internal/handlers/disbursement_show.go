@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/web/templates/components"
@@ -51,13 +51,13 @@ func (s *Server) renderDisbursement(c echo.Context, status int, d *models.Disbur
 	}
 	switch {
 	case u.Role == models.RoleAuditor:
-		p.WhyNot = "Auditors see approvals but do not make them."
+		p.WhyNot = i18n.T(ctx, "disb.why_auditor")
 	case u.ID == d.MakerID:
-		p.WhyNot = "You made this disbursement, so someone else must approve it."
+		p.WhyNot = i18n.T(ctx, "disb.why_maker")
 	case d.BatchID != nil:
-		p.WhyNot = "This transfer belongs to batch " + strconv.FormatInt(*d.BatchID, 10) + " and is approved with it, on the batch page."
+		p.WhyNot = i18n.T(ctx, "disb.why_batch", "ID", *d.BatchID)
 	case approvedBy[u.ID]:
-		p.WhyNot = "You have approved it; it needs another approver."
+		p.WhyNot = i18n.T(ctx, "disb.why_approved")
 	default:
 		p.CanDecide = true
 		if waiting {
@@ -66,7 +66,7 @@ func (s *Server) renderDisbursement(c echo.Context, status int, d *models.Disbur
 			p.BalanceFailed = err != nil
 		}
 	}
-	return s.render(c, status, "Disbursement "+strconv.FormatInt(d.ID, 10), pages.Detail(p))
+	return s.render(c, status, i18n.T(ctx, "disb.detail_title", "ID", d.ID), pages.Detail(p))
 }
 
 // callbackToResend: OY holds the transfer, so it has a callback to send

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"backoffice/internal/handlers/listkit"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
@@ -16,7 +17,8 @@ import (
 	"backoffice/web/templates/pages/disbursements"
 )
 
-// bankOptions lists OY's bank and e-wallet codes for a select.
+// bankOptions lists OY's bank and e-wallet codes for a select, after the
+// first option (empty value) labelled first.
 func bankOptions(first string) []components.Option {
 	opts := []components.Option{{Value: "", Label: first}}
 	banks := slices.Clone(oy.Banks)
@@ -37,27 +39,27 @@ func bankNames() map[string]string {
 
 // disbursementSpec declares the disbursement list's filters.
 func (s *Server) disbursementSpec(ctx context.Context) (*listkit.Spec, error) {
-	statuses := []components.Option{{Value: "", Label: "Any"}}
+	statuses := []components.Option{{Value: "", Label: "disb.any"}}
 	for _, ds := range models.DisbursementStatuses {
-		statuses = append(statuses, components.Option{Value: string(ds), Label: ds.Label()})
+		statuses = append(statuses, components.Option{Value: string(ds), Label: ds.LabelKey()})
 	}
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	makers := []components.Option{{Value: "", Label: "Anyone"}}
+	makers := []components.Option{{Value: "", Label: "disb.anyone"}}
 	for _, u := range users {
 		if u.Role != models.RoleAuditor {
 			makers = append(makers, components.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
 		}
 	}
 	return &listkit.Spec{Path: "/disbursements", TestID: "disbursement-filters", Fields: []listkit.Field{
-		{Kind: listkit.Ref, Name: "q", Label: "Reference or account starts with, or a name"},
-		{Kind: listkit.Enum, Name: "status", Label: "Status", Options: statuses, Wrong: "Choose a status from the list."},
-		{Kind: listkit.Enum, Name: "bank", Label: "Bank", Options: bankOptions("All banks"), Wrong: "Choose a bank from the list."},
-		{Kind: listkit.Enum, Name: "maker", Label: "Made by", Options: makers, Wrong: "Choose a person from the list."},
-		{Kind: listkit.Amounts, Name: "min_amount", To: "max_amount", Label: "Amount from", ToLabel: "Amount to"},
-		{Kind: listkit.Dates, Name: "from", To: "to", Label: "From (WIB)", ToLabel: "To (WIB, inclusive)"},
+		{Kind: listkit.Ref, Name: "q", Label: "disb.f_q"},
+		{Kind: listkit.Enum, Name: "status", Label: "disb.status", Options: statuses, Wrong: "disb.wrong_status"},
+		{Kind: listkit.Enum, Name: "bank", Label: "disb.f_bank", Options: bankOptions("disb.all_banks"), Wrong: "disb.wrong_bank"},
+		{Kind: listkit.Enum, Name: "maker", Label: "disb.f_maker", Options: makers, Wrong: "disb.wrong_maker"},
+		{Kind: listkit.Amounts, Name: "min_amount", To: "max_amount", Label: "disb.f_amount_from", ToLabel: "disb.f_amount_to"},
+		{Kind: listkit.Dates, Name: "from", To: "to", Label: "disb.f_from", ToLabel: "disb.f_to"},
 		{Kind: listkit.ID, Name: "batch"},
 	}}, nil
 }
@@ -79,6 +81,7 @@ func (s *Server) showDisbursements(c echo.Context) error {
 		return err
 	}
 	names := bankNames()
+	ctx := c.Request().Context()
 	l := &listkit.List[models.Disbursement]{
 		Spec: spec,
 		Page: func(ctx context.Context, f *listkit.Form) (store.Page[models.Disbursement], error) {
@@ -92,28 +95,28 @@ func (s *Server) showDisbursements(c echo.Context) error {
 			{Name: "status"}, {Name: "oy_code"}, {Name: "oy_trx_id"}, {Name: "maker"}, {Name: "note"}, {Name: "final", Type: listkit.TimeColumn}}},
 		Row: func(d models.Disbursement) []any {
 			return []any{d.ID, d.CreatedAt, d.PartnerTrxID, d.RecipientName, d.RecipientBank, names[d.RecipientBank], d.RecipientAccount, d.Amount,
-				d.Status.Label(), d.OYCode, d.TrxID, d.MakerEmail, d.Note, d.FinalAt}
+				i18n.T(ctx, d.Status.LabelKey()), d.OYCode, d.TrxID, d.MakerEmail, d.Note, d.FinalAt}
 		},
 		Exported: s.listExported("disbursement.export", "disbursement", "exported disbursements"),
 		Failed:   s.exportFailed,
 		Render: func(c echo.Context, status int, v listkit.View[models.Disbursement]) error {
 			f := v.Form
-			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(c.Request().Context()), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
+			p := disbursements.ListProps{Items: v.Page.Items, BankNames: names, Bar: f.Bar(ctx), Pager: listkit.Pager(f, v.Page), Exports: f.Exports(),
 				Invalid: !f.OK(), CanCreate: state(c).user.Role != models.RoleAuditor, Batch: f.ID("batch")}
 			if p.Batch != 0 {
 				p.ClearBatch = f.URL("batch", "")
 			}
 			if f.OK() {
-				t, err := s.disbursementTotals(c.Request().Context(), f, v.Page)
+				t, err := s.disbursementTotals(ctx, f, v.Page)
 				if err != nil {
 					return err
 				}
-				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: "disbursements"}
+				p.Totals = components.TotalsProps{Count: t.Count, Sum: t.Sum, Capped: t.Capped, ShowSum: true, Noun: i18n.T(ctx, "disb.noun_many")}
 				if t.Count == 1 && !t.Capped {
-					p.Totals.Noun = "disbursement"
+					p.Totals.Noun = i18n.T(ctx, "disb.noun_one")
 				}
 			}
-			return s.render(c, status, "Disbursements", disbursements.List(p))
+			return s.render(c, status, i18n.T(ctx, "disb.title"), disbursements.List(p))
 		},
 	}
 	return l.Serve(c)

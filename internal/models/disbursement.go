@@ -57,6 +57,32 @@ func (s DisbursementStatus) Label() string {
 	return string(s)
 }
 
+// LabelKey is the catalogue key of the status in words (internal/i18n);
+// an unknown status is its own key, shown as it is.
+func (s DisbursementStatus) LabelKey() string {
+	switch s {
+	case DisbWaitingApproval:
+		return "disb.status_waiting_approval"
+	case DisbSending:
+		return "disb.status_sending"
+	case DisbUnknown:
+		return "disb.status_unknown"
+	case DisbInProgress:
+		return "disb.status_in_progress"
+	case DisbPending:
+		return "disb.status_pending"
+	case DisbSuccess:
+		return "disb.status_success"
+	case DisbFailed:
+		return "disb.status_failed"
+	case DisbRejected:
+		return "disb.status_rejected"
+	case DisbWithdrawn:
+		return "disb.status_withdrawn"
+	}
+	return string(s)
+}
+
 // disbursementStages order the statuses so a transfer never moves
 // backwards; in progress and pending may alternate, as OY reports them.
 var disbursementStages = lifecycle.NewStages(
@@ -185,6 +211,27 @@ func (s BatchStatus) Label() string {
 		return "Rejected"
 	case BatchWithdrawn:
 		return "Withdrawn"
+	}
+	return string(s)
+}
+
+// LabelKey is the catalogue key of the batch status in words.
+func (s BatchStatus) LabelKey() string {
+	switch s {
+	case BatchValidating:
+		return "bulk.status_validating"
+	case BatchReady:
+		return "bulk.status_ready"
+	case BatchSubmitted:
+		return "bulk.status_submitted"
+	case BatchApproving:
+		return "bulk.status_approving"
+	case BatchDone:
+		return "bulk.status_done"
+	case BatchRejected:
+		return "bulk.status_rejected"
+	case BatchWithdrawn:
+		return "bulk.status_withdrawn"
 	}
 	return string(s)
 }

@@ -1,6 +1,11 @@
 package oy
 
-import "backoffice/internal/providers/provider"
+import (
+	"fmt"
+
+	"backoffice/internal/i18n"
+	"backoffice/internal/providers/provider"
+)
 
 // CodeInfo describes one OY status code.
 type CodeInfo struct {
@@ -140,8 +145,30 @@ func Succeeded(code string) bool { return code == "000" }
 // Failed reports whether the code is final and not a success.
 func Failed(code string) bool { ci := Describe(code); return ci.Final && !ci.Success }
 
-// ClerkMessage is the sentence for a disbursement code.
+// ClerkMessage is the sentence for a disbursement code, in English: for
+// logs and the timeline lines the dashboard stores.
 func ClerkMessage(code string) string { return Describe(code).Clerk }
+
+// ClerkText is the sentence for a disbursement code to be shown to a clerk
+// in their language: the catalogue's "oy.code_<code>" (its English text is
+// the table's Clerk), or "oy.code_unknown" naming a code OY has not
+// documented.
+func ClerkText(code string) i18n.Message {
+	if _, ok := disbursementCodes[code]; ok {
+		return i18n.M(fmt.Sprintf("oy.code_%s", code))
+	}
+	return i18n.M("oy.code_unknown", "Code", code)
+}
+
+// ClerkTextOf is the clerk's sentence carried by a provider error: the
+// translated sentence of its OY code when the error says what the table
+// says for that code, otherwise its own words as they are.
+func ClerkTextOf(e *provider.Error) i18n.Message {
+	if e.Code != "" && e.Message == ClerkMessage(e.Code) {
+		return ClerkText(e.Code)
+	}
+	return i18n.M("oy.as_written", "Text", e.Message)
+}
 
 // Codes lists every documented disbursement code, for settings pages and tests.
 func Codes() []string {
