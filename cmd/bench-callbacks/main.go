@@ -43,12 +43,17 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "how long each run sends")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file")
+	memprofile := flag.String("memprofile", "", "write the allocations of the whole run to this file (go tool pprof -sample_index=alloc_space; the bare and floor sides' own handlers show apart)")
 	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
 	flag.BoolVar(&withFlood, "flood", true, "also send 8 connections of refused 200 KiB callbacks (a guessed token) and report what they write to disk")
 	flag.BoolVar(&withFloor, "floor", true, "also run the floor: a handler that only appends the body to SQLite durably (an upper bound for any durable intake)")
 	flag.Parse()
 	profile = *cpuprofile
-	if err := run(*conns, *duration, *warmup); err != nil {
+	err := run(*conns, *duration, *warmup)
+	if err == nil && *memprofile != "" {
+		err = writeHeapProfile(*memprofile)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-callbacks:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -454,3 +459,16 @@ func splitURL(u string) (host, path string) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// writeHeapProfile writes every allocation made since start (sampled).
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

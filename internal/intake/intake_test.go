@@ -41,3 +41,54 @@ func TestStoredHeadersAndQueryHideSecrets(t *testing.T) {
 		t.Fatalf("headers stored as %s", got)
 	}
 }
+
+// HeadersJSON writes plain headers itself; the text must be exactly what
+// encoding/json gives, whatever the headers hold.
+func TestHeadersJSONMatchesEncodingJSON(t *testing.T) {
+	pieces := []string{"", "a", "application/json", "Bearer abc.def", "x y", `"q"`, `back\slash`, "<b>&amp;", "tab\there",
+		"new\nline", "\x00\x1f\x7f", "é", "\u2028", "\xff\xfe", "Go-http-client/1.1", "10.0.0.1, 10.0.0.2", "~!@#$%^*()_+{}|:?"}
+	names := []string{"Content-Type", "Authorization", "X-Api-Key", "cookie", "X-Forwarded-For", "User-Agent", "weird<name>", "Ключ", "token", "a\"b"}
+	rng := uint32(1)
+	next := func(n int) int {
+		rng = rng*1664525 + 1013904223
+		return int(rng>>8) % n
+	}
+	plain := 0
+	for i := range 3000 {
+		h := http.Header{}
+		for range next(6) {
+			var vs []string
+			for range next(3) {
+				vs = append(vs, pieces[next(len(pieces))]+pieces[next(len(pieces))])
+			}
+			h[names[next(len(names))]] = vs
+		}
+		if i%7 == 0 {
+			h = http.Header{"Content-Type": {"application/json"}, "Content-Length": {"216"}, "User-Agent": {"OY/1.0"}}
+		}
+		got, want := HeadersJSON(h), headersJSONEncoded(h)
+		if got != want {
+			t.Fatalf("headers %q: got %s, encoding/json gives %s", h, got, want)
+		}
+		if _, ok := appendPlainHeaders(nil, h); ok {
+			plain++
+		}
+	}
+	if plain < 500 {
+		t.Fatalf("only %d of 3000 header sets took the direct path", plain)
+	}
+}
+
+func BenchmarkHeadersJSON(b *testing.B) {
+	h := http.Header{"Content-Type": {"application/json"}, "Content-Length": {"216"}, "User-Agent": {"OY/1.0"}, "X-Forwarded-For": {"203.0.113.7"}}
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			_ = HeadersJSON(h)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			_ = headersJSONEncoded(h)
+		}
+	})
+}
