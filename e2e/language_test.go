@@ -42,6 +42,26 @@ const pageWords = `(() => {
 	return out.join("\n");
 })()`
 
+// englishLabelsJS lists the dashboard's own words on the page (headings,
+// labels, buttons, headers, badges, hints) that hold an English tell;
+// records and quoted provider words are not looked at.
+func englishLabelsJS() string {
+	return fmt.Sprintf(`(() => {
+	const tell = new RegExp(%q);
+	const out = [];
+	for (const e of document.querySelectorAll(%q)) {
+		if (e.closest("[data-record], .mono, code, pre, td")) continue;
+		const text = e.textContent.replace(/\s+/g, " ").trim();
+		const m = text.match(tell);
+		if (m) out.push(m[0] + " in " + e.tagName.toLowerCase() + ": " + text);
+	}
+	return out;
+})()`, i18n.EnglishTells.String(), labelSelector)
+}
+
+// labelSelector matches internal/handlers' test of the same name.
+const labelSelector = "h1, h2, h3, label, button, th, legend, .badge, .hint, .empty, .muted, .flash, a.button, title, nav a, .group"
+
 // switchLanguage presses the header's toggle and waits for the page in
 // that language.
 func (p *tab) switchLanguage(l i18n.Lang) {
@@ -89,6 +109,15 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 				}
 				if got := p.text(`[data-testid=logout]`); got != signOut[l] {
 					t.Errorf("%s in %s: the header's button says %q, want %q", path, l, got, signOut[l])
+				}
+				labels := get(p, "labels on "+path, chromedp.Evaluate[[]string](englishLabelsJS()))
+				if l == i18n.ID {
+					for _, w := range labels {
+						t.Errorf("%s in Indonesian: %s", path, w)
+					}
+				} else if path == "/disbursements" && len(labels) < 5 {
+					// The look that finds nothing in Indonesian must find the English labels.
+					t.Errorf("the label check found only %v on the English disbursements page", labels)
 				}
 				words := get(p, "words on "+path, chromedp.Evaluate[string](pageWords))
 				for _, k := range rawKey.FindAllString(words, -1) {

@@ -247,7 +247,7 @@ func applyChange(tx *gorm.DB, r *models.ChangeRequest, target *models.User) erro
 		u := &models.User{Name: r.Name, Email: r.Email, Role: r.Role, PasswordHash: r.PasswordHash, CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
 		if err := tx.Create(u).Error; err != nil {
 			if isUniqueViolation(err) {
-				return &models.ChangeRefused{Reason: "A staff member with this email was added since this was asked for. Reject the request."}
+				return models.Refuse("change_req.refuse_email_taken")
 			}
 			return fmt.Errorf("store: create user: %w", err)
 		}
@@ -257,7 +257,7 @@ func applyChange(tx *gorm.DB, r *models.ChangeRequest, target *models.User) erro
 		if r.Role != models.RoleAdmin {
 			if err := keepAnAdmin(tx, target); err != nil {
 				if errors.Is(err, ErrLastAdmin) {
-					return &models.ChangeRefused{Reason: target.Name + " is the last active admin. Make someone else an admin first."}
+					return models.Refuse("change_req.refuse_last_admin", "Name", target.Name)
 				}
 				return err
 			}
