@@ -74,7 +74,9 @@ func (p *tab) switchLanguage(l i18n.Lang) {
 	}
 }
 
-// TestEveryPageInBothLanguages switches the header's toggle to each
+// TestEveryPageInBothLanguages runs last (go test runs files in name order,
+// hence zz_): by then the other tests have made a record of every kind, so
+// every record page is photographed too. It switches the header's toggle to each
 // language and opens every page (record pages included) at 390 and 1440
 // px: the page is in that language, shows no raw catalogue key and is no
 // wider than the window. With E2E_SCREENSHOTS set (make screenshots) each
