@@ -51,17 +51,7 @@ func (f LinkForm) Validate() (LinkRequest, map[string]i18n.Message) {
 }
 
 // PhoneProblem is the sentence of a number phone.Normalise refused.
-func PhoneProblem(err error) i18n.Message {
-	switch err {
-	case phone.ErrEmpty:
-		return i18n.M("ovo.phone_empty")
-	case phone.ErrNotDigit:
-		return i18n.M("ovo.phone_not_digit")
-	case phone.ErrNotID:
-		return i18n.M("ovo.phone_not_id")
-	}
-	return i18n.M("ovo.phone_length")
-}
+func PhoneProblem(err error) i18n.Message { return phone.Message(err) }
 
 // PayForm is the payment form as typed.
 type PayForm struct {

@@ -3,7 +3,11 @@
 // 628…, so the same customer is one number everywhere.
 package phone
 
-import "strings"
+import (
+	"strings"
+
+	"backoffice/internal/i18n"
+)
 
 // Problem is what is wrong with a typed number: its text is the sentence a
 // clerk sees beside the field.
@@ -93,4 +97,18 @@ func Prefix(q string) (prefix string, ok bool) {
 		return "62" + q, true
 	}
 	return "", false
+}
+
+// Message is the problem as a catalogue message, for the page in the
+// reader's language; any other error reads as a number of the wrong length.
+func Message(err error) i18n.Message {
+	switch err {
+	case ErrEmpty:
+		return i18n.M("ovo.phone_empty")
+	case ErrNotDigit:
+		return i18n.M("ovo.phone_not_digit")
+	case ErrNotID:
+		return i18n.M("ovo.phone_not_id")
+	}
+	return i18n.M("ovo.phone_length")
 }

@@ -28,7 +28,7 @@ func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]i18n.Messa
 	errs := map[string]i18n.Message{}
 	var p Parsed
 	if n, err := phone.Normalise(f.Phone); err != nil {
-		errs["phone"] = phoneProblem(err)
+		errs["phone"] = phone.Message(err)
 	} else {
 		p.Phone = n
 	}
@@ -63,18 +63,6 @@ func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]i18n.Messa
 	return p, errs
 }
 
-// phoneProblem is the sentence of a number phone.Normalise refused.
-func phoneProblem(err error) i18n.Message {
-	switch err {
-	case phone.ErrEmpty:
-		return i18n.M("ovo.phone_empty")
-	case phone.ErrNotDigit:
-		return i18n.M("ovo.phone_not_digit")
-	case phone.ErrNotID:
-		return i18n.M("ovo.phone_not_id")
-	}
-	return i18n.M("ovo.phone_length")
-}
 
 // Texts turns a form's messages into sentences in the request's language.
 func Texts(ctx context.Context, errs map[string]i18n.Message) map[string]string {
