@@ -63,7 +63,6 @@ func (f Form) Validate(products []ayopop.Product) (Parsed, map[string]i18n.Messa
 	return p, errs
 }
 
-
 // Texts turns a form's messages into sentences in the request's language.
 func Texts(ctx context.Context, errs map[string]i18n.Message) map[string]string {
 	out := make(map[string]string, len(errs))
