@@ -377,7 +377,7 @@ type DisbursementRef struct {
 // disbursement callback, thousands of times a second under load.
 func (s *Store) FindDisbursementRef(ctx context.Context, partnerTrxID string) (*DisbursementRef, error) {
 	s.refOnce.Do(func() {
-		s.refStmt, s.refErr = s.db.ReadSQL().PrepareContext(context.Background(), "SELECT id, status, polls FROM disbursements WHERE partner_trx_id = ?")
+		s.refStmt, s.refErr = s.db.ReadSQL().PrepareContext(context.Background(), s.d.sql("SELECT id, status, polls FROM disbursements WHERE partner_trx_id = ?"))
 	})
 	if s.refErr != nil {
 		return nil, s.refErr
