@@ -135,7 +135,7 @@ func (s *Store) SubmitBatch(ctx context.Context, batchID int64, maker *models.Us
 	n := 0
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -197,7 +197,7 @@ func (s *Store) DecideBatch(ctx context.Context, batchID int64, approver *models
 	var res BatchDecideResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -256,7 +256,7 @@ func (s *Store) WithdrawBatch(ctx context.Context, batchID int64, maker *models.
 	n := 0
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -296,7 +296,7 @@ func (s *Store) WithdrawBatch(ctx context.Context, batchID int64, maker *models.
 func (s *Store) ClaimBatchRow(ctx context.Context, batchID, id int64, audit *models.AuditEntry) (claimed bool, err error) {
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; err != nil {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; err != nil {
 			return err
 		}
 		if b.Status != models.BatchApproving {

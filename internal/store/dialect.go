@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"backoffice/internal/db"
 )
@@ -175,6 +176,13 @@ func (d dialect) lockKey(tx *gorm.DB, key string) error {
 	}
 	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error
 }
+
+// forUpdate locks the rows tx reads next until the transaction ends, on
+// PostgreSQL (SELECT ... FOR UPDATE): a decision made on a record it read
+// holds even with other writers at work, and a second decider waits, then
+// reads the record as the first left it. SQLite needs no lock, its write
+// transactions never overlap, and GORM leaves the clause out there.
+func forUpdate(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.Locking{Strength: "UPDATE"}) }
 
 // isUniqueViolation recognises a UNIQUE or PRIMARY KEY violation by the
 // driver's code, not by the words of its message: SQLite's extended result
