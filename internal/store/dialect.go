@@ -184,6 +184,25 @@ func (d dialect) lockKey(tx *gorm.DB, key string) error {
 // transactions never overlap, and GORM leaves the clause out there.
 func forUpdate(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.Locking{Strength: "UPDATE"}) }
 
+// createOrViolation inserts v for a caller that carries on after a unique
+// violation: on PostgreSQL a failed statement aborts the whole transaction,
+// so the insert runs under a savepoint that the violation rolls back to.
+func createOrViolation(tx *gorm.DB, v any) error {
+	if !dialectOf(tx).pg {
+		return tx.Create(v).Error
+	}
+	if err := tx.SavePoint("before_insert").Error; err != nil {
+		return err
+	}
+	err := tx.Create(v).Error
+	if isUniqueViolation(err) {
+		if rerr := tx.RollbackTo("before_insert").Error; rerr != nil {
+			return rerr
+		}
+	}
+	return err
+}
+
 // isUniqueViolation recognises a UNIQUE or PRIMARY KEY violation by the
 // driver's code, not by the words of its message: SQLite's extended result
 // code, PostgreSQL's SQLSTATE 23505.
