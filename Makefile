@@ -25,10 +25,11 @@ test-go:
 	$(GO) test -race -count=1 ./...
 
 ## test-postgres: every Go test with -race on PostgreSQL: each test that opens a database
-## gets a new one on TEST_DATABASE_URL's server, dropped at its end (docs/postgres.md).
+## gets a new schema in the bo_test database on TEST_DATABASE_URL's server, dropped at its end
+## (docs/postgres.md). Slower than SQLite: each test migrates its schema.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 test-postgres:
-	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(GO) test -race -count=1 ./...
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(GO) test -race -count=1 -timeout 30m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -731,10 +731,16 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err := w.Exec(create).Error; err != nil {
 		return 0, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
+	lock := "schema_migrations"
 	if s.d.pg {
 		if err := checkPostgresCollation(w); err != nil {
 			return 0, err
 		}
+		var schema string
+		if err := w.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			return 0, fmt.Errorf("store: read schema: %w", err)
+		}
+		lock += " " + schema
 	}
 	for _, m := range migrations {
 		q, err := m.sqlFor(s.d)
@@ -744,7 +750,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		err = w.Transaction(func(tx *gorm.DB) error {
 			// Replicas starting together on PostgreSQL take turns; SQLite's
 			// single writer already does.
-			if err := s.d.lockKey(tx, "schema_migrations"); err != nil {
+			if err := s.d.lockKey(tx, lock); err != nil {
 				return err
 			}
 			var n int64
