@@ -7,7 +7,7 @@ export GOTOOLCHAIN := go1.26.11
 BIN       := bin/dashboard
 FUZZTIME  ?= 5s
 
-.PHONY: run build test test-go lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-lists screenshots clean
+.PHONY: run build test test-go test-postgres lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-lists screenshots clean
 
 ## run: build and serve on 127.0.0.1:8080 with the built-in provider sandboxes;
 ## an empty database gets one demo account per role, printed once.
@@ -23,6 +23,13 @@ test: lint check-generated vulncheck test-go
 
 test-go:
 	$(GO) test -race -count=1 ./...
+
+## test-postgres: every Go test with -race on PostgreSQL: each test that opens a database
+## gets a new schema in the bo_test database on TEST_DATABASE_URL's server, dropped at its end
+## (docs/postgres.md). Slower than SQLite: each test migrates its schema.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+test-postgres:
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(GO) test -race -count=1 -timeout 30m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -110,9 +110,18 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		return nil, err
 	}
 	if n > 0 {
-		log.Info("database migrated", "steps", n, "path", d.Path)
+		log.Info("database migrated", "steps", n, "database", string(d.Dialect), "path", d.Path)
 	}
-	return &App{Config: cfg, DB: d, Store: st, Log: log, Disk: diskspace.New(filepath.Dir(d.Path), cfg.MinFreeDisk)}, nil
+	if cfg.DatabaseReadURL != "" {
+		log.Warn("DATABASE_READ_URL is set but not used yet: reads still go to DATABASE_URL (docs/postgres.md)")
+	}
+	// The disk watched is the one the SQLite file is on; with PostgreSQL
+	// the data directory (session keys, sandbox keys) is what stays local.
+	diskDir := cfg.DataDir
+	if d.Dialect == db.SQLite {
+		diskDir = filepath.Dir(d.Path)
+	}
+	return &App{Config: cfg, DB: d, Store: st, Log: log, Disk: diskspace.New(diskDir, cfg.MinFreeDisk)}, nil
 }
 
 // Build makes the provider clients, the sandboxes of providers with no

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"backoffice/internal/config"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/handlers"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
@@ -22,9 +23,13 @@ func TestExpiredSessionsArePurged(t *testing.T) {
 	if err := os.Chmod(dir, 0o700); err != nil { // start-up refuses a data directory others can read
 		t.Fatal(err)
 	}
+	dbURL := dbtest.URL(t, "dashboard.db")
 	cfg, err := config.Load(func(k string) string {
-		if k == "DASHBOARD_DATA_DIR" {
+		switch k {
+		case "DASHBOARD_DATA_DIR":
 			return dir
+		case "DATABASE_URL":
+			return dbURL
 		}
 		return ""
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"backoffice/internal/config"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
 	"backoffice/internal/providers/faspay"
@@ -39,7 +40,8 @@ func newOVOEnv(t *testing.T, extra map[string]string) *ovoEnv {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	env := map[string]string{"DASHBOARD_DATA_DIR": dir, "DASHBOARD_BASE_URL": "http://" + srv.Listener.Addr().String()}
+	env := map[string]string{"DASHBOARD_DATA_DIR": dir, "DASHBOARD_BASE_URL": "http://" + srv.Listener.Addr().String(),
+		"DATABASE_URL": dbtest.URL(t, "dashboard.db")}
 	for k, v := range extra {
 		env[k] = v
 	}

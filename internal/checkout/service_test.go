@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"backoffice/internal/checkout"
 	"backoffice/internal/db"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	oysb "backoffice/internal/providers/oy/sandbox"
@@ -55,7 +55,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{t: t, dbPath: filepath.Join(t.TempDir(), "t.db"), clock: &clock{t: time.Now().UTC()}, callbacks: make(chan []byte, 16)}
+	e := &env{t: t, dbPath: dbtest.URL(t, "t.db"), clock: &clock{t: time.Now().UTC()}, callbacks: make(chan []byte, 16)}
 	cbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		e.callbacks <- b

@@ -22,7 +22,11 @@ type Config struct {
 	Addr        string // DASHBOARD_ADDR
 	DataDir     string // DASHBOARD_DATA_DIR
 	DatabaseURL string // DATABASE_URL; empty means dashboard.db in DataDir
-	BaseURL     string // DASHBOARD_BASE_URL; used to build callback URLs
+	// DatabaseReadURL (DATABASE_READ_URL) is a PostgreSQL streaming replica
+	// for reads. Parsed and checked, not wired yet: reads still go to
+	// DatabaseURL (docs/postgres.md).
+	DatabaseReadURL string
+	BaseURL         string // DASHBOARD_BASE_URL; used to build callback URLs
 
 	// Session keys: hex, from DASHBOARD_SESSION_HASH_KEY and
 	// DASHBOARD_SESSION_BLOCK_KEY, otherwise generated once into DataDir.
@@ -132,6 +136,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "dashboard.db")
+	}
+	if c.DatabaseReadURL = env("DATABASE_READ_URL", ""); c.DatabaseReadURL != "" {
+		if !isPostgresURL(c.DatabaseURL) || !isPostgresURL(c.DatabaseReadURL) {
+			return nil, errors.New("config: DATABASE_READ_URL needs DATABASE_URL and itself to be postgres:// URLs (a streaming replica of the same database)")
+		}
 	}
 	var err error
 	if c.TrustedProxies, err = prefixes(getenv("DASHBOARD_TRUSTED_PROXIES")); err != nil {
@@ -400,4 +409,11 @@ func persistedSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b, f.Sync()
+}
+
+// isPostgresURL reports whether a database URL names PostgreSQL (the same
+// rule as db.IsPostgres; config does not import the database package).
+func isPostgresURL(s string) bool {
+	s = strings.ToLower(s)
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }

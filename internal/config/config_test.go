@@ -185,3 +185,27 @@ func merge(a, b map[string]string) map[string]string {
 	}
 	return out
 }
+
+// DATABASE_URL keeps SQLite paths as they are and accepts PostgreSQL URLs;
+// DATABASE_READ_URL is only accepted as a PostgreSQL replica of a
+// PostgreSQL primary.
+func TestDatabaseURLs(t *testing.T) {
+	for _, u := range []string{"data/x.db", "sqlite://data/x.db", "postgres://app@db:5432/backoffice", "postgresql://app@db/backoffice?sslmode=require"} {
+		c, err := Load(envOf(map[string]string{"DATABASE_URL": u}))
+		if err != nil || c.DatabaseURL != u || c.DatabaseReadURL != "" {
+			t.Errorf("DATABASE_URL=%s: %+v, %v", u, c, err)
+		}
+	}
+	c, err := Load(envOf(map[string]string{"DATABASE_URL": "postgres://app@primary/bo", "DATABASE_READ_URL": "postgres://app@replica/bo"}))
+	if err != nil || c.DatabaseReadURL != "postgres://app@replica/bo" {
+		t.Fatalf("read URL: %+v, %v", c, err)
+	}
+	for _, env := range []map[string]string{
+		{"DATABASE_READ_URL": "postgres://app@replica/bo"},                                    // SQLite primary
+		{"DATABASE_URL": "postgres://app@primary/bo", "DATABASE_READ_URL": "data/replica.db"}, // not PostgreSQL
+	} {
+		if _, err := Load(envOf(env)); err == nil || !strings.Contains(err.Error(), "DATABASE_READ_URL") {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+}

@@ -1,8 +1,12 @@
-// Package db opens the SQLite database through GORM with the settings a
-// ledger needs: WAL, synchronous=FULL, immediate write transactions, a busy
-// timeout and foreign keys, applied by the driver to every pooled
-// connection. All writes go through one writer connection so they never
-// fight over SQLite's single write lock; reads use their own read-only pool.
+// Package db opens the database through GORM. DATABASE_URL picks it: a
+// postgres:// or postgresql:// URL opens PostgreSQL through pgx (see
+// postgres.go and docs/postgres.md); anything else names a SQLite file.
+//
+// SQLite is opened with the settings a ledger needs: WAL, synchronous=FULL,
+// immediate write transactions, a busy timeout and foreign keys, applied by
+// the driver to every pooled connection. All writes go through one writer
+// connection so they never fight over SQLite's single write lock; reads use
+// their own read-only pool.
 package db
 
 import (
@@ -27,16 +31,38 @@ const BusyTimeout = 10 * time.Second
 // ReadConns is the size of the read pool.
 const ReadConns = 4
 
-// DB holds the writer and the reader pools over one SQLite file.
+// Dialect names the database behind a DB.
+type Dialect string
+
+// The two databases the dashboard runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB holds the writer and the reader pools.
 type DB struct {
-	Write *gorm.DB // one connection; every INSERT/UPDATE/DELETE goes here
-	Read  *gorm.DB // read-only pool
-	Path  string
+	Write *gorm.DB // SQLite: one connection; every INSERT/UPDATE/DELETE goes here
+	Read  *gorm.DB // SQLite: read-only pool
+	// Path is the SQLite file; for PostgreSQL the URL without its password.
+	Path    string
+	Dialect Dialect
 }
 
-// Open opens (creating if needed) the database named by dsn: a file path,
-// "file:..." URI or "sqlite://path".
+// IsPostgres reports whether dsn names a PostgreSQL database
+// (postgres:// or postgresql://).
+func IsPostgres(dsn string) bool {
+	dsn = strings.ToLower(strings.TrimSpace(dsn))
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
+// or (created if needed) a SQLite file path, "file:..." URI or
+// "sqlite://path".
 func Open(dsn string) (*DB, error) {
+	if IsPostgres(dsn) {
+		return openPostgres(dsn)
+	}
 	path, err := filePath(dsn)
 	if err != nil {
 		return nil, err
@@ -77,7 +103,7 @@ func Open(dsn string) (*DB, error) {
 	rsql, _ := r.DB()
 	rsql.SetMaxOpenConns(ReadConns)
 	rsql.SetMaxIdleConns(ReadConns)
-	return &DB{Write: w, Read: r, Path: path}, nil
+	return &DB{Write: w, Read: r, Path: path, Dialect: SQLite}, nil
 }
 
 // restrictFiles makes the database file readable by its owner only before
@@ -124,6 +150,9 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close checkpoints the WAL and closes both pools.
 func (d *DB) Close() error {
+	if d.Dialect == Postgres {
+		return d.closePostgres()
+	}
 	_, _ = d.WriteSQL().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(d.ReadSQL().Close(), d.WriteSQL().Close())
 }
@@ -140,7 +169,7 @@ func filePath(dsn string) (string, error) {
 	case strings.HasPrefix(dsn, "file:"):
 		dsn = strings.TrimPrefix(dsn, "file:")
 	case strings.Contains(dsn, "://"):
-		return "", fmt.Errorf("db: DATABASE_URL %q: only SQLite files are supported", dsn)
+		return "", fmt.Errorf("db: DATABASE_URL %q: use a SQLite file path or a postgres:// URL", redactURL(dsn))
 	}
 	if i := strings.IndexByte(dsn, '?'); i >= 0 {
 		dsn = dsn[:i]

@@ -4,11 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"backoffice/internal/db"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 	"backoffice/internal/providers/oy"
 	"backoffice/internal/store"
@@ -16,10 +15,7 @@ import (
 
 func newService(t *testing.T) *Service {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "svc.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t, "svc.db")
 	t.Cleanup(func() { d.Close() })
 	st := store.New(d)
 	if _, err := st.Migrate(context.Background()); err != nil {

@@ -23,6 +23,7 @@ import (
 	"backoffice/internal/checkout"
 	"backoffice/internal/config"
 	"backoffice/internal/db"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/disbursements"
 	"backoffice/internal/intake"
 	"backoffice/internal/models"
@@ -98,14 +99,17 @@ var testHash = sync.OnceValue(func() string {
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
-	dir := t.TempDir()
-	return openTestApp(t, filepath.Join(dir, "test.db"), nil, true)
+	return openTestApp(t, dbtest.URL(t, "test.db"), nil, true)
 }
 
 func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *testApp {
 	t.Helper()
+	dataDir := filepath.Dir(dbPath)
+	if db.IsPostgres(dbPath) {
+		dataDir = t.TempDir()
+	}
 	env := map[string]string{
-		"DASHBOARD_DATA_DIR":          filepath.Dir(dbPath),
+		"DASHBOARD_DATA_DIR":          dataDir,
 		"DATABASE_URL":                dbPath,
 		"DASHBOARD_SESSION_HASH_KEY":  strings.Repeat("ab", 32),
 		"DASHBOARD_SESSION_BLOCK_KEY": strings.Repeat("cd", 32),

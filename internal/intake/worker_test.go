@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"backoffice/internal/db"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 )
@@ -47,10 +46,7 @@ type workerRig struct {
 
 func newWorkerRig(t *testing.T, feedCap int, delay time.Duration) *workerRig {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "worker.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t, "worker.db")
 	st := store.New(d)
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)

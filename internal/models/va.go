@@ -125,11 +125,14 @@ func (v *VirtualAccount) Observe(o *VirtualAccount) bool {
 	return changed
 }
 
+// sameTime compares two times to the microsecond, the precision a stored
+// time keeps on PostgreSQL (SQLite keeps nanoseconds): a time read back is
+// the same time.
 func sameTime(a, b *time.Time) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return a.Equal(*b)
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
 }
 
 // VAPayment is one payment received on a VA, from a callback, from OY's

@@ -29,7 +29,7 @@ func insertAudit(tx *gorm.DB, e *models.AuditEntry) error {
 // CountLoginFailures counts failed sign-ins since a time, by email and by IP.
 func (s *Store) CountLoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int64, err error) {
 	r := s.db.Read.WithContext(ctx)
-	if err = r.Model(&models.AuditEntry{}).Where("action = ? AND actor_email = ? COLLATE NOCASE AND at >= ?", "login.failed", email, since.UTC()).Count(&byEmail).Error; err != nil {
+	if err = r.Model(&models.AuditEntry{}).Where("action = ? AND "+s.d.eqNoCase("actor_email")+" AND at >= ?", "login.failed", email, since.UTC()).Count(&byEmail).Error; err != nil {
 		return
 	}
 	err = r.Model(&models.AuditEntry{}).Where("action = ? AND ip = ? AND at >= ?", "login.failed", ip, since.UTC()).Count(&byIP).Error

@@ -23,8 +23,9 @@ type AuditFilter struct {
 }
 
 func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
+	d := dialectOf(q)
 	if f.Actor != "" {
-		q = q.Where("actor_email = ? COLLATE NOCASE", f.Actor)
+		q = q.Where(d.eqNoCase("actor_email"), f.Actor)
 	}
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
@@ -36,7 +37,7 @@ func (f AuditFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
-		q = q.Where("(object_id LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\')", like, like)
+		q = q.Where("(object_id "+d.Like+" ? ESCAPE '\\' OR summary "+d.Like+" ? ESCAPE '\\')", like, like)
 	}
 	q = idAndTimeRange(q, f.minID, f.maxID, "at", f.From, f.To)
 	return q

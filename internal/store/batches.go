@@ -61,7 +61,7 @@ func (s *Store) ListBatches(ctx context.Context, limit int) ([]models.Disburseme
 func (s *Store) BatchRows(ctx context.Context, batchID int64, invalidOnly bool, limit int) ([]models.BatchRow, error) {
 	q := s.db.Read.WithContext(ctx).Where("batch_id = ?", batchID)
 	if invalidOnly {
-		q = q.Where("checked = 1 AND error <> ''")
+		q = q.Where(s.d.is("checked", true) + " AND error <> ''")
 	}
 	var out []models.BatchRow
 	err := q.Order("line").Limit(limit).Find(&out).Error
@@ -78,7 +78,7 @@ func (s *Store) BatchesWithStatus(ctx context.Context, st models.BatchStatus) ([
 // UncheckedRows returns the next rows to check.
 func (s *Store) UncheckedRows(ctx context.Context, batchID int64, limit int) ([]models.BatchRow, error) {
 	var out []models.BatchRow
-	err := s.db.Read.WithContext(ctx).Where("batch_id = ? AND checked = 0", batchID).Order("id").Limit(limit).Find(&out).Error
+	err := s.db.Read.WithContext(ctx).Where("batch_id = ? AND "+s.d.is("checked", false), batchID).Order("id").Limit(limit).Find(&out).Error
 	return out, err
 }
 
@@ -94,8 +94,8 @@ func (s *Store) SaveCheckedRows(ctx context.Context, batchID int64, rows []model
 			}
 		}
 		var c struct{ Checked, Valid, Sum, Left int64 }
-		if err := tx.Raw(`SELECT sum(checked) AS checked, sum(checked AND error = '') AS valid,
-			coalesce(sum(CASE WHEN checked AND error = '' THEN amount END), 0) AS sum, sum(NOT checked) AS left
+		if err := tx.Raw(`SELECT count(*) FILTER (WHERE checked) AS checked, count(*) FILTER (WHERE checked AND error = '') AS valid,
+			coalesce(sum(CASE WHEN checked AND error = '' THEN amount END), 0) AS sum, count(*) FILTER (WHERE NOT checked) AS "left"
 			FROM batch_rows WHERE batch_id = ?`, batchID).Scan(&c).Error; err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Store) RecentBatchWithFile(ctx context.Context, sha256 string, since ti
 // the bank returned for each.
 func (s *Store) ValidBatchRows(ctx context.Context, batchID int64, limit int) ([]models.BatchRow, error) {
 	var out []models.BatchRow
-	err := s.db.Read.WithContext(ctx).Where("batch_id = ? AND checked = 1 AND error = ''", batchID).Order("line").Limit(limit).Find(&out).Error
+	err := s.db.Read.WithContext(ctx).Where("batch_id = ? AND "+s.d.is("checked", true)+" AND error = ''", batchID).Order("line").Limit(limit).Find(&out).Error
 	return out, err
 }
 
@@ -135,7 +135,7 @@ func (s *Store) SubmitBatch(ctx context.Context, batchID int64, maker *models.Us
 	n := 0
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (s *Store) SubmitBatch(ctx context.Context, batchID int64, maker *models.Us
 			return ErrConflict
 		}
 		var rows []models.BatchRow
-		if err := tx.Where("batch_id = ? AND checked = 1 AND error = ''", batchID).Order("line").Find(&rows).Error; err != nil {
+		if err := tx.Where("batch_id = ? AND "+s.d.is("checked", true)+" AND error = ''", batchID).Order("line").Find(&rows).Error; err != nil {
 			return err
 		}
 		at := now()
@@ -197,7 +197,7 @@ func (s *Store) DecideBatch(ctx context.Context, batchID int64, approver *models
 	var res BatchDecideResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -256,7 +256,7 @@ func (s *Store) WithdrawBatch(ctx context.Context, batchID int64, maker *models.
 	n := 0
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -296,7 +296,7 @@ func (s *Store) WithdrawBatch(ctx context.Context, batchID int64, maker *models.
 func (s *Store) ClaimBatchRow(ctx context.Context, batchID, id int64, audit *models.AuditEntry) (claimed bool, err error) {
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var b models.DisbursementBatch
-		if err := tx.Omit("file").First(&b, batchID).Error; err != nil {
+		if err := forUpdate(tx).Omit("file").First(&b, batchID).Error; err != nil {
 			return err
 		}
 		if b.Status != models.BatchApproving {

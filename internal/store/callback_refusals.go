@@ -115,8 +115,8 @@ func (s *Store) FlushRefusalCounts(ctx context.Context) error {
 	tx, err := s.db.WriteSQL().BeginTx(ctx, nil)
 	if err == nil {
 		for k, n := range batch {
-			if _, err = tx.ExecContext(ctx, `INSERT INTO callback_refusals (day, what, provider, kind, n) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (day, what, provider, kind) DO UPDATE SET n = callback_refusals.n + excluded.n`, k.day, k.what, k.provider, k.kind, n); err != nil {
+			if _, err = tx.ExecContext(ctx, s.d.sql(`INSERT INTO callback_refusals (day, what, provider, kind, n) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (day, what, provider, kind) DO UPDATE SET n = callback_refusals.n + excluded.n`), k.day, k.what, k.provider, k.kind, n); err != nil {
 				break
 			}
 		}

@@ -35,6 +35,7 @@ type CallbackFilter struct {
 const refWalkAt = 2000
 
 func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
+	d := dialectOf(q)
 	// A kind belongs to one provider, so with a kind the provider adds
 	// nothing and each filter walks its own (column, id) index.
 	if f.Kind != "" {
@@ -44,20 +45,20 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	if f.Verified != nil {
 		if *f.Verified {
-			q = q.Where("verified = 1")
+			q = q.Where(d.is("verified", true))
 		} else {
-			q = q.Where("verified = 0")
+			q = q.Where(d.is("verified", false))
 		}
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
 	if f.Duplicate {
-		q = q.Where("duplicate = 1")
+		q = q.Where(d.is("duplicate", true))
 	}
 	if f.Ref != "" && f.refWalk {
 		// refs holds the same references as callback_refs, space-separated.
-		q = q.Where("instr(' ' || refs, ?) > 0", " "+f.Ref)
+		q = q.Where(d.contains("' ' || refs", "?"), " "+f.Ref)
 	} else if f.Ref != "" {
 		lo, hi := prefixRange(f.Ref)
 		q = q.Where("id IN (SELECT callback_id FROM callback_refs WHERE ref >= ? AND ref < ?)", lo, hi)
@@ -179,7 +180,7 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 			q = q.Where("verified = ?", *f.Verified)
 		}
 		if f.Duplicate {
-			q = q.Where("duplicate = 1")
+			q = q.Where(s.d.is("duplicate", true))
 		}
 		var rows []struct {
 			Status models.CallbackStatus
@@ -202,7 +203,7 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 			return counts, false, err
 		}
 		var n int64
-		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?)", s.pendingCountQuery(ctx, pending, window)).Scan(&n).Error; err != nil {
+		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?) AS p", s.pendingCountQuery(ctx, pending, window)).Scan(&n).Error; err != nil {
 			return nil, false, fmt.Errorf("store: count pending callbacks: %w", err)
 		}
 		if n > 0 {
@@ -219,7 +220,7 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 		Status models.CallbackStatus
 		N      int64
 	}
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT status, count(*) AS n FROM (?) GROUP BY status", sub).Scan(&rows).Error; err != nil {
+	if err := s.db.Read.WithContext(ctx).Raw("SELECT status, count(*) AS n FROM (?) AS c GROUP BY status", sub).Scan(&rows).Error; err != nil {
 		return nil, false, fmt.Errorf("store: count callbacks: %w", err)
 	}
 	var total int64
@@ -257,7 +258,7 @@ func (s *Store) CallbackPageCounts(ctx context.Context, f CallbackFilter) (count
 // index would walk every row of that kind).
 func (s *Store) pendingCountQuery(ctx context.Context, f CallbackFilter, window int) *gorm.DB {
 	f.Status = models.CallbackPending
-	return f.apply(s.db.Read.WithContext(ctx).Table("callbacks INDEXED BY callbacks_status").Select("id")).Limit(window)
+	return f.apply(s.db.Read.WithContext(ctx).Table(s.d.indexedBy("callbacks", "callbacks_status")).Select("id")).Limit(window)
 }
 
 // PendingCountSQL is the statement that counts the queue, for plan tests.
@@ -265,6 +266,6 @@ func (s *Store) PendingCountSQL(f CallbackFilter, window int) string {
 	return s.db.Read.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var ids []int64
 		f.Status = models.CallbackPending
-		return f.apply(tx.Table("callbacks INDEXED BY callbacks_status").Select("id")).Limit(window).Find(&ids)
+		return f.apply(tx.Table(s.d.indexedBy("callbacks", "callbacks_status")).Select("id")).Limit(window).Find(&ids)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 )
 
@@ -16,11 +17,11 @@ func fillCallbacks(t testing.TB, s *Store, n int) {
 	err := s.db.Write.Exec(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
 		INSERT INTO callbacks (received_at, provider, kind, method, path, query, headers, body, source_ip, verified, verify_reason,
 			dedup_key, duplicate, refs, reply_status, reply_body, status)
-		SELECT datetime('now', '-' || ((? - i) / 1000) || ' minutes'),
+		SELECT `+sqlAgo(s, "(? - i) / 1000", "minutes")+`,
 			CASE WHEN i % 100 = 0 THEN 'oy' WHEN i % 3 = 0 THEN 'faspay' WHEN i % 3 = 1 THEN 'doku' ELSE 'ayopop' END,
 			CASE WHEN i % 100 = 0 THEN 'disbursement' WHEN i % 3 = 0 THEN 'payment-notification' WHEN i % 3 = 1 THEN 'debit-notify' ELSE 'topup' END,
-			'POST', '/callbacks/x', '', '{}', '{"partner_trx_id":"P-' || i || '"}', '127.0.0.1',
-			CASE WHEN i % 50 = 0 THEN 0 ELSE 1 END, 'synthetic', 'k-' || i, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END,
+			'POST', '/callbacks/x', '', '{}', `+blobOf(s, `'{"partner_trx_id":"P-' || i || '"}'`)+`, '127.0.0.1',
+			CASE WHEN i % 50 = 0 THEN `+s.d.False+` ELSE `+s.d.True+` END, 'synthetic', 'k-' || i, CASE WHEN i % 97 = 0 THEN `+s.d.True+` ELSE `+s.d.False+` END,
 			'P-' || i, 200, '{}',
 			CASE WHEN i % 50 = 0 THEN 'rejected' WHEN i % 7 = 0 THEN 'applied' ELSE 'unmatched' END
 		FROM seq`, n, n).Error
@@ -76,6 +77,7 @@ func TestCallbackLogQueriesUseIndexes(t *testing.T) {
 
 func explain(t testing.TB, s *Store, q string) string {
 	t.Helper()
+	dbtest.SkipOnPostgres(t, "asserts SQLite's query plans (EXPLAIN QUERY PLAN)")
 	rows, err := s.db.ReadSQL().Query("EXPLAIN QUERY PLAN " + q)
 	if err != nil {
 		t.Fatalf("%v: %s", err, q)
@@ -118,4 +120,21 @@ func BenchmarkCallbackListMillion(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/page")
 		})
 	}
+}
+
+// sqlAgo is SQL for the time expr units (minutes, days) before now, in the
+// test database's dialect, for fixtures built straight in SQL.
+func sqlAgo(s *Store, expr, unit string) string {
+	if s.d.pg {
+		return "(now() - (" + expr + ") * interval '1 " + strings.TrimSuffix(unit, "s") + "')"
+	}
+	return "datetime('now', '-' || (" + expr + ") || ' " + unit + "')"
+}
+
+// blobOf is a text expression as a BLOB (SQLite takes text; bytea is not).
+func blobOf(s *Store, expr string) string {
+	if s.d.pg {
+		return "convert_to(" + expr + ", 'UTF8')"
+	}
+	return expr
 }

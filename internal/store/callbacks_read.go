@@ -39,10 +39,10 @@ func (s *Store) CallbackAttempts(ctx context.Context, id int64) ([]models.Callba
 func (s *Store) DueCallbacks(ctx context.Context, limit int, maxID int64) ([]models.Callback, error) {
 	ctx = quick(ctx)
 	const cols = "id, received_at, provider, kind, method, path, query, headers, body, source_ip, verified, dedup_key, duplicate, refs, subject, status, attempts, record_type, record_id"
-	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND id <= ? ORDER BY id LIMIT ?)
-		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? AND id <= ? ORDER BY id LIMIT ?)
+	q := `SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND id <= ? ORDER BY id LIMIT ?) AS pending
+		UNION ALL SELECT * FROM (SELECT ` + cols + ` FROM callbacks WHERE status = ? AND next_try_at <= ? AND id <= ? ORDER BY id LIMIT ?) AS failed
 		ORDER BY id LIMIT ?`
-	rows, err := s.db.ReadSQL().QueryContext(ctx, q, models.CallbackPending, maxID, limit, models.CallbackFailed, now(), maxID, limit, limit)
+	rows, err := s.db.ReadSQL().QueryContext(ctx, s.d.sql(q), models.CallbackPending, maxID, limit, models.CallbackFailed, now(), maxID, limit, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due callbacks: %w", err)
 	}
@@ -86,9 +86,9 @@ type RecordChange interface {
 // array, so their shape never changes and each is prepared once.
 const (
 	insertAttempts = `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email)
-		SELECT ids.value, ?, ?, ?, ?, ? FROM (` + jsonValues + `) AS ids`
+		SELECT ids.value, ?, ?, ?, ?, ? FROM (` + jsonIDs + `) AS ids`
 	updateGroup = `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at)
-		WHERE id IN (` + jsonValues + `)`
+		WHERE id IN (` + jsonIDs + `)`
 )
 
 // prepareFinish prepares the grouped statements on the writer, outside
@@ -97,7 +97,7 @@ func (s *Store) prepareFinish(ctx context.Context) error {
 	s.finishOnce.Do(func() {
 		s.finishStmts = map[string]*sql.Stmt{}
 		for _, q := range []string{insertAttempts, updateGroup} {
-			st, err := s.db.WriteSQL().PrepareContext(ctx, q)
+			st, err := s.db.WriteSQL().PrepareContext(ctx, s.d.sql(q))
 			if err != nil {
 				s.finishErr = err
 				return
@@ -152,8 +152,8 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 					r.Outcome = models.CallbackNoChange
 				}
 			}
-			if _, err := conn.ExecContext(ctx, `INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.CallbackID, at, r.Outcome, r.Detail, r.Error, r.RecordType, r.RecordID, r.ActorEmail); err != nil {
+			if _, err := conn.ExecContext(ctx, s.d.sql(`INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, record_type, record_id, actor_email)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), r.CallbackID, at, r.Outcome, r.Detail, r.Error, r.RecordType, r.RecordID, r.ActorEmail); err != nil {
 				return fmt.Errorf("store: record callback attempt: %w", err)
 			}
 			var next any
@@ -161,11 +161,11 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 				next = r.NextTryAt.UTC()
 			}
 			done := r.Outcome != models.CallbackFailed
-			if _, err := conn.ExecContext(ctx, `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = ?,
+			if _, err := conn.ExecContext(ctx, s.d.sql(`UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = ?,
 				record_type = CASE WHEN ? <> '' THEN ? ELSE record_type END,
 				record_id = CASE WHEN ? <> '' THEN ? ELSE record_id END,
 				processed_at = CASE WHEN ? THEN ? ELSE processed_at END
-				WHERE id = ?`, r.Outcome, next, r.RecordID, r.RecordType, r.RecordID, r.RecordID, done, at, r.CallbackID); err != nil {
+				WHERE id = ?`), r.Outcome, next, r.RecordID, r.RecordType, r.RecordID, r.RecordID, done, at, r.CallbackID); err != nil {
 				return fmt.Errorf("store: update callback %d: %w", r.CallbackID, err)
 			}
 		}
@@ -227,7 +227,7 @@ func (s *Store) RequeueCallbacks(ctx context.Context, f CallbackFilter, limit in
 	}
 	var n int64
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ids := f.apply(tx.Model(&models.Callback{}).Select("id")).Where("verified = 1 AND duplicate = 0").Order("id DESC").Limit(limit)
+		ids := f.apply(tx.Model(&models.Callback{}).Select("id")).Where(s.d.is("verified", true) + " AND " + s.d.is("duplicate", false)).Order("id DESC").Limit(limit)
 		res := tx.Model(&models.Callback{}).Where("id IN (?)", ids).Updates(map[string]any{"status": models.CallbackPending, "next_try_at": nil})
 		if res.Error != nil {
 			return res.Error

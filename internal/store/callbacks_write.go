@@ -244,7 +244,7 @@ func (w *CallbackWriter) prepareShapes(ctx context.Context) {
 		if _, ok := w.stmts[q]; ok || len(w.stmts) >= 400 {
 			continue
 		}
-		st, err := w.db.PrepareContext(ctx, q)
+		st, err := w.db.PrepareContext(ctx, w.store.d.sql(q))
 		if err != nil {
 			continue // it runs unprepared next time; the insert itself reports real errors
 		}
@@ -280,7 +280,7 @@ func (w *CallbackWriter) existingKeys(ctx context.Context, tx *sql.Tx, batch []*
 	if ok {
 		rs, err = tx.StmtContext(ctx, st).QueryContext(ctx, string(arg))
 	} else {
-		rs, err = tx.QueryContext(ctx, q, string(arg))
+		rs, err = tx.QueryContext(ctx, w.store.d.sql(q), string(arg))
 		w.unprepared = append(w.unprepared, q)
 	}
 	if err != nil {
@@ -313,7 +313,7 @@ func (w *CallbackWriter) insertRows(ctx context.Context, tx *sql.Tx, prefix stri
 			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, chunk...)
 		} else {
 			// The one connection is inside tx now; prepare this shape after the commit.
-			_, err = tx.ExecContext(ctx, q, chunk...)
+			_, err = tx.ExecContext(ctx, w.store.d.sql(q), chunk...)
 			w.unprepared = append(w.unprepared, q)
 		}
 		if err != nil {

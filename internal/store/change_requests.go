@@ -290,14 +290,25 @@ func applyChange(tx *gorm.DB, r *models.ChangeRequest, target *models.User) erro
 // leave no active admin. It reads inside the write transaction (SQLite's
 // write lock is taken at BEGIN; on PostgreSQL the admins' rows are locked),
 // so two admins disabling each other at once cannot both pass.
+//
+// Every active admin's row is locked, u's too, in id order: two such
+// changes at once queue on the first admin's row instead of each locking
+// the other's target (a deadlock), and the second then reads the admins
+// as the first left them.
 func keepAnAdmin(tx *gorm.DB, u *models.User) error {
-	var others []int64
+	var admins []int64
 	err := tx.Model(&models.User{}).Clauses(clause.Locking{Strength: "UPDATE"}).
-		Where("role = ? AND disabled = ? AND id <> ?", models.RoleAdmin, false, u.ID).Pluck("id", &others).Error
+		Where("role = ? AND disabled = ?", models.RoleAdmin, false).Order("id").Pluck("id", &admins).Error
 	if err != nil {
 		return fmt.Errorf("store: count active admins: %w", err)
 	}
-	if !models.KeepsAnAdmin(u, int64(len(others))) {
+	others := 0
+	for _, id := range admins {
+		if id != u.ID {
+			others++
+		}
+	}
+	if !models.KeepsAnAdmin(u, int64(others)) {
 		return ErrLastAdmin
 	}
 	return nil

@@ -38,6 +38,11 @@ func (s *Store) DraftByKey(ctx context.Context, key string, userID int64) (*mode
 func (s *Store) ConfirmDraft(ctx context.Context, draft *models.DisbursementDraft, maker *models.User, approvalsNeeded int, audit *models.AuditEntry) (d *models.Disbursement, created bool, err error) {
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing models.Disbursement
+		// Two confirmations of one draft at once (a double click) take
+		// turns, so the second finds what the first made.
+		if err := s.d.lockKey(tx, "draft "+draft.Key); err != nil {
+			return err
+		}
 		if err := tx.Where("draft_key = ?", draft.Key).First(&existing).Error; err == nil {
 			d = &existing
 			return nil
@@ -105,13 +110,15 @@ type DecideResult struct {
 
 // Decide records an approval or rejection. The rules (not the maker, how
 // many approvals, when it goes to sending) are models.Disbursement.Decide;
-// here they run in one immediate transaction, so two approvers racing
-// cannot both send.
+// here they run in one transaction that holds the transfer (SQLite's
+// immediate transaction, PostgreSQL's row lock), so two approvers racing
+// cannot both send, and the second approval of a two-approval transfer
+// sees the first.
 func (s *Store) Decide(ctx context.Context, id int64, dec Decision, audit *models.AuditEntry) (DecideResult, error) {
 	var res DecideResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var d models.Disbursement
-		if err := tx.First(&d, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).First(&d, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -218,7 +225,7 @@ func dualApprovalAbove(tx *gorm.DB) (int64, error) {
 func (s *Store) WithdrawDisbursement(ctx context.Context, id int64, maker *models.User, audit *models.AuditEntry) error {
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var d models.Disbursement
-		if err := tx.First(&d, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).First(&d, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -291,9 +298,10 @@ type StatusChange = models.Observation
 // (models.Disbursement.Observe) inside tx and reports whether the status moved.
 func applyStatus(tx *gorm.DB, id int64, o models.Observation) (bool, error) {
 	var d models.Disbursement
-	// The writer runs one immediate transaction at a time, so this read
-	// cannot go stale before the update below.
-	if err := tx.First(&d, id).Error; err != nil {
+	// SQLite's writer runs one immediate transaction at a time and
+	// PostgreSQL locks the row, so this read cannot go stale before the
+	// update below.
+	if err := forUpdate(tx).First(&d, id).Error; err != nil {
 		return false, err
 	}
 	next, ev, moved := d.Observe(o, now())
@@ -377,7 +385,7 @@ type DisbursementRef struct {
 // disbursement callback, thousands of times a second under load.
 func (s *Store) FindDisbursementRef(ctx context.Context, partnerTrxID string) (*DisbursementRef, error) {
 	s.refOnce.Do(func() {
-		s.refStmt, s.refErr = s.db.ReadSQL().PrepareContext(context.Background(), "SELECT id, status, polls FROM disbursements WHERE partner_trx_id = ?")
+		s.refStmt, s.refErr = s.db.ReadSQL().PrepareContext(context.Background(), s.d.sql("SELECT id, status, polls FROM disbursements WHERE partner_trx_id = ?"))
 	})
 	if s.refErr != nil {
 		return nil, s.refErr

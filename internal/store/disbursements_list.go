@@ -80,7 +80,7 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 	} else if f.Q != "" {
 		// SQLite's LIKE ignores ASCII case (PostgreSQL: ILIKE), and is
 		// cheaper than lower() on every row a search walks.
-		q = q.Where("recipient_name LIKE ? ESCAPE '\\'", "%"+escapeLike(f.Q)+"%")
+		q = q.Where("recipient_name "+dialectOf(q).Like+" ? ESCAPE '\\'", "%"+escapeLike(f.Q)+"%")
 	}
 	return q
 }
@@ -208,7 +208,7 @@ func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter
 	f.byAmount = f.MinAmount > 0 || f.MaxAmount > 0
 	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Select("amount")).Limit(window + 1)
 	var t Totals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum FROM (?)", sub).Scan(&t).Error; err != nil {
+	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum FROM (?) AS d", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count disbursements: %w", err)
 	}
 	if t.Count > int64(window) {

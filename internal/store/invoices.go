@@ -28,10 +28,10 @@ func (f CheckoutFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("status = ?", f.Status)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("+created_at >= ?", f.From.UTC())
+		q = q.Where(dialectOf(q).noIndex("created_at")+" >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("+created_at < ?", f.To.UTC())
+		q = q.Where(dialectOf(q).noIndex("created_at")+" < ?", f.To.UTC())
 	}
 	if f.RecurringID > 0 {
 		q = q.Where("recurring_id = ?", f.RecurringID)
@@ -39,7 +39,7 @@ func (f CheckoutFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.Q != "" {
 		lo, hi := prefixRange(f.Q)
 		// A reference prefix through the unique index, or the payer's name.
-		q = q.Where("((partner_tx_id >= ? AND partner_tx_id < ?) OR sender_name LIKE ? ESCAPE '\\')", lo, hi, "%"+escapeLike(f.Q)+"%")
+		q = q.Where("((partner_tx_id >= ? AND partner_tx_id < ?) OR sender_name "+dialectOf(q).Like+" ? ESCAPE '\\')", lo, hi, "%"+escapeLike(f.Q)+"%")
 	}
 	return q
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -69,7 +70,10 @@ func pageAt[T any](rows []T, limit int, c Cursor, id func(T) int64) Page[T] {
 
 // prefixRange is the half-open range of strings that start with p, so a
 // prefix search walks an ordinary index (no LIKE, no collation tricks).
-func prefixRange(p string) (lo, hi string) { return p, p + "\xff" }
+// Both databases compare text byte by byte (SQLite's BINARY, PostgreSQL's
+// C collation, which Migrate insists on); the bound is the largest code
+// point rather than a 0xff byte, which PostgreSQL refuses as text.
+func prefixRange(p string) (lo, hi string) { return p, p + string(utf8.MaxRune) }
 
 // dayRange turns [from, to) instants into the WIB day keys of the counter
 // tables, from inclusive and to exclusive; empty strings leave a side open.
@@ -100,7 +104,7 @@ func wholeDays(ts ...time.Time) bool {
 // the primary key and every filter keeps its own index order.
 func (s *Store) idBound(ctx context.Context, table, column string, t time.Time) (*int64, error) {
 	var id *int64
-	q := "SELECT min(id) FROM (SELECT id FROM " + table + " WHERE " + column + " >= ? ORDER BY " + column + " LIMIT 4096)"
+	q := "SELECT min(id) FROM (SELECT id FROM " + table + " WHERE " + column + " >= ? ORDER BY " + column + " LIMIT 4096) AS b"
 	err := s.db.Read.WithContext(ctx).Raw(q, t.UTC()).Scan(&id).Error
 	return id, err
 }
@@ -139,10 +143,10 @@ func idAndTimeRange(q *gorm.DB, minID, maxID int64, timeCol string, from, to tim
 		q = q.Where("id < ?", maxID)
 	}
 	if !from.IsZero() {
-		q = q.Where("+"+timeCol+" >= ?", from.UTC())
+		q = q.Where(dialectOf(q).noIndex(timeCol)+" >= ?", from.UTC())
 	}
 	if !to.IsZero() {
-		q = q.Where("+"+timeCol+" < ?", to.UTC())
+		q = q.Where(dialectOf(q).noIndex(timeCol)+" < ?", to.UTC())
 	}
 	return q
 }
@@ -153,6 +157,6 @@ func idAndTimeRange(q *gorm.DB, minID, maxID int64, timeCol string, from, to tim
 // cheaper than collecting every matching id.
 func (s *Store) prefixMatches(ctx context.Context, matchSQL string, args ...any) (found, walk bool, err error) {
 	var n int64
-	err = s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?)", append(args, refWalkAt)...).Scan(&n).Error
+	err = s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?) AS m", append(args, refWalkAt)...).Scan(&n).Error
 	return n > 0, n >= refWalkAt, err
 }

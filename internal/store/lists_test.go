@@ -20,9 +20,9 @@ func TestCallbackDayCountersFollowTheRows(t *testing.T) {
 	w := s.db.Write
 	for _, q := range []string{
 		`UPDATE callbacks SET status = 'applied' WHERE id % 11 = 0`,
-		`UPDATE callbacks SET verified = 0, status = 'rejected' WHERE id % 13 = 0`,
-		`UPDATE callbacks SET duplicate = 1 WHERE id % 17 = 0`,
-		`UPDATE callbacks SET status = 'no_change' WHERE id IN (SELECT value FROM json_each('[1,2,3,4,5]'))`,
+		`UPDATE callbacks SET verified = ` + s.d.False + `, status = 'rejected' WHERE id % 13 = 0`,
+		`UPDATE callbacks SET duplicate = ` + s.d.True + ` WHERE id % 17 = 0`,
+		`UPDATE callbacks SET status = 'no_change' WHERE id IN (1, 2, 3, 4, 5)`,
 		`UPDATE callbacks SET status = 'pending' WHERE id % 19 = 0`,   // queued again (replay)
 		`UPDATE callbacks SET status = 'unmatched' WHERE id % 38 = 0`, // and processed
 		`INSERT INTO callbacks (received_at, provider, kind, method, path, verified, reply_status, status)
@@ -38,7 +38,7 @@ func TestCallbackDayCountersFollowTheRows(t *testing.T) {
 		N                           int64
 	}
 	var counted, kept []row
-	if err := s.db.Read.Raw(`SELECT date(received_at, '+7 hours') AS day, kind, status, provider, verified, duplicate, count(*) AS n
+	if err := s.db.Read.Raw(`SELECT ` + s.d.wibDay("received_at") + ` AS day, kind, status, provider, verified, duplicate, count(*) AS n
 		FROM callbacks WHERE status <> 'pending' GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`).Scan(&counted).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestCallbackDayCountersFollowTheRows(t *testing.T) {
 func fillDisbursements(t testing.TB, s *Store, n int) {
 	t.Helper()
 	if err := s.db.Write.Exec(`INSERT INTO users (email, name, role, password_hash, password_changed_at, created_at, updated_at)
-		VALUES ('m@example.com', 'M', 'finance', 'x', datetime('now'), datetime('now'), datetime('now'))`).Error; err != nil {
+		VALUES ('m@example.com', 'M', 'finance', 'x', ?, ?, ?)`, time.Now().UTC(), time.Now().UTC(), time.Now().UTC()).Error; err != nil {
 		t.Fatal(err)
 	}
 	err := s.db.Write.Exec(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?)
@@ -87,7 +87,7 @@ func fillDisbursements(t testing.TB, s *Store, n int) {
 			created_at, updated_at, trx_id, batch_id)
 		SELECT 'PTX-' || i, CASE WHEN i % 50 = 0 THEN '014' ELSE '002' END, '00' || i, 'Name ' || i, 10000 + i,
 			CASE WHEN i % 100 = 0 THEN 'failed' ELSE 'success' END, 1, 'm@example.com',
-			datetime('now', '-' || (? - i) || ' minutes'), datetime('now'), 'T' || i, CASE WHEN i % 1000 = 0 THEN 7 END
+			`+sqlAgo(s, "? - i", "minutes")+`, `+sqlAgo(s, "0", "minutes")+`, 'T' || i, CASE WHEN i % 1000 = 0 THEN 7 END
 		FROM seq`, n, n).Error
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,9 @@ type LoginAttempt struct {
 // ReserveLoginAttempt counts the attempts in the window and, when wait
 // allows it, records this one, all in one write transaction: requests
 // arriving together are counted one after another, so none can pass a
-// limit the others have already used up. It returns the new attempt's id
+// limit the others have already used up. (SQLite's single writer orders
+// them; on PostgreSQL the transaction first locks the account and then
+// the address, always in that order.) It returns the new attempt's id
 // (0 when refused) and how long to wait.
 func (s *Store) ReserveLoginAttempt(ctx context.Context, account, ip string, now time.Time,
 	wait func(auth.AttemptCounts, time.Time) time.Duration) (id int64, retryAfter time.Duration, err error) {
@@ -31,6 +33,12 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, account, ip string, now
 	now = now.UTC()
 	since := now.Add(-auth.ThrottleWindow)
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.d.lockKey(tx, "login account "+account); err != nil {
+			return err
+		}
+		if err := s.d.lockKey(tx, "login ip "+ip); err != nil {
+			return err
+		}
 		if err := tx.Where("at < ?", since).Delete(&LoginAttempt{}).Error; err != nil {
 			return err
 		}
@@ -71,7 +79,8 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, account, ip string, now
 	return id, retryAfter, nil
 }
 
-// parseDBTime reads a time as SQLite returns it from an aggregate.
+// parseDBTime reads a time as SQLite returns it from an aggregate (and as
+// database/sql formats PostgreSQL's timestamptz into a string).
 func parseDBTime(s string) time.Time {
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {

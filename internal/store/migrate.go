@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -10,10 +11,26 @@ import (
 
 // migration is one schema step. Steps are only ever appended: a released
 // step is never edited, so every database walks the same path.
+//
+// SQL is SQLite's. PostgreSQL's SQL for the same step, with the same
+// meaning, is postgresMigrations[Version] (migrate_postgres.go): a step
+// added here needs its entry there (a test fails until it has one).
 type migration struct {
 	Version int
 	Name    string
 	SQL     string
+}
+
+// sqlFor is the step's SQL for the database d.
+func (m migration) sqlFor(d dialect) (string, error) {
+	if !d.pg {
+		return m.SQL, nil
+	}
+	q, ok := postgresMigrations[m.Version]
+	if !ok || strings.TrimSpace(q) == "" {
+		return "", fmt.Errorf("no PostgreSQL SQL for this step (add it to postgresMigrations in internal/store/migrate_postgres.go)")
+	}
+	return q, nil
 }
 
 var migrations = []migration{
@@ -709,12 +726,37 @@ ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 // at a whole step; running it again on a current database does nothing.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	w := s.db.Write.WithContext(ctx)
-	if err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`).Error; err != nil {
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`
+	if s.d.pg {
+		create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`
+	}
+	if err := w.Exec(create).Error; err != nil {
 		return 0, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
+	lock := "schema_migrations"
+	if s.d.pg {
+		if err := checkPostgresCollation(w); err != nil {
+			return 0, err
+		}
+		var schema string
+		if err := w.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			return 0, fmt.Errorf("store: read schema: %w", err)
+		}
+		lock += " " + schema
+	}
 	for _, m := range migrations {
-		err := w.Transaction(func(tx *gorm.DB) error {
+		q, err := m.sqlFor(s.d)
+		if err != nil {
+			return applied, fmt.Errorf("store: migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		err = w.Transaction(func(tx *gorm.DB) error {
+			// Replicas starting together on PostgreSQL take turns; SQLite's
+			// single writer already does.
+			if err := s.d.lockKey(tx, lock); err != nil {
+				return err
+			}
 			var n int64
 			if err := tx.Raw("SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {
 				return err
@@ -722,7 +764,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 			if n > 0 {
 				return errAlreadyApplied
 			}
-			if err := tx.Exec(m.SQL).Error; err != nil {
+			if err := tx.Exec(q).Error; err != nil {
 				return err
 			}
 			return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -749,3 +791,20 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // LatestVersion is the newest migration this build knows, so a cached
 // benchmark database can be keyed by schema.
 func LatestVersion() int { return migrations[len(migrations)-1].Version }
+
+// checkPostgresCollation refuses a PostgreSQL database whose text does not
+// sort byte by byte, as SQLite's does: reference prefix searches walk an
+// index as a range of bytes, and list orders must not change with the
+// server's locale.
+func checkPostgresCollation(w *gorm.DB) error {
+	var coll string
+	if err := w.Raw("SELECT datcollate FROM pg_database WHERE datname = current_database()").Scan(&coll).Error; err != nil {
+		return fmt.Errorf("store: read database collation: %w", err)
+	}
+	switch strings.ToLower(coll) {
+	case "c", "posix", "c.utf8", "c.utf-8":
+		return nil
+	}
+	return fmt.Errorf("store: the PostgreSQL database sorts text by locale %q; the dashboard needs byte order (C): "+
+		"create it with CREATE DATABASE name TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' (docs/postgres.md)", coll)
+}

@@ -29,11 +29,6 @@ func (d DayFlow) Out() int64 { return d.Disbursed.Sum + d.Topups.Sum }
 // In is the money that came in on the day.
 func (d DayFlow) In() int64 { return d.VA.Sum + d.Checkout.Sum + d.OVO.Sum }
 
-// wibDay is the expression giving the WIB calendar day (YYYY-MM-DD) of a
-// stored UTC time. WIB keeps no daylight saving, so it is a fixed shift.
-// (PostgreSQL: to_char(col + interval '7 hours', 'YYYY-MM-DD').)
-func wibDay(col string) string { return "date(" + col + ", '+7 hours')" }
-
 // flowSeries are the grouped queries, one per series: table, time column,
 // amount expression and extra condition.
 var flowSeries = []struct {
@@ -51,13 +46,13 @@ var flowSeries = []struct {
 }
 
 // flowSQL is the grouped query of one series.
-func flowSQL(i int) string {
+func flowSQL(d dialect, i int) string {
 	f := flowSeries[i]
 	where := f.at + " >= ? AND " + f.at + " < ?"
 	if f.where != "" {
 		where = f.where + " AND " + where
 	}
-	return "SELECT " + wibDay(f.at) + " AS day, count(*) AS count, coalesce(sum(" + f.amount + "), 0) AS sum FROM " +
+	return "SELECT " + d.wibDay(f.at) + " AS day, count(*) AS count, coalesce(sum(" + f.amount + "), 0) AS sum FROM " +
 		f.table + " WHERE " + where + " GROUP BY day"
 }
 
@@ -81,7 +76,7 @@ func (s *Store) MoneyFlow(ctx context.Context, from, to time.Time) ([]DayFlow, e
 			Day        string
 			Count, Sum int64
 		}
-		if err := r.Raw(flowSQL(i), first.UTC(), end.UTC()).Scan(&rows).Error; err != nil {
+		if err := r.Raw(flowSQL(s.d, i), first.UTC(), end.UTC()).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("store: money flow %s: %w", f.name, err)
 		}
 		for _, row := range rows {

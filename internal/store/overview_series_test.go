@@ -106,7 +106,7 @@ func TestMoneyFlowQueriesUseTimeIndexes(t *testing.T) {
 		"ovo":       "INDEX ovo_payments_status_updated (status=? AND updated_at>? AND updated_at<?)",
 	}
 	for i, f := range flowSeries {
-		plan := explain(t, s, strings.ReplaceAll(flowSQL(i), "?", "'2026-12-01 00:00:00'"))
+		plan := explain(t, s, strings.ReplaceAll(flowSQL(s.d, i), "?", "'2026-12-01 00:00:00'"))
 		if !strings.Contains(plan, want[f.name]) {
 			t.Errorf("%s: plan %q lacks %q", f.name, plan, want[f.name])
 		}

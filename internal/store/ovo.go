@@ -161,7 +161,7 @@ func (f OVOAccountFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("phone >= ? AND phone < ?", lo, hi)
 	}
 	if f.Name != "" {
-		q = q.Where("customer_name LIKE ? ESCAPE '\\'", "%"+escapeLike(f.Name)+"%")
+		q = q.Where("customer_name "+dialectOf(q).Like+" ? ESCAPE '\\'", "%"+escapeLike(f.Name)+"%")
 	}
 	return q
 }

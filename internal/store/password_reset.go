@@ -21,7 +21,7 @@ import (
 func (s *Store) ResetPassword(ctx context.Context, email, passwordHash string, audit *models.AuditEntry) (*models.User, error) {
 	var u models.User
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Where("email = ? COLLATE NOCASE", strings.TrimSpace(email)).First(&u).Error
+		err := tx.Where(s.d.eqNoCase("email"), strings.TrimSpace(email)).First(&u).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		}

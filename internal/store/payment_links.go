@@ -99,7 +99,7 @@ func applyCheckout(tx *gorm.DB, id int64, ch CheckoutChange) (bool, error) {
 	var c models.Checkout
 	// The writer runs one immediate transaction at a time, so this read
 	// cannot go stale before the update below.
-	if err := tx.First(&c, id).Error; err != nil {
+	if err := forUpdate(tx).First(&c, id).Error; err != nil {
 		return false, err
 	}
 	t := now()

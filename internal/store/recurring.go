@@ -75,8 +75,10 @@ func (s *Store) ClaimPeriod(ctx context.Context, r *models.RecurringInvoice, n i
 	c.CreatedAt, c.UpdatedAt = t, t
 	c.RecurringID, c.RecurringPeriod = &r.ID, &n
 	err = s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Schedulers claiming the same template take turns (PostgreSQL
+		// locks its row; SQLite has one writer).
 		var st models.RecurringStatus
-		if err := tx.Model(&models.RecurringInvoice{}).Select("status").Where("id = ?", r.ID).Scan(&st).Error; err != nil {
+		if err := forUpdate(tx).Model(&models.RecurringInvoice{}).Select("status").Where("id = ?", r.ID).Scan(&st).Error; err != nil {
 			return err
 		}
 		if st != models.RecurringActive {
@@ -87,7 +89,7 @@ func (s *Store) ClaimPeriod(ctx context.Context, r *models.RecurringInvoice, n i
 			return err
 		}
 		if exists == 0 {
-			if err := tx.Create(c).Error; err != nil {
+			if err := createOrViolation(tx, c); err != nil {
 				if isUniqueViolation(err) {
 					return nil
 				}

@@ -25,6 +25,7 @@ var errAlreadyApplied = errors.New("store: migration already applied")
 // Store is the dashboard's data access.
 type Store struct {
 	db *db.DB
+	d  dialect // SQL pieces that differ between SQLite and PostgreSQL
 
 	refOnce sync.Once
 	refStmt *sql.Stmt
@@ -38,7 +39,7 @@ type Store struct {
 }
 
 // New wraps an open database.
-func New(d *db.DB) *Store { return &Store{db: d} }
+func New(d *db.DB) *Store { return &Store{db: d, d: dialectFor(d.Dialect)} }
 
 // Ping checks that both pools answer (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }

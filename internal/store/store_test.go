@@ -3,20 +3,16 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"backoffice/internal/db"
+	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
 )
 
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	d, err := db.Open(filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t, "test.db")
 	t.Cleanup(func() { d.Close() })
 	s := New(d)
 	if _, err := s.Migrate(context.Background()); err != nil {
@@ -41,15 +37,12 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 // An older database (only the first step applied) is brought up to date
 // without losing its rows.
 func TestMigrateUpgradesAnOlderDatabase(t *testing.T) {
-	d, err := db.Open(filepath.Join(t.TempDir(), "old.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t, "old.db")
 	defer d.Close()
 	s := New(d)
 	all := migrations
 	migrations = all[:1]
-	_, err = s.Migrate(context.Background())
+	_, err := s.Migrate(context.Background())
 	migrations = all
 	if err != nil {
 		t.Fatal(err)
@@ -149,14 +142,28 @@ func TestAuditPagingAndFilters(t *testing.T) {
 
 func newStoreB(b *testing.B) *Store {
 	b.Helper()
-	d, err := db.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := dbtest.Open(b, "bench.db")
 	b.Cleanup(func() { d.Close() })
 	s := New(d)
 	if _, err := s.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// Every migration has PostgreSQL's SQL beside SQLite's, and no PostgreSQL
+// SQL is left without its migration.
+func TestEveryMigrationHasPostgreSQL(t *testing.T) {
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.Version] = true
+		if _, err := m.sqlFor(postgresDialect); err != nil {
+			t.Errorf("migration %d (%s): %v", m.Version, m.Name, err)
+		}
+	}
+	for v := range postgresMigrations {
+		if !known[v] {
+			t.Errorf("postgresMigrations[%d] has no migration %d in migrate.go", v, v)
+		}
+	}
 }

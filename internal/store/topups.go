@@ -40,6 +40,11 @@ func (s *Store) ConfirmTopupDraft(ctx context.Context, draft *models.TopupDraft,
 	var res ConfirmTopupResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing models.Topup
+		// Two confirmations of one draft at once (a double click) take
+		// turns, so the second finds what the first made.
+		if err := s.d.lockKey(tx, "draft "+draft.Key); err != nil {
+			return err
+		}
 		if err := tx.Where("draft_key = ?", draft.Key).First(&existing).Error; err == nil {
 			res.Topup = &existing
 			return nil
@@ -123,7 +128,7 @@ func (s *Store) DecideTopup(ctx context.Context, id int64, dec Decision, audit *
 	var res DecideTopupResult
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var t models.Topup
-		if err := tx.First(&t, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := forUpdate(tx).First(&t, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
@@ -188,7 +193,7 @@ func (s *Store) DecideTopup(ctx context.Context, id int64, dec Decision, audit *
 // inside tx and reports whether the status moved.
 func applyTopup(tx *gorm.DB, id int64, o models.TopupObservation) (bool, error) {
 	var t models.Topup
-	if err := tx.First(&t, id).Error; err != nil {
+	if err := forUpdate(tx).First(&t, id).Error; err != nil {
 		return false, err
 	}
 	next, ev, moved := t.Observe(o, now())

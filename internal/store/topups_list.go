@@ -37,10 +37,10 @@ func (f TopupFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("id < ?", f.maxID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("+created_at >= ?", f.From.UTC())
+		q = q.Where(dialectOf(q).noIndex("created_at")+" >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("+created_at < ?", f.To.UTC())
+		q = q.Where(dialectOf(q).noIndex("created_at")+" < ?", f.To.UTC())
 	}
 	if f.Q != "" {
 		lo, hi := prefixRange(f.Q)

@@ -41,7 +41,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*models.User, error) {
 // UserByEmail loads one user by email, case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*models.User, error) {
 	var u models.User
-	err := s.db.Read.WithContext(ctx).Where("email = ? COLLATE NOCASE", email).First(&u).Error
+	err := s.db.Read.WithContext(ctx).Where(s.d.eqNoCase("email"), email).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -54,7 +54,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*models.User, er
 // ListUsers returns every user, by name. Staff lists are small.
 func (s *Store) ListUsers(ctx context.Context) ([]models.User, error) {
 	var us []models.User
-	err := s.db.Read.WithContext(ctx).Order("disabled, name COLLATE NOCASE, id").Find(&us).Error
+	err := s.db.Read.WithContext(ctx).Order("disabled, " + s.d.noCase("name") + ", id").Find(&us).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -72,7 +72,7 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 func (s *Store) CountActiveAdmins(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.Read.WithContext(ctx).Model(&models.User{}).
-		Where("role = ? AND disabled = 0", models.RoleAdmin).Count(&n).Error
+		Where("role = ? AND "+s.d.is("disabled", false), models.RoleAdmin).Count(&n).Error
 	return n, err
 }
 

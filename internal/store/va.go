@@ -105,7 +105,7 @@ func upsertVA(tx *gorm.DB, va *models.VirtualAccount) error {
 
 func upsertVAChanged(tx *gorm.DB, va *models.VirtualAccount) (inserted bool, err error) {
 	var cur models.VirtualAccount
-	err = tx.Where("oy_id = ?", va.OYID).First(&cur).Error
+	err = forUpdate(tx).Where("oy_id = ?", va.OYID).First(&cur).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		t := now()
 		if va.CreatedAt.IsZero() {
@@ -159,7 +159,7 @@ func (s *Store) VirtualAccountByNumber(ctx context.Context, number string) (*mod
 func (s *Store) UpdateVAFromOY(ctx context.Context, id int64, oyVA *models.VirtualAccount, email string, audit *models.AuditEntry) (*models.VirtualAccount, error) {
 	var out models.VirtualAccount
 	err := s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.First(&out, id).Error; err != nil {
+		if err := forUpdate(tx).First(&out, id).Error; err != nil {
 			return err
 		}
 		out.Observe(oyVA)
@@ -250,7 +250,7 @@ type VAPaymentMove struct {
 
 func (m VAPaymentMove) applyIn(tx *gorm.DB) (bool, error) {
 	var cur models.VirtualAccount
-	if err := tx.First(&cur, m.VAID).Error; err != nil {
+	if err := forUpdate(tx).First(&cur, m.VAID).Error; err != nil {
 		return false, err
 	}
 	p := m.Payment

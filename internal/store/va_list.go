@@ -42,6 +42,7 @@ func NormaliseVANumber(q string) string {
 }
 
 func (f VAFilter) apply(q *gorm.DB) *gorm.DB {
+	d := dialectOf(q)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -50,39 +51,39 @@ func (f VAFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	switch f.Open {
 	case "open":
-		q = q.Where("+is_open = ?", true)
+		q = q.Where(d.noIndex("is_open")+" = ?", true)
 	case "closed":
-		q = q.Where("+is_open = ?", false)
+		q = q.Where(d.noIndex("is_open")+" = ?", false)
 	}
 	switch f.SingleUse {
 	case "yes":
-		q = q.Where("+is_single_use = ?", true)
+		q = q.Where(d.noIndex("is_single_use")+" = ?", true)
 	case "no":
-		q = q.Where("+is_single_use = ?", false)
+		q = q.Where(d.noIndex("is_single_use")+" = ?", false)
 	}
 	if f.MinAmount > 0 {
-		q = q.Where("+amount >= ?", f.MinAmount)
+		q = q.Where(d.noIndex("amount")+" >= ?", f.MinAmount)
 	}
 	if f.MaxAmount > 0 {
-		q = q.Where("+amount <= ?", f.MaxAmount)
+		q = q.Where(d.noIndex("amount")+" <= ?", f.MaxAmount)
 	}
 	if f.MinDetected > 0 {
-		q = q.Where("+amount_detected >= ?", f.MinDetected)
+		q = q.Where(d.noIndex("amount_detected")+" >= ?", f.MinDetected)
 	}
 	if f.MaxDetected > 0 {
-		q = q.Where("+amount_detected <= ?", f.MaxDetected)
+		q = q.Where(d.noIndex("amount_detected")+" <= ?", f.MaxDetected)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("+created_at >= ?", f.From.UTC())
+		q = q.Where(d.noIndex("created_at")+" >= ?", f.From.UTC())
 	}
 	if !f.To.IsZero() {
-		q = q.Where("+created_at < ?", f.To.UTC())
+		q = q.Where(d.noIndex("created_at")+" < ?", f.To.UTC())
 	}
 	if !f.ExpFrom.IsZero() {
-		q = q.Where("+expires_at >= ?", f.ExpFrom.UTC())
+		q = q.Where(d.noIndex("expires_at")+" >= ?", f.ExpFrom.UTC())
 	}
 	if !f.ExpTo.IsZero() {
-		q = q.Where("+expires_at < ?", f.ExpTo.UTC())
+		q = q.Where(d.noIndex("expires_at")+" < ?", f.ExpTo.UTC())
 	}
 	if f.Q != "" {
 		ref := NormaliseVANumber(f.Q)
@@ -91,7 +92,7 @@ func (f VAFilter) apply(q *gorm.DB) *gorm.DB {
 			q = q.Where(`id IN (SELECT id FROM virtual_accounts WHERE va_number >= ? AND va_number < ?
 				UNION ALL SELECT id FROM virtual_accounts WHERE partner_user_id >= ? AND partner_user_id < ?)`, lo, hi, lo, hi)
 		} else {
-			q = q.Where("((partner_user_id >= ? AND partner_user_id < ?) OR username_display LIKE ? ESCAPE '\\')", lo, hi, "%"+escapeLike(f.Q)+"%")
+			q = q.Where("((partner_user_id >= ? AND partner_user_id < ?) OR username_display "+d.Like+" ? ESCAPE '\\')", lo, hi, "%"+escapeLike(f.Q)+"%")
 		}
 	}
 	return q
@@ -112,7 +113,7 @@ func (s *Store) VATotals(ctx context.Context, f VAFilter) (Totals, error) {
 	f.Cursor = Cursor{}
 	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.VirtualAccount{}).Select("amount_detected")).Limit(CountCap + 1)
 	var t Totals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount_detected), 0) AS sum FROM (?)", sub).Scan(&t).Error; err != nil {
+	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount_detected), 0) AS sum FROM (?) AS v", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count virtual accounts: %w", err)
 	}
 	if t.Count > CountCap {
