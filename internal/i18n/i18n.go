@@ -110,6 +110,9 @@ var localeFiles embed.FS
 type catalogue struct {
 	loc  map[Lang]*goi18n.Localizer
 	keys map[Lang]map[string]bool
+	// plain holds the messages with no placeholder and one form, so the
+	// common lookup is a map read, not a template run.
+	plain map[Lang]map[string]string
 	// months and weekdays as the catalogue spells them.
 	months   map[Lang][12]string
 	weekdays map[Lang][7]string
@@ -136,6 +139,7 @@ func load(fsys fs.FS) (*catalogue, error) {
 	c := &catalogue{
 		loc:      map[Lang]*goi18n.Localizer{},
 		keys:     map[Lang]map[string]bool{EN: {}, ID: {}},
+		plain:    map[Lang]map[string]string{EN: {}, ID: {}},
 		months:   map[Lang][12]string{},
 		weekdays: map[Lang][7]string{},
 	}
@@ -161,6 +165,9 @@ func load(fsys fs.FS) (*catalogue, error) {
 				return nil, fmt.Errorf("i18n: %s: key %q is defined twice", p, m.ID)
 			}
 			c.keys[l][m.ID] = true
+			if m.Zero == "" && m.One == "" && m.Two == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
+				c.plain[l][m.ID] = m.Other
+			}
 		}
 	}
 	for _, l := range Langs {
@@ -180,6 +187,9 @@ func load(fsys fs.FS) (*catalogue, error) {
 
 // text looks id up; a missing key comes back as the key itself.
 func (c *catalogue) text(l Lang, id string, args []any) string {
+	if s, ok := c.plain[l][id]; ok {
+		return s
+	}
 	lc := &goi18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
