@@ -127,9 +127,8 @@ func (l *Leases) Run(ctx context.Context, name string, loop func(context.Context
 		case !ok:
 			halt("another replica holds it")
 		case stop == nil:
-			var lctx context.Context
-			lctx, stop = context.WithCancel(ctx)
-			done = make(chan struct{})
+			lctx, cancel := context.WithCancel(ctx)
+			stop, done = cancel, make(chan struct{}) // halt (deferred too) cancels it
 			l.setHolding(name, true)
 			l.log.Info("background loop started: lease taken", "lease", name, "holder", l.holder)
 			go func(done chan struct{}) {
