@@ -87,6 +87,10 @@ type Options struct {
 	// LeaseTTL and LeaseRenew time the background loops' leases
 	// (lease.TTL, lease.Renew).
 	LeaseTTL, LeaseRenew time.Duration
+	// LeaseHolder names this process in the leases table: on PostgreSQL a
+	// new random name at each start, on SQLite (one process) the host name,
+	// so a restart after a crash takes its leases back at once.
+	LeaseHolder string
 }
 
 // VASyncEvery is how often OY's VA list is read for VAs made outside the
@@ -286,7 +290,12 @@ func (a *App) Build(opts Options) error {
 		return err
 	}
 	a.Server = srv
-	if a.Leases, err = lease.New(a.Store, a.Log.With("component", "leases"), lease.Options{TTL: opts.LeaseTTL, Renew: opts.LeaseRenew}); err != nil {
+	holder := opts.LeaseHolder
+	if holder == "" && a.DB.Dialect == db.SQLite {
+		host, _ := os.Hostname()
+		holder = "sqlite:" + host
+	}
+	if a.Leases, err = lease.New(a.Store, a.Log.With("component", "leases"), lease.Options{TTL: opts.LeaseTTL, Renew: opts.LeaseRenew, Holder: holder}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())

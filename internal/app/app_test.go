@@ -80,7 +80,7 @@ func TestExpiredSessionsArePurged(t *testing.T) {
 
 // replica opens and builds one dashboard process on dbURL, with its own
 // data directory, and short lease timing.
-func replica(t *testing.T, dbURL string, opts Options) *App {
+func replica(t *testing.T, dbURL, holder string, opts Options) *App {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o700); err != nil {
@@ -102,7 +102,12 @@ func replica(t *testing.T, dbURL string, opts Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.LeaseTTL, opts.LeaseRenew = 600*time.Millisecond, 100*time.Millisecond
+	// On SQLite a process holds the leases under its host name; two
+	// replicas here need names of their own.
+	if opts.LeaseTTL == 0 {
+		opts.LeaseTTL, opts.LeaseRenew = 600*time.Millisecond, 100*time.Millisecond
+	}
+	opts.LeaseHolder = holder
 	if err := a.Build(opts); err != nil {
 		a.DB.Close()
 		t.Fatal(err)
@@ -129,7 +134,7 @@ func TestBackgroundLoopsRunOnOneReplicaAndMoveWhenItDies(t *testing.T) {
 	dbURL := dbtest.URL(t, "dashboard.db")
 	ctx := context.Background()
 	opts := Options{PurgeEvery: 50 * time.Millisecond}
-	apps := []*App{replica(t, dbURL, opts), replica(t, dbURL, opts)}
+	apps := []*App{replica(t, dbURL, "a", opts), replica(t, dbURL, "b", opts)}
 	loops := []string{"sessions-purge", "callback-worker", "disbursement-poller", "batches", "topup-poller", "checkout-poller", "recurring-invoices", "va-sync"}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -209,5 +214,28 @@ func TestBackgroundLoopsRunOnOneReplicaAndMoveWhenItDies(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// On SQLite (one process) a dashboard restarted after a crash runs its
+// background loops at once, as before leases: it holds them under its host
+// name, not a new random one that would wait for the old leases to expire.
+func TestSQLiteRestartAfterACrashTakesItsLeasesBackAtOnce(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "replicas on PostgreSQL take new names and wait for the dead one's leases")
+	dbURL := dbtest.URL(t, "dashboard.db")
+	// Leases an hour long: a process under a new name would wait an hour.
+	first := replica(t, dbURL, "", Options{LeaseTTL: time.Hour, LeaseRenew: time.Minute})
+	for !first.Leases.Holding("disbursement-poller") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	first.kill()
+	second := replica(t, dbURL, "", Options{})
+	defer second.Close()
+	start := time.Now()
+	for !second.Leases.Holding("disbursement-poller") {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("restarted process not running the poller after %s (its leases: %s)", time.Since(start), second.Leases.Holder())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
