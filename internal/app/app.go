@@ -24,6 +24,7 @@ import (
 	"backoffice/internal/diskspace"
 	"backoffice/internal/handlers"
 	"backoffice/internal/intake"
+	"backoffice/internal/lease"
 	"backoffice/internal/models"
 	"backoffice/internal/ovo"
 	"backoffice/internal/providers/ayopop"
@@ -63,6 +64,8 @@ type App struct {
 	Writer *store.CallbackWriter
 	Worker *intake.Worker
 	Server *handlers.Server
+	// Leases run each background loop on one replica at a time.
+	Leases *lease.Leases
 
 	closers []func()
 	wg      sync.WaitGroup
@@ -81,6 +84,13 @@ type Options struct {
 	PurgeEvery time.Duration
 	// VASyncEvery is how often OY's VA list is read (VASyncEvery).
 	VASyncEvery time.Duration
+	// LeaseTTL and LeaseRenew time the background loops' leases
+	// (lease.TTL, lease.Renew).
+	LeaseTTL, LeaseRenew time.Duration
+	// LeaseHolder names this process in the leases table: on PostgreSQL a
+	// new random name at each start, on SQLite (one process) the host name,
+	// so a restart after a crash takes its leases back at once.
+	LeaseHolder string
 }
 
 // VASyncEvery is how often OY's VA list is read for VAs made outside the
@@ -280,6 +290,14 @@ func (a *App) Build(opts Options) error {
 		return err
 	}
 	a.Server = srv
+	holder := opts.LeaseHolder
+	if holder == "" && a.DB.Dialect == db.SQLite {
+		host, _ := os.Hostname()
+		holder = "sqlite:" + host
+	}
+	if a.Leases, err = lease.New(a.Store, a.Log.With("component", "leases"), lease.Options{TTL: opts.LeaseTTL, Renew: opts.LeaseRenew, Holder: holder}); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	pollEvery := opts.PollEvery
@@ -294,53 +312,38 @@ func (a *App) Build(opts Options) error {
 	if now == nil {
 		now = time.Now
 	}
-	a.wg.Add(4)
-	go func() {
-		defer a.wg.Done()
-		a.purgeSessions(ctx, purgeEvery, now)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.Worker.Run(ctx)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.Disbursements.RunPoller(ctx, pollEvery)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.Disbursements.RunBatches(ctx)
-	}()
+	// Every background loop starts here, each under its lease: with
+	// several replicas on one PostgreSQL database each runs on one of them
+	// (docs/postgres.md, "Leases").
+	a.background(ctx, "sessions-purge", func(ctx context.Context) { a.purgeSessions(ctx, purgeEvery, now) })
+	a.background(ctx, "callback-worker", a.Worker.Run)
+	a.background(ctx, "disbursement-poller", func(ctx context.Context) { a.Disbursements.RunPoller(ctx, pollEvery) })
+	a.background(ctx, "batches", a.Disbursements.RunBatches)
 	// --- OVO top-ups (Ayopop): status poller and deposit readings ---
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		a.Topups.RunPoller(ctx, pollEvery)
-	}()
+	a.background(ctx, "topup-poller", func(ctx context.Context) { a.Topups.RunPoller(ctx, pollEvery) })
 	// --- end OVO top-ups ---
 	// --- checkout: settle lost create answers; send recurring invoices when due ---
-	a.wg.Add(2)
-	go func() {
-		defer a.wg.Done()
-		a.Checkout.RunPoller(ctx, pollEvery)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.Checkout.RunScheduler(ctx, time.Minute)
-	}()
+	a.background(ctx, "checkout-poller", func(ctx context.Context) { a.Checkout.RunPoller(ctx, pollEvery) })
+	a.background(ctx, "recurring-invoices", func(ctx context.Context) { a.Checkout.RunScheduler(ctx, time.Minute) })
 	// --- end checkout ---
 	// --- OY virtual accounts: read OY's VA list (VAs made outside the dashboard, unanswered creates, expiry).
 	vaSyncEvery := opts.VASyncEvery
 	if vaSyncEvery == 0 {
 		vaSyncEvery = VASyncEvery
 	}
+	a.background(ctx, "va-sync", func(ctx context.Context) { a.VA.RunSync(ctx, vaSyncEvery) })
+	// --- end virtual accounts
+	return nil
+}
+
+// background runs loop while this replica holds the lease name, until
+// Close.
+func (a *App) background(ctx context.Context, name string, loop func(context.Context)) {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		a.VA.RunSync(ctx, vaSyncEvery)
+		a.Leases.Run(ctx, name, loop)
 	}()
-	// --- end virtual accounts
-	return nil
 }
 
 // purgeSessions deletes expired sessions at start and every interval until ctx ends.
@@ -369,6 +372,14 @@ func (a *App) Close() error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	if a.Leases != nil {
+		// Every loop has stopped: another replica may take them now.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.Leases.Release(ctx); err != nil {
+			a.Log.Warn("release leases", "err", err.Error())
+		}
+		cancel()
+	}
 	for _, c := range a.closers {
 		c()
 	}

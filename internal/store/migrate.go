@@ -719,6 +719,17 @@ CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
 	{130, "users: language", `
 ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `},
+	// Version 140: leases on background work, so each loop runs on one
+	// replica at a time (docs/postgres.md, "Leases"). expires_ms is the
+	// database's clock in Unix milliseconds.
+	{140, "leases on background work", `
+CREATE TABLE leases (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	taken_ms INTEGER NOT NULL,
+	expires_ms INTEGER NOT NULL
+);
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -693,4 +693,12 @@ CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
 	130: `
 ALTER TABLE users ADD COLUMN lang text NOT NULL DEFAULT '';
 `,
+	140: `
+CREATE TABLE leases (
+	name text PRIMARY KEY,
+	holder text NOT NULL,
+	taken_ms bigint NOT NULL,
+	expires_ms bigint NOT NULL
+);
+`,
 }
