@@ -693,4 +693,7 @@ CREATE INDEX ovo_payments_status_updated ON ovo_payments(status, updated_at);
 	130: `
 ALTER TABLE users ADD COLUMN lang text NOT NULL DEFAULT '';
 `,
+	145: `
+SELECT setval(pg_get_serial_sequence('callbacks', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM callbacks), false);
+`,
 }
