@@ -68,7 +68,7 @@ type Worker struct {
 	shared     bool // other replicas write and process callbacks too (PostgreSQL)
 	// scanned holds callbacks a scan took above its writer's last id (only
 	// when shared): their hand-over may still come, and is skipped.
-	scanned map[int64]time.Time
+	scanned    map[int64]time.Time
 	next       int64
 	lastScan   time.Time
 	batch      int
