@@ -7,7 +7,7 @@ export GOTOOLCHAIN := go1.26.11
 BIN       := bin/dashboard
 FUZZTIME  ?= 5s
 
-.PHONY: run build test test-go test-postgres lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-lists screenshots clean
+.PHONY: run build test test-go test-postgres lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-callbacks-postgres bench-lists screenshots clean
 
 ## run: build and serve on 127.0.0.1:8080 with the built-in provider sandboxes;
 ## an empty database gets one demo account per role, printed once.
@@ -61,6 +61,12 @@ fuzz:
 ## bench-callbacks: durable callback intake against a bare net/http handler, over loopback.
 bench-callbacks:
 	$(GO) run ./cmd/bench-callbacks -conns 128 -duration 5s
+
+## bench-callbacks-postgres: the same on PostgreSQL (BENCH_DATABASE_URL, made with C collation if
+## missing): one and two dashboards against a PostgreSQL floor, in a schema dropped at the end.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_callbacks?sslmode=disable
+bench-callbacks-postgres:
+	$(GO) run ./cmd/bench-callbacks -conns 128 -duration 5s -database '$(BENCH_DATABASE_URL)'
 
 ## bench-lists: list pages (p50/p95, 8 clients) on 1,000,000 callbacks, 100,000 disbursements
 ## and 100,000 audit entries, seeded once under $TMPDIR and reused.

@@ -23,7 +23,13 @@ import (
 // Whatever the dashboard stores must cost at least this much, so the
 // floor's rate is an upper bound for any intake that keeps callbacks in
 // SQLite durably before answering, on the machine and load of the same run.
+//
+// On PostgreSQL (the -database mode) the table is (body bytea) with no
+// index at all, written the same way over the same kind of pool as the
+// dashboard's, with synchronous_commit=on: each group's commit waits for
+// its WAL flush.
 type floorStore struct {
+	pg    bool
 	db    *db.DB
 	sqlDB *sql.DB
 	queue chan *floorItem
@@ -40,13 +46,18 @@ type floorItem struct {
 // floorChunk rows go into one multi-row INSERT.
 const floorChunk = 100
 
+// openFloor opens the floor's database: a SQLite file, or a PostgreSQL URL.
 func openFloor(path string) (*floorStore, error) {
 	d, err := db.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	f := &floorStore{db: d, sqlDB: d.WriteSQL(), queue: make(chan *floorItem, 4096), stmts: map[int]*sql.Stmt{}}
-	if _, err := f.sqlDB.Exec("CREATE TABLE IF NOT EXISTS floor (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"); err != nil {
+	f := &floorStore{pg: d.Dialect == db.Postgres, db: d, sqlDB: d.WriteSQL(), queue: make(chan *floorItem, 4096), stmts: map[int]*sql.Stmt{}}
+	create := "CREATE TABLE IF NOT EXISTS floor (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"
+	if f.pg {
+		create = "CREATE TABLE IF NOT EXISTS floor (body bytea NOT NULL)"
+	}
+	if _, err := f.sqlDB.Exec(create); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("floor: create table: %w", err)
 	}
@@ -65,7 +76,16 @@ func (f *floorStore) stmt(n int) (*sql.Stmt, error) {
 	if st, ok := f.stmts[n]; ok {
 		return st, nil
 	}
-	st, err := f.sqlDB.Prepare("INSERT INTO floor (id, body) VALUES (?,?)" + strings.Repeat(",(?,?)", n-1))
+	q := "INSERT INTO floor (id, body) VALUES (?,?)" + strings.Repeat(",(?,?)", n-1)
+	if f.pg {
+		var b strings.Builder
+		b.WriteString("INSERT INTO floor (body) VALUES ($1)")
+		for i := 2; i <= n; i++ {
+			fmt.Fprintf(&b, ",($%d)", i)
+		}
+		q = b.String()
+	}
+	st, err := f.sqlDB.Prepare(q)
 	if err != nil {
 		return nil, fmt.Errorf("floor: prepare: %w", err)
 	}
@@ -111,7 +131,11 @@ func (f *floorStore) commit(batch []*floorItem) error {
 		chunk := batch[start:min(start+floorChunk, len(batch))]
 		args = args[:0]
 		for i, it := range chunk {
-			args = append(args, f.rows+int64(start+i)+1, it.body)
+			if f.pg {
+				args = append(args, it.body)
+			} else {
+				args = append(args, f.rows+int64(start+i)+1, it.body)
+			}
 		}
 		st, err := f.stmt(len(chunk))
 		if err != nil {

@@ -9,6 +9,9 @@
 // checked to be in the database afterwards.
 //
 //	go run ./cmd/bench-callbacks -conns 128 -duration 5s
+//
+// With -database postgres://… it measures on PostgreSQL instead
+// (postgres.go): one and then two dashboards against a PostgreSQL floor.
 package main
 
 import (
@@ -47,9 +50,15 @@ func main() {
 	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
 	flag.BoolVar(&withFlood, "flood", true, "also send 8 connections of refused 200 KiB callbacks (a guessed token) and report what they write to disk")
 	flag.BoolVar(&withFloor, "floor", true, "also run the floor: a handler that only appends the body to SQLite durably (an upper bound for any durable intake)")
+	database := flag.String("database", "", "a postgres:// URL: measure on PostgreSQL (one and two dashboards against a PostgreSQL floor) instead of SQLite")
 	flag.Parse()
 	profile = *cpuprofile
-	err := run(*conns, *duration, *warmup)
+	var err error
+	if *database != "" {
+		err = runPostgres(*database, *conns, *duration, *warmup)
+	} else {
+		err = run(*conns, *duration, *warmup)
+	}
 	if err == nil && *memprofile != "" {
 		err = writeHeapProfile(*memprofile)
 	}
@@ -325,7 +334,12 @@ func (r *loadResult) add(o loadResult) {
 // load generator costs little CPU next to the server it measures (net/http's
 // client would take most of a core on its own).
 func load(url string, conns int, warmup, duration time.Duration, body func() []byte, want int) loadResult {
-	host, path := splitURL(url)
+	return loadSplit([]string{url}, conns, warmup, duration, body, want)
+}
+
+// loadSplit is load with the connections shared out among urls in turn
+// (one dashboard replica each).
+func loadSplit(urls []string, conns int, warmup, duration time.Duration, body func() []byte, want int) loadResult {
 	var measuring atomic.Bool
 	var ok, failed, warmOK atomic.Int64
 	stop := make(chan struct{})
@@ -335,6 +349,7 @@ func load(url string, conns int, warmup, duration time.Duration, body func() []b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			host, path := splitURL(urls[i%len(urls)])
 			var c net.Conn
 			var br *bufio.Reader
 			req := make([]byte, 0, 1024)

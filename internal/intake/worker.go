@@ -65,6 +65,10 @@ type Worker struct {
 	wake       chan struct{}
 	feed       chan []*models.Callback
 	writer     Writer
+	shared     bool // other replicas write and process callbacks too (PostgreSQL)
+	// scanned holds callbacks a scan took above its writer's last id (only
+	// when shared): their hand-over may still come, and is skipped.
+	scanned    map[int64]time.Time
 	next       int64
 	lastScan   time.Time
 	batch      int
@@ -89,7 +93,7 @@ type Writer interface {
 
 // NewWorker makes a worker; register processors before Run.
 func NewWorker(st *store.Store, log *slog.Logger) *Worker {
-	return &Worker{store: st, log: log, processors: map[string]Processor{}, inFlight: map[int64]bool{}, wake: make(chan struct{}, 1),
+	return &Worker{store: st, log: log, shared: st.SharedCallbacks(), scanned: map[int64]time.Time{}, processors: map[string]Processor{}, inFlight: map[int64]bool{}, wake: make(chan struct{}, 1),
 		feed: make(chan []*models.Callback, feedGroups), laneCap: laneQueue, timeout: ProcessTimeout, batch: 250, idle: time.Second}
 }
 
@@ -185,17 +189,26 @@ func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 	defer timeout.Stop()
 	for {
 		if len(cbs) > 0 {
-			if w.next == 0 || cbs[0].ID > w.next {
+			// With other replicas writing (PostgreSQL) ids have gaps, so a
+			// gap is no sign of a dropped group; the scan every second
+			// (idle) finds what was dropped.
+			if !w.shared && (w.next == 0 || cbs[0].ID > w.next) {
 				// A group was dropped (or nothing is known yet): the database has it.
 				w.finish(ctx, todo)
 				w.scan(ctx)
 				todo = nil
 			}
+			w.flightMu.Lock()
 			for _, cb := range cbs {
+				if _, ok := w.scanned[cb.ID]; ok {
+					delete(w.scanned, cb.ID) // a scan took it already
+					continue
+				}
 				if cb.ID >= w.next && cb.Status == models.CallbackPending {
 					todo = append(todo, cb)
 				}
 			}
+			w.flightMu.Unlock()
 			w.next = max(w.next, cbs[len(cbs)-1].ID+1)
 		}
 		if len(todo) >= w.batch {
@@ -403,7 +416,15 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 	// lock) only after its results committed, so a callback read here as
 	// due is either still in flight or really due.
 	w.flightMu.Lock()
-	due, err := w.store.DueCallbacks(ctx, w.batch, upTo)
+	limit := upTo
+	if w.shared {
+		// Other replicas write callbacks too (PostgreSQL): theirs are due
+		// here as well, whatever this writer's last id. A callback of this
+		// writer's committed after upTo may be taken here and handed over
+		// as well; FinishCallbacks records (and applies) only one result.
+		limit = math.MaxInt64
+	}
+	due, err := w.store.DueCallbacks(ctx, w.batch, limit)
 	if err != nil {
 		w.flightMu.Unlock()
 		return 0, err
@@ -417,6 +438,19 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 		cbs[i] = &due[i]
 	}
 	cbs = w.takeLocked(cbs)
+	if w.shared {
+		at := time.Now()
+		for id, t := range w.scanned {
+			if at.Sub(t) > scannedFor {
+				delete(w.scanned, id) // another replica's: never handed over here
+			}
+		}
+		for _, cb := range cbs {
+			if cb.ID > upTo {
+				w.scanned[cb.ID] = at
+			}
+		}
+	}
 	w.flightMu.Unlock()
 	if len(cbs) == 0 {
 		return 0, nil
@@ -426,6 +460,10 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 	}
 	return len(cbs), nil
 }
+
+// scannedFor is how long a scan remembers a callback it took above its
+// writer's last id: far longer than a committed group takes to be handed over.
+const scannedFor = time.Minute
 
 // record writes the results in one transaction of the worker's own,
 // once intake's queue is empty (or maxYield has passed).
@@ -469,7 +507,7 @@ func (w *Worker) process(ctx context.Context, cb *models.Callback, actor string)
 			retry := time.Now().UTC().Add(5 * time.Minute)
 			r = store.ProcessResult{CallbackID: cb.ID, Outcome: models.CallbackFailed, Error: "internal error while processing", NextTryAt: &retry}
 		}
-		r.CallbackID, r.ActorEmail = cb.ID, actor
+		r.CallbackID, r.ActorEmail, r.Attempts = cb.ID, actor, cb.Attempts
 	}()
 	w.mu.RLock()
 	p := w.processors[cb.Provider+"/"+cb.Kind]

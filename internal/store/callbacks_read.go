@@ -26,6 +26,12 @@ func (s *Store) CallbackByID(ctx context.Context, id int64) (*models.Callback, e
 	return &cb, nil
 }
 
+// SharedCallbacks reports whether other processes (replicas) may write
+// and process callbacks in the same database: true on PostgreSQL. The
+// worker then scans every due callback, not only up to its own writer's
+// last id, and counts on FinishCallbacks' claim for exactly once.
+func (s *Store) SharedCallbacks() bool { return s.d.pg }
+
 // CallbackAttempts lists the processing attempts of one callback, oldest first.
 func (s *Store) CallbackAttempts(ctx context.Context, id int64) ([]models.CallbackAttempt, error) {
 	var out []models.CallbackAttempt
@@ -68,7 +74,13 @@ type ProcessResult struct {
 	RecordType string
 	RecordID   string
 	ActorEmail string
-	NextTryAt  *time.Time
+	// Attempts is the callback's attempt count when it was read for
+	// processing (the worker sets it). On PostgreSQL, where the workers of
+	// two replicas can take the same callback, a result is recorded only
+	// while the count is unchanged: the first to record wins, and the
+	// other's result, its Change included, is dropped (claimResults).
+	Attempts  int
+	NextTryAt *time.Time
 	// Change is the record change, applied in the same transaction that
 	// marks the callback processed, so a crash cannot apply it twice.
 	// Outcome becomes applied when it moves the record, no change when not.
@@ -127,6 +139,12 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 	at := now()
 	return s.db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		conn := tx.Statement.ConnPool
+		if s.d.pg {
+			var err error
+			if results, err = s.claimResults(ctx, conn, results); err != nil {
+				return err
+			}
+		}
 		var simple []ProcessResult
 		for i := range results {
 			r := &results[i]
@@ -172,6 +190,57 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 		sqlTx, _ := conn.(*sql.Tx)
 		return s.recordSimple(ctx, sqlTx, simple, at)
 	})
+}
+
+// claimResults keeps the results whose callbacks nobody recorded since
+// they were read (attempts unchanged), and locks those callbacks until the
+// transaction ends. A second replica recording the same callback waits on
+// the lock; once the first commits, PostgreSQL checks the condition again
+// on the new row (read committed), finds attempts moved, and leaves the
+// callback out: its result and record change are dropped, so a callback is
+// applied once however many workers processed it.
+func (s *Store) claimResults(ctx context.Context, conn gorm.ConnPool, results []ProcessResult) ([]ProcessResult, error) {
+	if len(results) == 0 {
+		return results, nil
+	}
+	type seen struct {
+		ID       int64 `json:"id"`
+		Attempts int   `json:"attempts"`
+	}
+	arg := make([]seen, len(results))
+	for i, r := range results {
+		arg[i] = seen{r.CallbackID, r.Attempts}
+	}
+	b, err := json.Marshal(arg)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT c.id FROM callbacks c
+		JOIN json_to_recordset($1::json) AS x(id bigint, attempts bigint) ON c.id = x.id AND c.attempts = x.attempts
+		ORDER BY c.id FOR UPDATE OF c`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("store: claim callbacks: %w", err)
+	}
+	defer rows.Close()
+	claimed := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: claim callbacks: %w", err)
+		}
+		claimed[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim callbacks: %w", err)
+	}
+	out := results[:0:0]
+	for _, r := range results {
+		if claimed[r.CallbackID] {
+			out = append(out, r)
+			delete(claimed, r.CallbackID) // the same callback twice in one call: the first result counts
+		}
+	}
+	return out, nil
 }
 
 // simple reports whether a result changes no record and needs no retry

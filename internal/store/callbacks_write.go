@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"backoffice/internal/models"
 )
@@ -31,8 +34,9 @@ type CallbackWriter struct {
 	wg         sync.WaitGroup
 	closeMu    sync.RWMutex
 	closed     bool
-	nextID     int64        // last id given out; read from the table at start
-	lastID     atomic.Int64 // last id committed
+	nextID     int64        // SQLite: last id given out; read from the table at start
+	lastID     atomic.Int64 // last id committed by this writer
+	seq        string       // PostgreSQL: the callbacks id sequence, ids come from it
 	stmts      map[string]*sql.Stmt
 	unprepared []string
 }
@@ -57,6 +61,13 @@ func (s *Store) NewCallbackWriter(onCommit func([]*models.Callback)) (*CallbackW
 		return nil, fmt.Errorf("store: read last callback id: %w", err)
 	}
 	w.lastID.Store(w.nextID)
+	if s.d.pg {
+		// Other replicas write callbacks too: ids come from the table's
+		// identity sequence, a block per group (reserveIDs).
+		if err := w.db.QueryRow("SELECT pg_get_serial_sequence('callbacks', 'id')").Scan(&w.seq); err != nil {
+			return nil, fmt.Errorf("store: find the callbacks id sequence: %w", err)
+		}
+	}
 	w.wg.Add(1)
 	go w.run()
 	return w, nil
@@ -170,10 +181,78 @@ const callbackColumnCount = 21
 // stays far below SQLite's limit on bound parameters).
 const insertChunk = 100
 
-// commit writes one group in one transaction with multi-row inserts: the
-// committer is the only writer of callbacks, so it numbers the rows itself
-// and finds duplicates with one look-up for the whole group.
-func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
+// commitTries bounds how often a group is tried again on PostgreSQL after
+// another replica's commit got in its way (see commit).
+const commitTries = 5
+
+// commit writes one group in one transaction. On SQLite the committer is
+// the only writer of callbacks: it numbers the rows itself. On PostgreSQL
+// other replicas write callbacks at the same time: ids come from the
+// sequence, and when another replica committed one of the group's dedup
+// keys first (the callback_keys primary key refuses the second: SQLSTATE
+// 23505) or the two transactions deadlocked on a day counter, the group is
+// tried again with the same ids, and its look-up of known keys then sees
+// the other replica's callback, so this one is stored as its duplicate.
+func (w *CallbackWriter) commit(batch []*pendingCallback) error {
+	if !w.store.d.pg {
+		return w.commitOnce(batch, nil)
+	}
+	ids, err := w.reserveIDs(len(batch))
+	if err != nil {
+		return err
+	}
+	statuses := make([]models.CallbackStatus, len(batch))
+	for i, p := range batch {
+		statuses[i] = p.cb.Status
+	}
+	for try := 1; ; try++ {
+		err = w.commitOnce(batch, ids)
+		if err == nil || try == commitTries || !(isUniqueViolation(err) || isConflict(err)) {
+			return err
+		}
+		for i, p := range batch {
+			p.cb.Status = statuses[i]
+		}
+	}
+}
+
+// reserveIDs takes n ids from the callbacks sequence, in increasing order.
+func (w *CallbackWriter) reserveIDs(n int) ([]int64, error) {
+	rows, err := w.db.Query("SELECT nextval($1::regclass) FROM generate_series(1, $2)", w.seq, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: reserve callback ids: %w", err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: reserve callback ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reserve callback ids: %w", err)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("store: reserve callback ids: got %d of %d", len(ids), n)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// isConflict recognises PostgreSQL aborting one of two transactions that
+// got in each other's way (deadlock 40P01, serialization failure 40001):
+// trying again is the answer.
+func isConflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// commitOnce writes one group in one transaction with multi-row inserts,
+// and finds duplicates with one look-up for the whole group. ids are the
+// rows' ids (PostgreSQL); nil numbers them after the last one (SQLite).
+func (w *CallbackWriter) commitOnce(batch []*pendingCallback, ids []int64) (err error) {
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -193,9 +272,14 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 	}
 	id := w.nextID
 	var newKeys, refs []any
-	for _, p := range batch {
+	var keyOrder []keyRow
+	for i, p := range batch {
 		cb := p.cb
-		id++
+		if ids != nil {
+			id = ids[i]
+		} else {
+			id++
+		}
 		cb.ID = id
 		cb.Duplicate, cb.DuplicateOf = false, nil
 		if cb.Verified && cb.DedupKey != "" {
@@ -203,7 +287,7 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 				cb.Duplicate, cb.DuplicateOf, cb.Status = true, &first, models.CallbackDuplicate
 			} else {
 				existing[cb.DedupKey] = cb.ID
-				newKeys = append(newKeys, cb.DedupKey, cb.ID)
+				keyOrder = append(keyOrder, keyRow{cb.DedupKey, cb.ID})
 			}
 		}
 		for _, ref := range p.refs {
@@ -211,6 +295,12 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 				refs = append(refs, ref, cb.ID)
 			}
 		}
+	}
+	// Keys go in sorted, so two replicas inserting overlapping keys wait for
+	// each other in the same order instead of deadlocking.
+	slices.SortFunc(keyOrder, func(a, b keyRow) int { return strings.Compare(a.key, b.key) })
+	for _, k := range keyOrder {
+		newKeys = append(newKeys, k.key, k.id)
 	}
 	rows := make([]any, 0, insertChunk*callbackColumnCount)
 	for start := 0; start < len(batch); start += insertChunk {
@@ -233,10 +323,18 @@ func (w *CallbackWriter) commit(batch []*pendingCallback) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit callback batch: %w", err)
 	}
-	w.nextID = id
-	w.lastID.Store(id)
+	if ids == nil {
+		w.nextID = id
+	}
+	w.lastID.Store(max(w.lastID.Load(), id))
 	w.prepareShapes(ctx)
 	return nil
+}
+
+// keyRow is one new dedup key of a group and the callback it names.
+type keyRow struct {
+	key string
+	id  int64
 }
 
 func (w *CallbackWriter) prepareShapes(ctx context.Context) {

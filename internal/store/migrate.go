@@ -730,6 +730,13 @@ CREATE TABLE leases (
 	expires_ms INTEGER NOT NULL
 );
 `},
+	// Version 145: on PostgreSQL callback ids come from the sequence (other
+	// replicas write callbacks too); the writer used to number them itself,
+	// so the sequence moves past the ids already given. SQLite's writer
+	// still numbers them itself: nothing to do there.
+	{145, "callbacks: ids from the sequence on PostgreSQL", `
+SELECT 1;
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -701,4 +701,7 @@ CREATE TABLE leases (
 	expires_ms bigint NOT NULL
 );
 `,
+	145: `
+SELECT setval(pg_get_serial_sequence('callbacks', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM callbacks), false);
+`,
 }
