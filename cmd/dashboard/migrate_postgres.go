@@ -130,7 +130,7 @@ func migrateToPostgres(ctx context.Context, f copyFlags, stdout io.Writer) error
 	for _, c := range counts {
 		name := c.Table
 		if c.Derived {
-			name += " (rebuilt by triggers, counters)"
+			name += " *"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", name, c.Source, c.Target)
 		if !c.Derived {
@@ -140,6 +140,7 @@ func migrateToPostgres(ctx context.Context, f copyFlags, stdout io.Writer) error
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(stdout, "* day counters: rebuilt by PostgreSQL's triggers from the copied rows; non-zero counters compared")
 	fmt.Fprintf(stdout, "copied %d rows in %d tables; every count matches. Point DATABASE_URL at %s and start the dashboard.\n",
 		total, len(counts), tdb.Path)
 	return nil
