@@ -110,3 +110,17 @@ func TestMigrateToPostgresCommand(t *testing.T) {
 		}
 	}
 }
+
+// Start-up on PostgreSQL with a key neither in the environment nor in the
+// data directory is refused before anything is opened or generated.
+func TestServeOnPostgresNeedsSharedKeys(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"DASHBOARD_DATA_DIR": dir, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+	_, err := runEnv(env, "serve")
+	if err == nil || !strings.Contains(err.Error(), "DASHBOARD_SESSION_HASH_KEY") || !strings.Contains(err.Error(), "same values") {
+		t.Fatalf("serve: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused start-up created %s", dir)
+	}
+}
