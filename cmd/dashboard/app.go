@@ -29,6 +29,11 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 	if err != nil {
 		return nil, err
 	}
+	// On PostgreSQL replicas share the database: keys come from the
+	// environment, never generated per replica.
+	if err := cfg.CheckSharedSecrets(); err != nil {
+		return nil, err
+	}
 	log := newLogger(stderr, cfg.LogLevel)
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {

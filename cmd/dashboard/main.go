@@ -1,7 +1,8 @@
 // Command dashboard is the merchant back-office: `dashboard serve` runs the
 // web server; `dashboard user add` creates staff accounts; `dashboard
 // user reset-password` sets a lost password anew; `dashboard migrate` only
-// brings the database up to date. Every subcommand migrates the database
+// brings the database up to date; `dashboard migrate-to-postgres` copies a
+// SQLite database into an empty PostgreSQL one. Every subcommand migrates the database
 // first, once its arguments are known to be right; `dashboard help` opens
 // no database.
 package main
@@ -35,6 +36,11 @@ func main() {
 const usage = `usage:
   dashboard [serve] [--demo]          serve the dashboard (--demo seeds demo accounts into an empty database)
   dashboard migrate                   bring the database up to the current schema
+  dashboard migrate-to-postgres [--from FILE] [--to postgres://…]
+                                      copy the SQLite database (--from, else DATABASE_URL or
+                                      $DASHBOARD_DATA_DIR/dashboard.db) into an empty PostgreSQL
+                                      database (--to, else DATABASE_URL), checking every table's rows;
+                                      refuses a target that holds any row
   dashboard user add --email E --name N --role admin|finance|auditor --password-stdin
   dashboard user reset-password --email E --password-stdin
                                       set a new password for a lost one, clear the user's failed
@@ -84,6 +90,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			fmt.Fprintln(stdout, "database is at schema version", c.schemaVersion(ctx))
 			return nil
 		}
+	case "migrate-to-postgres":
+		f, err := parseMigrateToPostgres(args, getenv)
+		if err != nil {
+			return err
+		}
+		// Opens its two databases itself: not the data directory's.
+		return migrateToPostgres(ctx, f, stdout)
 	case "user":
 		sub := ""
 		if len(args) > 0 {
