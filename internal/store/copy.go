@@ -21,8 +21,9 @@ import (
 // table added by a later migration is copied without this file changing.
 
 // copySkipped are tables the target fills itself: its own Migrate writes
-// schema_migrations (the versions are compared instead).
-var copySkipped = map[string]bool{"schema_migrations": true}
+// schema_migrations (the versions are compared instead), and its replicas
+// take their own leases (a copied one would hold a loop for up to a TTL).
+var copySkipped = map[string]bool{"schema_migrations": true, "leases": true}
 
 // copyDerived are tables kept by triggers on the tables they count: the
 // target's triggers rebuild them as rows are inserted, and the rebuilt
