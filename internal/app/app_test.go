@@ -82,37 +82,7 @@ func TestExpiredSessionsArePurged(t *testing.T) {
 // data directory, and short lease timing.
 func replica(t *testing.T, dbURL, holder string, opts Options) *App {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(func(k string) string {
-		switch k {
-		case "DASHBOARD_DATA_DIR":
-			return dir
-		case "DATABASE_URL":
-			return dbURL
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// On SQLite a process holds the leases under its host name; two
-	// replicas here need names of their own.
-	if opts.LeaseTTL == 0 {
-		opts.LeaseTTL, opts.LeaseRenew = 600*time.Millisecond, 100*time.Millisecond
-	}
-	opts.LeaseHolder = holder
-	if err := a.Build(opts); err != nil {
-		a.DB.Close()
-		t.Fatal(err)
-	}
-	return a
+	return replicaWith(t, dbURL, holder, opts, nil)
 }
 
 // kill stops a replica's loops the way a dead process does: nothing is

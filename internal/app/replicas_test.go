@@ -83,9 +83,10 @@ func (c *callbackCatcher) body(ptid string) []byte {
 	return c.bodies[ptid]
 }
 
-// replicaWith is replica (app_test.go) with more environment: here every
-// replica talks to one OY sandbox outside them all, as replicas talk to
-// OY itself, and shares one callback token.
+// replicaWith builds one replica on dbURL with its own data directory and
+// short leases; env adds environment (here every replica talks to one OY
+// sandbox outside them all, as replicas talk to OY itself, and shares one
+// callback token).
 func replicaWith(t *testing.T, dbURL, holder string, opts Options, env map[string]string) *App {
 	t.Helper()
 	dir := t.TempDir()
