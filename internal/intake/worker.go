@@ -198,17 +198,15 @@ func (w *Worker) handOver(ctx context.Context, cbs []*models.Callback) {
 				w.scan(ctx)
 				todo = nil
 			}
-			w.flightMu.Lock()
-			for _, cb := range cbs {
-				if _, ok := w.scanned[cb.ID]; ok {
-					delete(w.scanned, cb.ID) // a scan took it already
-					continue
-				}
+			fresh := cbs
+			if w.shared {
+				fresh = w.notScanned(cbs)
+			}
+			for _, cb := range fresh {
 				if cb.ID >= w.next && cb.Status == models.CallbackPending {
 					todo = append(todo, cb)
 				}
 			}
-			w.flightMu.Unlock()
 			w.next = max(w.next, cbs[len(cbs)-1].ID+1)
 		}
 		if len(todo) >= w.batch {
@@ -459,6 +457,22 @@ func (w *Worker) scanOnce(ctx context.Context, upTo int64) (int, error) {
 		return 0, err
 	}
 	return len(cbs), nil
+}
+
+// notScanned drops from a hand-over the callbacks a scan took already
+// (only with other replicas writing; on SQLite the hand-over needs no lock).
+func (w *Worker) notScanned(cbs []*models.Callback) []*models.Callback {
+	w.flightMu.Lock()
+	defer w.flightMu.Unlock()
+	out := cbs[:0:0]
+	for _, cb := range cbs {
+		if _, ok := w.scanned[cb.ID]; ok {
+			delete(w.scanned, cb.ID)
+			continue
+		}
+		out = append(out, cb)
+	}
+	return out
 }
 
 // scannedFor is how long a scan remembers a callback it took above its
