@@ -241,7 +241,7 @@ func (a *App) Build(opts Options) error {
 		DokuNotifyVerify: a.Doku.NotificationVerifier(), DokuNotifySignsURI: cfg.Doku.NotifySigns == config.NotifySignsURI,
 		FaspayUserID: cfg.Faspay.UserID, FaspayPassword: cfg.Faspay.Password,
 		DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuPublicKey: keys.dokuPublic,
-		DokuTokens: doku.NewTokenIssuer(), AllowIPs: allow,
+		DokuTokens: doku.NewTokenIssuer(cfg.SessionHashKey), AllowIPs: allow,
 	}
 	a.Worker = intake.NewWorker(a.Store, a.Log.With("component", "callback-worker"))
 	if a.Writer, err = a.Store.NewCallbackWriter(a.Worker.Committed); err != nil {

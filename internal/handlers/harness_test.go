@@ -161,7 +161,7 @@ func openTestApp(t *testing.T, dbPath string, clock *fakeClock, seed bool) *test
 	}
 	worker.Follow(writer)
 	secrets := &intake.Secrets{OYToken: cfg.OY.CallbackToken, AyopopToken: cfg.Ayopop.CallbackToken, FaspayUserID: cfg.Faspay.UserID,
-		FaspayPassword: cfg.Faspay.Password, DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuTokens: doku.NewTokenIssuer(),
+		FaspayPassword: cfg.Faspay.Password, DokuClientID: cfg.Doku.ClientID, DokuSecretKey: cfg.Doku.SecretKey, DokuTokens: doku.NewTokenIssuer(cfg.SessionHashKey),
 		DokuPublicKey: &testDokuKey().PublicKey}
 	disb := disbursements.New(st, oyClient, log)
 	worker.Register("oy", "disbursement", intake.ProcessorFunc(disb.ProcessCallback))

@@ -1,14 +1,17 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"backoffice/internal/db"
 	"backoffice/internal/db/dbtest"
 	"backoffice/internal/models"
+	"backoffice/internal/providers/doku"
 )
 
 // Two replicas: two Servers on one database with the same keys from the
@@ -73,6 +76,35 @@ func TestStateCrossesReplicas(t *testing.T) {
 		p := br.login(email, testPassword)
 		if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" {
 			t.Fatalf("B after three failures on A: %d, Retry-After %q", p.Status, p.Header.Get("Retry-After"))
+		}
+	})
+
+	t.Run("DOKU's access token issued by A authorises its notification on B", func(t *testing.T) {
+		if !db.IsPostgres(dbURL) {
+			t.Skip("on SQLite one process receives callbacks: its writer numbers them itself")
+		}
+		ts := doku.FormatTimestamp(time.Now())
+		sig, err := doku.SignToken(testDokuKey(), a.cfg.Doku.ClientID, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{"X-Client-Key": {a.cfg.Doku.ClientID}, "X-Timestamp": {ts}, "X-Signature": {sig}}
+		r := a.send("POST", "/callbacks/doku/v1.0/access-token/b2b", h, `{"grantType":"client_credentials"}`)
+		var reply struct{ AccessToken string }
+		if err := json.Unmarshal([]byte(r.Body), &reply); r.Status != 200 || err != nil || reply.AccessToken == "" {
+			t.Fatalf("token from A: %d %s", r.Status, r.Body)
+		}
+		body := `{"originalPartnerReferenceNo":"INV-R1","originalReferenceNo":"DOKU-R1","latestTransactionStatus":"00","amount":{"value":"10000.00","currency":"IDR"}}`
+		path := "/callbacks/doku/v1.0/debit/notify"
+		ts = doku.FormatTimestamp(time.Now())
+		h = http.Header{"Authorization": {"Bearer " + reply.AccessToken}, "X-Timestamp": {ts}, "X-External-Id": {"R1"}, "X-Partner-Id": {b.cfg.Doku.ClientID},
+			"X-Signature": {doku.SignTransaction(b.cfg.Doku.SecretKey, "POST", path, reply.AccessToken, []byte(body), ts)}}
+		n := b.send("POST", path, h, body)
+		if n.Status != 200 {
+			t.Fatalf("notification on B with A's token: %d %s", n.Status, n.Body)
+		}
+		if cb := b.callback(n.ID); !cb.Verified {
+			t.Fatalf("notification on B stored unverified: %s", cb.VerifyReason)
 		}
 	})
 }

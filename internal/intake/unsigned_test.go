@@ -67,7 +67,7 @@ func TestFaspayLinkageNeedsItsToken(t *testing.T) {
 // default); a signature over the other one is refused with a reason that
 // names the setting to change, and the accepted reason says which token matched.
 func TestDokuNotifySignedString(t *testing.T) {
-	tokens := doku.NewTokenIssuer()
+	tokens := doku.NewTokenIssuer(nil)
 	now := time.Now()
 	tok, err := tokens.Issue(now)
 	if err != nil {

@@ -1,14 +1,16 @@
 package doku
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -68,16 +70,34 @@ func checkTimestamp(raw string, now time.Time) (string, error) {
 }
 
 // TokenIssuer issues the bearer tokens DOKU uses on notifications and checks
-// them. Tokens live in memory; a restart makes DOKU fetch a new one.
+// them. A token carries its own expiry and a MAC under the issuer's key, so
+// nothing is kept: any replica holding the same key accepts a token another
+// replica issued, and a restart does not invalidate tokens in flight.
+//
+// A token is base64url(expiry in Unix milliseconds, 8 bytes big-endian ‖
+// 16 random bytes ‖ the first 16 bytes of HMAC-SHA256(key, the 24 before)).
 type TokenIssuer struct {
 	TTL time.Duration // default TokenTTL
-
-	mu     sync.Mutex
-	tokens map[string]time.Time // token → expiry
+	key []byte
 }
 
-// NewTokenIssuer returns an issuer with the SNAP default life of 900 s.
-func NewTokenIssuer() *TokenIssuer { return &TokenIssuer{TTL: TokenTTL} }
+// tokenMACContext separates the MAC key of DOKU tokens from other uses of the
+// secret it is derived from.
+const tokenMACContext = "backoffice doku b2b access token v1"
+
+// NewTokenIssuer returns an issuer with the SNAP default life of 900 s whose
+// key is derived from secret (every replica must be given the same secret;
+// the dashboard passes its session hash key). An empty secret draws a
+// random key: tokens are then valid only in this process.
+func NewTokenIssuer(secret []byte) *TokenIssuer {
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret) // never fails (crypto/rand, Go 1.24+)
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(tokenMACContext))
+	return &TokenIssuer{TTL: TokenTTL, key: m.Sum(nil)}
+}
 
 // IssuedToken is what the token endpoint answers with.
 type IssuedToken struct {
@@ -86,51 +106,48 @@ type IssuedToken struct {
 	ExpiresAt   time.Time
 }
 
-// Issue makes a random token valid until now+TTL and prunes expired ones.
+const (
+	tokenBody = 8 + 16 // expiry + random
+	tokenMAC  = 16
+)
+
+func (ti *TokenIssuer) mac(body []byte) []byte {
+	m := hmac.New(sha256.New, ti.key)
+	m.Write(body)
+	return m.Sum(nil)[:tokenMAC]
+}
+
+// Issue makes a token valid until now+TTL.
 func (ti *TokenIssuer) Issue(now time.Time) (IssuedToken, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return IssuedToken{}, fmt.Errorf("doku: issue token: %w", err)
-	}
 	ttl := ti.TTL
 	if ttl <= 0 {
 		ttl = TokenTTL
 	}
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	if ti.tokens == nil {
-		ti.tokens = map[string]time.Time{}
+	exp := now.Add(ttl)
+	b := make([]byte, tokenBody, tokenBody+tokenMAC)
+	binary.BigEndian.PutUint64(b, uint64(exp.UnixMilli()))
+	if _, err := rand.Read(b[8:]); err != nil {
+		return IssuedToken{}, fmt.Errorf("doku: issue token: %w", err)
 	}
-	for k, exp := range ti.tokens {
-		if !now.Before(exp) {
-			delete(ti.tokens, k)
-		}
-	}
-	ti.tokens[tok] = now.Add(ttl)
-	return IssuedToken{AccessToken: tok, ExpiresIn: ttl, ExpiresAt: now.Add(ttl)}, nil
+	b = append(b, ti.mac(b)...)
+	return IssuedToken{AccessToken: base64.RawURLEncoding.EncodeToString(b), ExpiresIn: ttl, ExpiresAt: exp}, nil
 }
 
-// Valid reports whether token was issued here and has not expired.
+// Valid reports whether token was issued under this issuer's key and has
+// not expired.
 func (ti *TokenIssuer) Valid(token string, now time.Time) bool {
-	if token == "" {
+	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBody+tokenMAC) {
 		return false
 	}
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	exp, ok := ti.tokens[token]
-	if ok && !now.Before(exp) {
-		delete(ti.tokens, token)
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) != tokenBody+tokenMAC {
 		return false
 	}
-	return ok
-}
-
-// Len is the number of live tokens held (for tests and metrics).
-func (ti *TokenIssuer) Len() int {
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	return len(ti.tokens)
+	if !hmac.Equal(b[tokenBody:], ti.mac(b[:tokenBody])) {
+		return false
+	}
+	exp := time.UnixMilli(int64(binary.BigEndian.Uint64(b)))
+	return now.Before(exp)
 }
 
 // TokenValidator is what VerifyNotification needs of a TokenIssuer.

@@ -3,6 +3,7 @@ package doku
 import (
 	"bytes"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -67,7 +68,7 @@ func TestVerifyTokenRequest(t *testing.T) {
 }
 
 func TestTokenIssuer(t *testing.T) {
-	ti := NewTokenIssuer()
+	ti := NewTokenIssuer(nil)
 	a, err := ti.Issue(cbNow)
 	if err != nil {
 		t.Fatal(err)
@@ -81,14 +82,8 @@ func TestTokenIssuer(t *testing.T) {
 	if ti.Valid(a.AccessToken, cbNow.Add(900*time.Second)) || ti.Valid("guess", cbNow) || ti.Valid("", cbNow) {
 		t.Error("expired or unknown token accepted")
 	}
-	if ti.Len() != 0 {
-		t.Errorf("expired token kept: %d", ti.Len())
-	}
-	// Issuing prunes expired tokens.
-	_, _ = ti.Issue(cbNow)
-	_, _ = ti.Issue(cbNow.Add(2000 * time.Second))
-	if ti.Len() != 1 {
-		t.Errorf("live tokens = %d, want 1", ti.Len())
+	if len(a.AccessToken) != 54 {
+		t.Errorf("token length %d, want 54 (40 bytes in base64url)", len(a.AccessToken))
 	}
 	var reply struct {
 		ResponseCode string `json:"responseCode"`
@@ -147,7 +142,7 @@ func signedNotification(t *testing.T, ti *TokenIssuer, v string, at time.Time) n
 
 func TestVerifyNotification(t *testing.T) {
 	merchant, dokuKey := testKeys(t)
-	ti := NewTokenIssuer()
+	ti := NewTokenIssuer(nil)
 	hmacV := HMACVerifier{Secret: testSecret}
 	rsaV := RSAVerifier{PublicKey: &dokuKey.PublicKey}
 	good := signedNotification(t, ti, "hmac", cbNow)
@@ -270,5 +265,40 @@ func TestReplies(t *testing.T) {
 			t.Errorf("reply %d %s, want %d %s", tc.r.HTTPStatus, tc.r.Body, tc.status, tc.code)
 		}
 		sameShape(t, "error reply", fixture(t, "error-4017300.json"), tc.r.Body)
+	}
+}
+
+// Tokens verify on every issuer with the same secret (another replica, or
+// this one after a restart) and on no other; a changed byte is refused.
+func TestTokenIssuedOnOneReplicaVerifiesOnAnother(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	one, two := NewTokenIssuer(secret), NewTokenIssuer(append([]byte(nil), secret...))
+	other := NewTokenIssuer([]byte("another secret, another deployment"))
+	tok, err := one.Issue(cbNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !two.Valid(tok.AccessToken, cbNow.Add(time.Minute)) {
+		t.Error("a token issued by one replica is refused by another with the same secret")
+	}
+	if other.Valid(tok.AccessToken, cbNow) || NewTokenIssuer(nil).Valid(tok.AccessToken, cbNow) {
+		t.Error("a token is accepted under another key")
+	}
+	if two.Valid(tok.AccessToken, tok.ExpiresAt) {
+		t.Error("a token is accepted at its expiry")
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(tok.AccessToken)
+	for i := range raw {
+		b := append([]byte(nil), raw...)
+		b[i] ^= 1
+		if two.Valid(base64.RawURLEncoding.EncodeToString(b), cbNow) {
+			t.Fatalf("a token with byte %d changed is accepted", i)
+		}
+	}
+	// A later expiry written into the token without the key is refused.
+	b := append([]byte(nil), raw...)
+	b[0] ^= 0x01
+	if two.Valid(base64.RawURLEncoding.EncodeToString(b), cbNow) {
+		t.Error("a token with a forged expiry is accepted")
 	}
 }

@@ -9,7 +9,7 @@ import (
 // signs a notification with the token the dashboard issued it or with the
 // merchant's own B2B token from DOKU; both are accepted and the match says which.
 func TestNotificationSignedWithEitherToken(t *testing.T) {
-	ti := NewTokenIssuer()
+	ti := NewTokenIssuer(nil)
 	c := signedNotification(t, ti, "hmac", cbNow)
 	own := "merchant-own-b2b-token"
 	v := HMACVerifier{Secret: testSecret, OwnTokens: func() []string { return []string{"", own} }}

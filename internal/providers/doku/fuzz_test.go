@@ -58,7 +58,7 @@ func FuzzParseNotification(f *testing.F) {
 }
 
 func FuzzVerifyNotification(f *testing.F) {
-	ti := NewTokenIssuer()
+	ti := NewTokenIssuer(nil)
 	tok, _ := ti.Issue(cbNow)
 	body := fixture(f, "notify-request.json")
 	ts := FormatTimestamp(cbNow)

@@ -63,7 +63,7 @@ type merchant struct {
 
 func newMerchant(t *testing.T, verifier doku.SignatureVerifier) *merchant {
 	_, dk := keys(t)
-	m := &merchant{tokens: doku.NewTokenIssuer(), verifier: verifier, notes: make(chan *doku.Notification, 20), raw: make(chan []byte, 20)}
+	m := &merchant{tokens: doku.NewTokenIssuer(nil), verifier: verifier, notes: make(chan *doku.Notification, 20), raw: make(chan []byte, 20)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /callbacks/doku/v1.0/access-token/b2b", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
