@@ -81,6 +81,7 @@ type result struct {
 	elapsed    time.Duration
 	latencies  []time.Duration
 	cpu        time.Duration // process CPU time (user + system) while measuring
+	serverCPU  time.Duration // the database server's CPU time while measuring (PostgreSQL mode), 0 if unknown
 	written    int64         // bytes the process sent to storage while measuring; -1 if unknown
 }
 
@@ -121,6 +122,11 @@ func diskWritten() int64 {
 	}
 	return -1
 }
+
+// serverCPU is the database server's CPU time so far (set by the
+// PostgreSQL mode: its processes serving the bench's database, and its
+// background writers); zero when there is no server to read.
+var serverCPU = func() time.Duration { return 0 }
 
 func processCPU() time.Duration {
 	var ru syscall.Rusage
@@ -320,6 +326,7 @@ func (r *loadResult) add(o loadResult) {
 	r.failed += o.failed
 	r.elapsed += o.elapsed
 	r.cpu += o.cpu
+	r.serverCPU += o.serverCPU
 	if r.written >= 0 && o.written >= 0 {
 		r.written += o.written
 	} else {
@@ -405,10 +412,10 @@ func loadSplit(urls []string, conns int, warmup, duration time.Duration, body fu
 	}
 	time.Sleep(warmup)
 	measuring.Store(true)
-	start, cpu0, written0 := time.Now(), processCPU(), diskWritten()
+	start, cpu0, written0, server0 := time.Now(), processCPU(), diskWritten(), serverCPU()
 	time.Sleep(duration)
 	measuring.Store(false)
-	elapsed, cpu, written := time.Since(start), processCPU()-cpu0, diskWritten()
+	elapsed, cpu, written, server := time.Since(start), processCPU()-cpu0, diskWritten(), serverCPU()-server0
 	if written >= 0 && written0 >= 0 {
 		written -= written0
 	} else {
@@ -421,7 +428,7 @@ func loadSplit(urls []string, conns int, warmup, duration time.Duration, body fu
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all, cpu: cpu, written: written}, warmOK: warmOK.Load()}
+	return loadResult{result: result{ok: ok.Load(), failed: failed.Load(), elapsed: elapsed, latencies: all, cpu: cpu, serverCPU: server, written: written}, warmOK: warmOK.Load()}
 }
 
 // roundTrip writes one request and reads one response with a Content-Length.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -84,6 +86,7 @@ func runPostgres(dbURL string, conns int, duration, warmup time.Duration) error 
 		n := seq.Add(1)
 		return []byte(fmt.Sprintf(`{"status":{"code":"000","message":"Success"},"amount":125000,"recipient_name":"John Doe","recipient_bank":"014","recipient_account":"1234567890","trx_id":"T-%d","partner_trx_id":"P-%d","timestamp":"16-10-2021 10:34:23"}`, n, n))
 	}
+	serverCPU = func() time.Duration { return postgresCPU(strings.TrimPrefix(mustURL(dbURL).Path, "/")) }
 	fmt.Printf("bench-callbacks (PostgreSQL): %d connections, %v per run in %d alternating rounds (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, rounds, warmup, runtimeProcs())
 	fmt.Printf("database: %s (a schema of its own, dropped at the end)\n", redacted(schemaURL))
 
@@ -148,8 +151,52 @@ func runPostgres(dbURL string, conns int, duration, warmup time.Duration) error 
 }
 
 func report(name string, r result) {
-	fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%-9v cpu/req=%v (%.2f cores busy) disk/req=%s\n", name, r.perSecond(), r.ok, r.failed,
-		r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(), r.writtenPer())
+	var server time.Duration
+	if r.ok > 0 {
+		server = r.serverCPU / time.Duration(r.ok)
+	}
+	fmt.Printf("%-28s %9.0f req/s  ok=%-8d failed=%-5d p50=%-9v p99=%-9v cpu/req=%v (%.2f cores busy) postgres cpu/req=%v (%.2f cores busy)\n", name, r.perSecond(), r.ok, r.failed,
+		r.pct(0.50).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.cpuPer().Round(time.Microsecond), r.cpu.Seconds()/r.elapsed.Seconds(),
+		server.Round(time.Microsecond), r.serverCPU.Seconds()/r.elapsed.Seconds())
+}
+
+// postgresCPU sums the CPU time of the PostgreSQL server processes on this
+// machine that serve database name (their command line names it) or none
+// (the WAL writer, checkpointer and other background processes), from
+// /proc. Zero where /proc cannot be read (the server is elsewhere).
+func postgresCPU(name string) time.Duration {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, d := range dirs {
+		if d.Name()[0] < '0' || d.Name()[0] > '9' {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) {
+			continue
+		}
+		line := string(cmd)
+		if !strings.Contains(line, " "+name+" ") && (strings.Contains(line, "127.0.0.1") || strings.Contains(line, "[local]") || strings.Contains(line, "autovacuum worker")) {
+			continue // a client of another database
+		}
+		stat, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command's closing parenthesis: state is the 3rd
+		// field of the line, utime and stime the 14th and 15th.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
 }
 
 // replica is one dashboard on the shared database, serving on loopback.
@@ -261,6 +308,14 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+func mustURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &url.URL{}
+	}
+	return u
 }
 
 func redacted(raw string) string {

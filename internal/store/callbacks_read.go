@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -101,6 +103,16 @@ const (
 		SELECT ids.value, ?, ?, ?, ?, ? FROM (` + jsonIDs + `) AS ids`
 	updateGroup = `UPDATE callbacks SET status = ?, attempts = attempts + 1, next_try_at = NULL, processed_at = coalesce(?, processed_at)
 		WHERE id IN (` + jsonIDs + `)`
+	// recordGroupPostgres is both for a group on PostgreSQL, in one
+	// statement that also claims: only callbacks whose attempts are still
+	// the count the worker read are moved (a second replica recording the
+	// same callback waits on the row, then finds attempts moved and leaves
+	// it), and attempts are written for exactly the callbacks moved.
+	recordGroupPostgres = `WITH seen AS (SELECT * FROM json_to_recordset($1::json) AS x(id bigint, attempts bigint)),
+		moved AS (UPDATE callbacks c SET status = $2, attempts = c.attempts + 1, next_try_at = NULL, processed_at = coalesce($3::timestamptz, c.processed_at)
+			FROM seen WHERE c.id = seen.id AND c.attempts = seen.attempts RETURNING c.id)
+		INSERT INTO callback_attempts (callback_id, at, outcome, detail, error, actor_email)
+		SELECT id, $4, $2, $5, $6, $7 FROM moved`
 )
 
 // prepareFinish prepares the grouped statements on the writer, outside
@@ -194,24 +206,23 @@ func (s *Store) FinishCallbacks(ctx context.Context, results []ProcessResult) er
 
 // claimResults keeps the results whose callbacks nobody recorded since
 // they were read (attempts unchanged), and locks those callbacks until the
-// transaction ends. A second replica recording the same callback waits on
+// transaction ends. Simple results pass through: their grouped update
+// claims them itself (recordSimple). A second replica recording the same callback waits on
 // the lock; once the first commits, PostgreSQL checks the condition again
 // on the new row (read committed), finds attempts moved, and leaves the
 // callback out: its result and record change are dropped, so a callback is
 // applied once however many workers processed it.
 func (s *Store) claimResults(ctx context.Context, conn gorm.ConnPool, results []ProcessResult) ([]ProcessResult, error) {
-	if len(results) == 0 {
+	var claim []ProcessResult
+	for _, r := range results {
+		if !r.simple() {
+			claim = append(claim, r)
+		}
+	}
+	if len(claim) == 0 {
 		return results, nil
 	}
-	type seen struct {
-		ID       int64 `json:"id"`
-		Attempts int   `json:"attempts"`
-	}
-	arg := make([]seen, len(results))
-	for i, r := range results {
-		arg[i] = seen{r.CallbackID, r.Attempts}
-	}
-	b, err := json.Marshal(arg)
+	b, err := attemptsSeen(claim)
 	if err != nil {
 		return nil, err
 	}
@@ -235,12 +246,31 @@ func (s *Store) claimResults(ctx context.Context, conn gorm.ConnPool, results []
 	}
 	out := results[:0:0]
 	for _, r := range results {
-		if claimed[r.CallbackID] {
+		if r.simple() {
+			out = append(out, r) // claimed by its grouped update (recordSimple)
+		} else if claimed[r.CallbackID] {
 			out = append(out, r)
 			delete(claimed, r.CallbackID) // the same callback twice in one call: the first result counts
 		}
 	}
 	return out, nil
+}
+
+// attemptsSeen is the JSON array of (id, attempts) the results were
+// processed at, for the claims, in id order: a grouped update takes its
+// rows in this order, so two replicas recording overlapping groups wait
+// for each other instead of deadlocking.
+func attemptsSeen(results []ProcessResult) ([]byte, error) {
+	type seen struct {
+		ID       int64 `json:"id"`
+		Attempts int   `json:"attempts"`
+	}
+	arg := make([]seen, len(results))
+	for i, r := range results {
+		arg[i] = seen{r.CallbackID, r.Attempts}
+	}
+	slices.SortFunc(arg, func(a, b seen) int { return cmp.Compare(a.ID, b.ID) })
+	return json.Marshal(arg)
 }
 
 // simple reports whether a result changes no record and needs no retry
@@ -258,28 +288,42 @@ func (s *Store) recordSimple(ctx context.Context, tx *sql.Tx, results []ProcessR
 		outcome                models.CallbackStatus
 		detail, errText, actor string
 	}
-	groups := map[groupKey][]int64{}
+	groups := map[groupKey][]ProcessResult{}
 	var order []groupKey
 	for _, r := range results {
 		k := groupKey{r.Outcome, r.Detail, r.Error, r.ActorEmail}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
-		groups[k] = append(groups[k], r.CallbackID)
+		groups[k] = append(groups[k], r)
 	}
 	for _, k := range order {
-		ids, err := json.Marshal(groups[k])
-		if err != nil {
-			return err
-		}
 		var processed any
 		if k.outcome != models.CallbackFailed {
 			processed = at
 		}
-		if _, err := s.finishStmt(ctx, tx, insertAttempts).ExecContext(ctx, at, k.outcome, k.detail, k.errText, k.actor, string(ids)); err != nil {
+		if s.d.pg {
+			seen, err := attemptsSeen(groups[k])
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, recordGroupPostgres, string(seen), k.outcome, processed, at, k.detail, k.errText, k.actor); err != nil {
+				return fmt.Errorf("store: record callbacks: %w", err)
+			}
+			continue
+		}
+		ids := make([]int64, len(groups[k]))
+		for i, r := range groups[k] {
+			ids[i] = r.CallbackID
+		}
+		idsJSON, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		if _, err := s.finishStmt(ctx, tx, insertAttempts).ExecContext(ctx, at, k.outcome, k.detail, k.errText, k.actor, string(idsJSON)); err != nil {
 			return fmt.Errorf("store: record callback attempts: %w", err)
 		}
-		if _, err := s.finishStmt(ctx, tx, updateGroup).ExecContext(ctx, k.outcome, processed, string(ids)); err != nil {
+		if _, err := s.finishStmt(ctx, tx, updateGroup).ExecContext(ctx, k.outcome, processed, string(idsJSON)); err != nil {
 			return fmt.Errorf("store: update callbacks: %w", err)
 		}
 	}

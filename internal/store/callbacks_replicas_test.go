@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,56 @@ func TestSameCallbackFinishedOnTwoReplicasIsAppliedOnce(t *testing.T) {
 		}
 		if applied != 1 || attempts != 1 || rows != 1 {
 			t.Fatalf("round %d: change applied %d times, attempts %d, attempt rows %d; want 1, 1, 1", i, applied, attempts, rows)
+		}
+	}
+}
+
+// Simple results (no record change: unmatched, no change) are recorded by
+// one grouped statement that claims as it moves the callbacks: two
+// replicas recording the same group at once, in different orders, write
+// one attempt per callback and move each once.
+func TestSameGroupRecordedOnTwoReplicasIsRecordedOnce(t *testing.T) {
+	a, b := replicaStores(t)
+	ctx := context.Background()
+	wa, err := a.NewCallbackWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wa.Close()
+	for round := range 10 {
+		var results []ProcessResult
+		for i := range 40 {
+			cb := &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement",
+				Body: []byte(`{}`), Verified: true, DedupKey: fmt.Sprint("g", round, "-", i), ReplyStatus: 200, Status: models.CallbackPending}
+			if err := wa.Write(ctx, cb, nil); err != nil {
+				t.Fatal(err)
+			}
+			results = append(results, ProcessResult{CallbackID: cb.ID, Attempts: cb.Attempts, Outcome: models.CallbackUnmatched, Detail: "no such transfer"})
+		}
+		reversed := slices.Clone(results)
+		slices.Reverse(reversed)
+		var wg sync.WaitGroup
+		for i, s := range []*Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rs := results
+				if i == 1 {
+					rs = reversed
+				}
+				if err := s.FinishCallbacks(ctx, rs); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var bad int64
+		if err := a.db.Read.Raw(`SELECT count(*) FROM callbacks WHERE id BETWEEN ? AND ? AND (status <> 'unmatched' OR attempts <> 1
+			OR (SELECT count(*) FROM callback_attempts WHERE callback_id = callbacks.id) <> 1)`, results[0].CallbackID, results[len(results)-1].CallbackID).Row().Scan(&bad); err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 {
+			t.Fatalf("round %d: %d callbacks not recorded exactly once", round, bad)
 		}
 	}
 }

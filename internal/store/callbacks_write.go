@@ -192,53 +192,13 @@ const commitTries = 5
 // keys first (the callback_keys primary key refuses the second: SQLSTATE
 // 23505) or the two transactions deadlocked on a day counter, the group is
 // tried again with the same ids, and its look-up of known keys then sees
-// the other replica's callback, so this one is stored as its duplicate.
+// the other replica's callback, so this one is stored as its duplicate
+// (callbacks_write_postgres.go).
 func (w *CallbackWriter) commit(batch []*pendingCallback) error {
-	if !w.store.d.pg {
-		return w.commitOnce(batch, nil)
+	if w.store.d.pg {
+		return w.commitPostgres(batch)
 	}
-	ids, err := w.reserveIDs(len(batch))
-	if err != nil {
-		return err
-	}
-	statuses := make([]models.CallbackStatus, len(batch))
-	for i, p := range batch {
-		statuses[i] = p.cb.Status
-	}
-	for try := 1; ; try++ {
-		err = w.commitOnce(batch, ids)
-		if err == nil || try == commitTries || !(isUniqueViolation(err) || isConflict(err)) {
-			return err
-		}
-		for i, p := range batch {
-			p.cb.Status = statuses[i]
-		}
-	}
-}
-
-// reserveIDs takes n ids from the callbacks sequence, in increasing order.
-func (w *CallbackWriter) reserveIDs(n int) ([]int64, error) {
-	rows, err := w.db.Query("SELECT nextval($1::regclass) FROM generate_series(1, $2)", w.seq, n)
-	if err != nil {
-		return nil, fmt.Errorf("store: reserve callback ids: %w", err)
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: reserve callback ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: reserve callback ids: %w", err)
-	}
-	if len(ids) != n {
-		return nil, fmt.Errorf("store: reserve callback ids: got %d of %d", len(ids), n)
-	}
-	slices.Sort(ids)
-	return ids, nil
+	return w.commitSQLite(batch)
 }
 
 // isConflict recognises PostgreSQL aborting one of two transactions that
@@ -249,10 +209,10 @@ func isConflict(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
-// commitOnce writes one group in one transaction with multi-row inserts,
-// and finds duplicates with one look-up for the whole group. ids are the
-// rows' ids (PostgreSQL); nil numbers them after the last one (SQLite).
-func (w *CallbackWriter) commitOnce(batch []*pendingCallback, ids []int64) (err error) {
+// commitSQLite writes one group in one transaction with multi-row inserts,
+// numbering the rows after the last one, and finds duplicates with one
+// look-up for the whole group.
+func (w *CallbackWriter) commitSQLite(batch []*pendingCallback) (err error) {
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -270,8 +230,42 @@ func (w *CallbackWriter) commitOnce(batch []*pendingCallback, ids []int64) (err 
 	if err != nil {
 		return err
 	}
+	id, newKeys, refs := w.arrange(batch, nil, existing)
+	rows := make([]any, 0, insertChunk*callbackColumnCount)
+	for start := 0; start < len(batch); start += insertChunk {
+		rows = rows[:0]
+		for _, p := range batch[start:min(start+insertChunk, len(batch))] {
+			cb := p.cb
+			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.TruncatedFrom, cb.SourceIP,
+				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
+		}
+		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", callbackColumnCount, rows, ""); err != nil {
+			return fmt.Errorf("store: insert callbacks: %w", err)
+		}
+	}
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys, ""); err != nil {
+		return fmt.Errorf("store: insert callback keys: %w", err)
+	}
+	if err := w.insertRows(ctx, tx, "INSERT INTO callback_refs (ref, callback_id) VALUES ", 2, refs, " ON CONFLICT DO NOTHING"); err != nil {
+		return fmt.Errorf("store: insert callback refs: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit callback batch: %w", err)
+	}
+	w.nextID = id
+	w.lastID.Store(id)
+	w.prepareShapes(ctx)
+	return nil
+}
+
+// arrange numbers the group's callbacks (ids, or after the last one when
+// ids is nil), marks each verified callback whose dedup key is in existing
+// or earlier in the group a duplicate, and returns the last id, the new
+// keys (key, id pairs, sorted by key: two replicas inserting overlapping
+// keys wait for each other in one order instead of deadlocking) and the
+// references (ref, id pairs).
+func (w *CallbackWriter) arrange(batch []*pendingCallback, ids []int64, existing map[string]int64) (last int64, newKeys, refs []any) {
 	id := w.nextID
-	var newKeys, refs []any
 	var keyOrder []keyRow
 	for i, p := range batch {
 		cb := p.cb
@@ -296,39 +290,11 @@ func (w *CallbackWriter) commitOnce(batch []*pendingCallback, ids []int64) (err 
 			}
 		}
 	}
-	// Keys go in sorted, so two replicas inserting overlapping keys wait for
-	// each other in the same order instead of deadlocking.
 	slices.SortFunc(keyOrder, func(a, b keyRow) int { return strings.Compare(a.key, b.key) })
 	for _, k := range keyOrder {
 		newKeys = append(newKeys, k.key, k.id)
 	}
-	rows := make([]any, 0, insertChunk*callbackColumnCount)
-	for start := 0; start < len(batch); start += insertChunk {
-		rows = rows[:0]
-		for _, p := range batch[start:min(start+insertChunk, len(batch))] {
-			cb := p.cb
-			rows = append(rows, cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path, cb.Query, cb.Headers, cb.Body, cb.TruncatedFrom, cb.SourceIP,
-				cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf, cb.Refs, cb.Subject, cb.ReplyStatus, cb.ReplyBody, cb.Status)
-		}
-		if err := w.insertRows(ctx, tx, "INSERT INTO callbacks ("+callbackColumns+") VALUES ", callbackColumnCount, rows, ""); err != nil {
-			return fmt.Errorf("store: insert callbacks: %w", err)
-		}
-	}
-	if err := w.insertRows(ctx, tx, "INSERT INTO callback_keys (dedup_key, callback_id) VALUES ", 2, newKeys, ""); err != nil {
-		return fmt.Errorf("store: insert callback keys: %w", err)
-	}
-	if err := w.insertRows(ctx, tx, "INSERT INTO callback_refs (ref, callback_id) VALUES ", 2, refs, " ON CONFLICT DO NOTHING"); err != nil {
-		return fmt.Errorf("store: insert callback refs: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit callback batch: %w", err)
-	}
-	if ids == nil {
-		w.nextID = id
-	}
-	w.lastID.Store(max(w.lastID.Load(), id))
-	w.prepareShapes(ctx)
-	return nil
+	return id, newKeys, refs
 }
 
 // keyRow is one new dedup key of a group and the callback it names.

@@ -737,6 +737,15 @@ CREATE TABLE leases (
 	{145, "callbacks: ids from the sequence on PostgreSQL", `
 SELECT 1;
 `},
+	// Version 170: on PostgreSQL the callback day counters are kept by
+	// statement triggers (one upsert per counter a statement touches, from
+	// its transition tables) instead of row triggers (one per row): the
+	// worker's grouped status update of a hundred callbacks no longer
+	// rewrites the same counter row a hundred times. SQLite keeps its row
+	// triggers (a row update there is cheap and has no versions).
+	{170, "callback day counters: statement triggers on PostgreSQL", `
+SELECT 1;
+`},
 }
 
 // Migrate brings the database up to the current schema. Each step runs in

@@ -704,4 +704,60 @@ CREATE TABLE leases (
 	145: `
 SELECT setval(pg_get_serial_sequence('callbacks', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM callbacks), false);
 `,
+	170: `
+DROP TRIGGER callbacks_count_insert ON callbacks;
+DROP TRIGGER callbacks_count_update ON callbacks;
+DROP TRIGGER callbacks_count_delete ON callbacks;
+DROP FUNCTION callbacks_day_count();
+-- Each statement's change to the counters: -1 for each old row that was
+-- counted, +1 for each new one, summed per counter (rows whose counted
+-- columns did not change left out), one upsert per counter. Counters go in
+-- key order, so two transactions touching the same counters lock them in
+-- one order.
+CREATE FUNCTION callbacks_day_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO callback_day_counts AS c (day, kind, status, verified, duplicate, provider, n)
+	SELECT wib_day(received_at), kind, status, verified, duplicate, provider, count(*)
+	FROM new_rows WHERE status <> 'pending'
+	GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = c.n + EXCLUDED.n;
+	RETURN NULL;
+END $$;
+CREATE FUNCTION callbacks_day_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE callback_day_counts c SET n = c.n - d.n
+	FROM (SELECT wib_day(received_at) AS day, kind, status, verified, duplicate, provider, count(*) AS n
+		FROM old_rows WHERE status <> 'pending' GROUP BY 1, 2, 3, 4, 5, 6) d
+	WHERE c.day = d.day AND c.kind = d.kind AND c.status = d.status AND c.verified = d.verified
+		AND c.duplicate = d.duplicate AND c.provider = d.provider;
+	RETURN NULL;
+END $$;
+CREATE FUNCTION callbacks_day_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO callback_day_counts AS c (day, kind, status, verified, duplicate, provider, n)
+	SELECT day, kind, status, verified, duplicate, provider, sum(n)
+	FROM (
+		SELECT wib_day(o.received_at) AS day, o.kind, o.status, o.verified, o.duplicate, o.provider, -1 AS n
+		FROM old_rows o JOIN new_rows w ON w.id = o.id
+		WHERE o.status <> 'pending'
+			AND (o.status, o.verified, o.duplicate, o.kind, o.provider, o.received_at)
+			IS DISTINCT FROM (w.status, w.verified, w.duplicate, w.kind, w.provider, w.received_at)
+		UNION ALL
+		SELECT wib_day(w.received_at), w.kind, w.status, w.verified, w.duplicate, w.provider, 1
+		FROM old_rows o JOIN new_rows w ON w.id = o.id
+		WHERE w.status <> 'pending'
+			AND (o.status, o.verified, o.duplicate, o.kind, o.provider, o.received_at)
+			IS DISTINCT FROM (w.status, w.verified, w.duplicate, w.kind, w.provider, w.received_at)
+	) d
+	GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = c.n + EXCLUDED.n;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER callbacks_count_insert AFTER INSERT ON callbacks
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION callbacks_day_count_insert();
+CREATE TRIGGER callbacks_count_update AFTER UPDATE ON callbacks
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION callbacks_day_count_update();
+CREATE TRIGGER callbacks_count_delete AFTER DELETE ON callbacks
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION callbacks_day_count_delete();
+`,
 }
