@@ -7,7 +7,7 @@ export GOTOOLCHAIN := go1.26.11
 BIN       := bin/dashboard
 FUZZTIME  ?= 5s
 
-.PHONY: run build test test-go test-postgres lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-callbacks-postgres bench-lists screenshots clean
+.PHONY: run build test test-go test-postgres lint check-generated vulncheck generate test-browser fuzz bench-callbacks bench-callbacks-postgres bench-lists bench-lists-postgres screenshots clean
 
 ## run: build and serve on 127.0.0.1:8080 with the built-in provider sandboxes;
 ## an empty database gets one demo account per role, printed once.
@@ -72,6 +72,12 @@ bench-callbacks-postgres:
 ## and 100,000 audit entries, seeded once under $TMPDIR and reused.
 bench-lists:
 	$(GO) run ./cmd/bench-lists
+
+## bench-lists-postgres: the same on PostgreSQL with 1,000,000 disbursements too, seeded once into a
+## schema of BENCH_DATABASE_URL (default .../bench_lists, made with C collation if missing) and kept;
+## add -drop (go run ./cmd/bench-lists -database URL -drop) to seed again.
+bench-lists-postgres:
+	$(GO) run ./cmd/bench-lists -database '$(if $(filter file,$(origin BENCH_DATABASE_URL)),postgres://postgres@127.0.0.1:5432/bench_lists?sslmode=disable,$(BENCH_DATABASE_URL))'
 
 ## screenshots: browser tests that also keep their screenshots in ./screenshots.
 screenshots:

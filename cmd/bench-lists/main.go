@@ -5,6 +5,12 @@
 //
 // The data is seeded once into $TMPDIR/bench-lists-s<seed>-m<schema>/ and
 // reused by later runs; delete that directory to seed again.
+//
+// With -database postgres://…/NAME it runs on PostgreSQL instead, on
+// 1,000,000 callbacks and 1,000,000 disbursements by default: the database
+// is made (C collation) when missing, and the data is seeded once into a
+// schema named after the seed and schema versions and the row counts,
+// kept between runs; -drop drops that schema first, so it is seeded again.
 package main
 
 import (
@@ -52,7 +58,12 @@ func main() {
 	only := flag.String("only", "", "measure only pages whose name contains this")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured requests to this file")
 	exports := flag.Bool("exports", false, "also time CSV and XLSX exports of the whole callback log and disbursements, with the process's peak memory")
+	database := flag.String("database", "", "a postgres:// URL: run on PostgreSQL, in a schema of that database kept between runs (the database is made with C collation if missing)")
+	drop := flag.Bool("drop", false, "with -database: drop the cached schema first, so the data is seeded again")
 	flag.Parse()
+	if *database != "" && !explicit("disbursements") {
+		*disbursements = 1_000_000
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -64,14 +75,33 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*callbacks, *disbursements, *auditEntries, *clients, *requests, *only, *exports); err != nil {
+	o := options{callbacks: *callbacks, disbursements: *disbursements, audit: *auditEntries, clients: *clients, requests: *requests,
+		only: *only, exports: *exports, database: *database, drop: *drop}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-lists:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(nCallbacks, nDisb, nAudit, clients, requests int, only string, exports bool) error {
+// explicit reports whether the flag was given on the command line.
+func explicit(name string) bool {
+	found := false
+	flag.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+type options struct {
+	callbacks, disbursements, audit int
+	clients, requests               int
+	only                            string
+	exports                         bool
+	database                        string // PostgreSQL URL; empty: SQLite
+	drop                            bool
+}
+
+func run(o options) error {
+	nCallbacks, nDisb, nAudit, clients, requests, only, exports := o.callbacks, o.disbursements, o.audit, o.clients, o.requests, o.only, o.exports
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("bench-lists-s%d-m%d-c%d-d%d-a%d", seedVersion, store.LatestVersion(), nCallbacks, nDisb, nAudit))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,6 +109,22 @@ func run(nCallbacks, nDisb, nAudit, clients, requests int, only string, exports 
 		return err
 	}
 	env := map[string]string{"DASHBOARD_DATA_DIR": dir, "DASHBOARD_ADDR": ln.Addr().String(), "DASHBOARD_LOG_LEVEL": "error"}
+	seed := seedSQLite
+	if o.database != "" {
+		// The data lives in the schema; the data directory only holds the
+		// keys this process generates, so a new one each run.
+		schema := fmt.Sprintf("bench_lists_s%d_m%d_c%d_d%d_a%d", seedVersion, store.LatestVersion(), nCallbacks, nDisb, nAudit)
+		schemaURL, err := postgresSchema(ctx, o.database, schema, o.drop)
+		if err != nil {
+			return err
+		}
+		if dir, err = os.MkdirTemp("", "bench-lists-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		env["DASHBOARD_DATA_DIR"], env["DATABASE_URL"] = dir, schemaURL
+		seed = seedPostgres
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		return err
@@ -97,7 +143,11 @@ func run(nCallbacks, nDisb, nAudit, clients, requests int, only string, exports 
 	if seeded {
 		fmt.Printf("seeded %d callbacks, %d disbursements, %d audit entries in %s\n", nCallbacks, nDisb, nAudit, time.Since(t0).Round(time.Second))
 	}
-	fmt.Printf("database: %s (cached between runs; delete it to seed again)\n", cfg.DatabaseURL)
+	if o.database != "" {
+		fmt.Printf("database: %s (cached between runs; -drop to seed again)\n", redacted(cfg.DatabaseURL))
+	} else {
+		fmt.Printf("database: %s (cached between runs; delete it to seed again)\n", cfg.DatabaseURL)
+	}
 	if err := a.Build(app.Options{}); err != nil {
 		return err
 	}
@@ -308,8 +358,8 @@ func signIn(base string) (*http.Client, error) {
 	return c, nil
 }
 
-// seed fills an empty database; a seeded one is left as it is.
-func seed(ctx context.Context, a *app.App, nCallbacks, nDisb, nAudit int) (bool, error) {
+// seedSQLite fills an empty database; a seeded one is left as it is.
+func seedSQLite(ctx context.Context, a *app.App, nCallbacks, nDisb, nAudit int) (bool, error) {
 	w := a.DB.Write
 	var n int64
 	if err := w.Raw("SELECT count(*) FROM users WHERE email = 'bench@example.com'").Scan(&n).Error; err != nil {

@@ -31,6 +31,14 @@ func openPostgres(dsn string) (*DB, error) {
 		cc.RuntimeParams = map[string]string{}
 	}
 	cc.RuntimeParams["timezone"] = "UTC"
+	// Statements are prepared once per connection (pgx's cache); after five
+	// runs PostgreSQL may switch to one generic plan for all values, which
+	// on skewed lists is the wrong one (a reference prefix matching 1% of a
+	// million rows counted by a parallel scan of them all: docs/postgres.md,
+	// "List pages at 1,000,000 rows"). Plan each run for its values.
+	if cc.RuntimeParams["plan_cache_mode"] == "" {
+		cc.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = "backoffice"
 	}

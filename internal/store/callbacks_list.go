@@ -61,7 +61,7 @@ func (f CallbackFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where(d.contains("' ' || refs", "?"), " "+f.Ref)
 	} else if f.Ref != "" {
 		lo, hi := prefixRange(f.Ref)
-		q = q.Where("id IN (SELECT callback_id FROM callback_refs WHERE ref >= ? AND ref < ?)", lo, hi)
+		q = q.Where(d.inIDs("id", "SELECT callback_id FROM callback_refs WHERE ref >= ? AND ref < ?"), lo, hi)
 	}
 	// Dates become an id range: received_at grows with id, and the id range
 	// keeps every filter on the primary key order (no sort of a big set).

@@ -87,6 +87,19 @@ func (d dialect) wibDay(col string) string {
 	return "date(" + col + ", '+7 hours')"
 }
 
+// inIDs is "col IN (sub)", sub selecting a small set of ids (a reference
+// prefix's matches, fewer than refWalkAt). PostgreSQL is given the set as
+// an array gathered first (ARRAY(sub), an init plan run once), so it walks
+// col's index for just those values, newest first; with IN it merges the
+// set with a walk of the whole index, taking the matches for spread evenly
+// over it, and an old reference walked a million rows to its first match.
+func (d dialect) inIDs(col, sub string) string {
+	if d.pg {
+		return col + " = ANY(ARRAY(" + sub + "))"
+	}
+	return col + " IN (" + sub + ")"
+}
+
 // noIndex keeps the planner off col's index: SQLite's unary + does that
 // (the id range chosen beside it is the better path); PostgreSQL has no
 // such hint and no need of it.

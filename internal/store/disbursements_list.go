@@ -74,9 +74,9 @@ func (f DisbursementFilter) apply(q *gorm.DB) *gorm.DB {
 			OR (trx_id >= ? AND trx_id < ?))`, lo, hi, lo, hi, lo, hi)
 	} else if IsReference(f.Q) {
 		lo, hi := prefixRange(f.Q)
-		q = q.Where(`id IN (SELECT id FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
+		q = q.Where(dialectOf(q).inIDs("id", `SELECT id FROM disbursements WHERE partner_trx_id >= ? AND partner_trx_id < ?
 			UNION ALL SELECT id FROM disbursements WHERE recipient_account >= ? AND recipient_account < ?
-			UNION ALL SELECT id FROM disbursements WHERE trx_id >= ? AND trx_id < ? AND trx_id <> '')`, lo, hi, lo, hi, lo, hi)
+			UNION ALL SELECT id FROM disbursements WHERE trx_id >= ? AND trx_id < ? AND trx_id <> ''`), lo, hi, lo, hi, lo, hi)
 	} else if f.Q != "" {
 		// SQLite's LIKE ignores ASCII case (PostgreSQL: ILIKE), and is
 		// cheaper than lower() on every row a search walks.
