@@ -31,6 +31,7 @@ const clockSkew = 5 * time.Second
 // something within OwnChangesFor; anything else reads the primary
 // (store.FromPrimary) and, when it succeeded (an answer below 400,
 // redirects included) on a route with a session, starts that window.
+// Without DATABASE_READ_URL no cookie is set: everything reads the primary.
 func (s *Server) readFrom(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -44,8 +45,9 @@ func (s *Server) readFrom(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.SetRequest(r.WithContext(store.FromPrimary(r.Context())))
 		c.Response().Before(func() {
-			// Only browsers: routes with a session (not callbacks or sandboxes).
-			if _, ok := c.Get(stateKey).(*reqState); !ok || c.Response().Status >= http.StatusBadRequest {
+			// Only with a replica, and only browsers: routes with a session
+			// (not callbacks or sandboxes).
+			if _, ok := c.Get(stateKey).(*reqState); !ok || c.Response().Status >= http.StatusBadRequest || !s.store.HasReplica() {
 				return
 			}
 			http.SetCookie(c.Response(), &http.Cookie{

@@ -50,6 +50,9 @@ func (s *Store) listDB(ctx context.Context) *gorm.DB {
 	return s.db.Read.WithContext(ctx)
 }
 
+// HasReplica reports whether DATABASE_READ_URL is open.
+func (s *Store) HasReplica() bool { return s.db.Replica != nil }
+
 // PingReplica checks the read replica, for readiness: nil when it answers
 // or there is none. While it fails, list pages read the primary.
 func (s *Store) PingReplica(ctx context.Context) error { return s.db.PingReplica(ctx) }

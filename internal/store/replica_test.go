@@ -200,3 +200,40 @@ func TestReplicaQueryErrorsAreNotRetriedOnThePrimary(t *testing.T) {
 		t.Fatalf("%d fallbacks", f)
 	}
 }
+
+// BenchmarkListThroughReplica compares one callback list page read from the
+// primary, from the replica, and through the replica handle while the
+// replica is down (marked down: straight to the primary).
+func BenchmarkListThroughReplica(b *testing.B) {
+	if !dbtest.Postgres() {
+		b.Skip("PostgreSQL only")
+	}
+	primary := newStoreB(b)
+	replicaURL := dbtest.URL(b, "replica.db")
+	d, err := db.Open(replicaURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	stale := New(d)
+	if _, err := stale.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	fillCallbacks(b, primary, 2000)
+	fillCallbacks(b, stale, 2000)
+	proxy, viaProxy := dbtest.NewProxy(b, replicaURL)
+	if err := primary.db.OpenReplica(viaProxy, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	list := func(b *testing.B, ctx context.Context) {
+		for b.Loop() {
+			if _, err := primary.ListCallbacks(ctx, CallbackFilter{}, PageSize); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("primary", func(b *testing.B) { list(b, context.Background()) })
+	b.Run("replica", func(b *testing.B) { list(b, FromReplica(context.Background())) })
+	proxy.Stop()
+	b.Run("replica-down", func(b *testing.B) { list(b, FromReplica(context.Background())) })
+}
