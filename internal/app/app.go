@@ -123,7 +123,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		log.Info("database migrated", "steps", n, "database", string(d.Dialect), "path", d.Path)
 	}
 	if cfg.DatabaseReadURL != "" {
-		log.Warn("DATABASE_READ_URL is set but not used yet: reads still go to DATABASE_URL (docs/postgres.md)")
+		// List pages and exports read the replica; a replica that does not
+		// answer is logged and read around (docs/postgres.md, "Read replica").
+		if err := d.OpenReplica(cfg.DatabaseReadURL, log.With("component", "read-replica")); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	// The disk watched is the one the SQLite file is on; with PostgreSQL
 	// the data directory (session keys, sandbox keys) is what stays local.

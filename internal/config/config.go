@@ -23,8 +23,7 @@ type Config struct {
 	DataDir     string // DASHBOARD_DATA_DIR
 	DatabaseURL string // DATABASE_URL; empty means dashboard.db in DataDir
 	// DatabaseReadURL (DATABASE_READ_URL) is a PostgreSQL streaming replica
-	// for reads. Parsed and checked, not wired yet: reads still go to
-	// DatabaseURL (docs/postgres.md).
+	// that list pages and exports read (db.OpenReplica, docs/postgres.md).
 	DatabaseReadURL string
 	BaseURL         string // DASHBOARD_BASE_URL; used to build callback URLs
 

@@ -43,7 +43,12 @@ const (
 // DB holds the writer and the reader pools.
 type DB struct {
 	Write *gorm.DB // SQLite: one connection; every INSERT/UPDATE/DELETE goes here
-	Read  *gorm.DB // SQLite: read-only pool
+	Read  *gorm.DB // SQLite: read-only pool; PostgreSQL: the primary's pool
+	// Replica reads a PostgreSQL streaming replica (DATABASE_READ_URL,
+	// OpenReplica), falling back to the primary while the replica is down;
+	// nil when there is none. Only list pages and exports use it.
+	Replica *gorm.DB
+	replica *replicaPool
 	// Path is the SQLite file; for PostgreSQL the URL without its password.
 	Path    string
 	Dialect Dialect

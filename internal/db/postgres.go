@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -23,9 +25,39 @@ const PostgresConns = 16
 // (pgx). Every connection runs in UTC and scans timestamptz as UTC, as the
 // SQLite side does, so times read back compare and print the same.
 func openPostgres(dsn string) (*DB, error) {
-	cc, err := pgx.ParseConfig(dsn)
+	sqlDB, err := postgresPool(dsn, nil)
 	if err != nil {
 		return nil, fmt.Errorf("db: DATABASE_URL %s: %w", redactURL(dsn), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BusyTimeout)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
+	}
+	w, err := gormPostgres(sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
+	}
+	// Read is the primary too: record pages, money paths and anything a
+	// write depends on read what was committed. List pages may read a
+	// streaming replica instead (DATABASE_READ_URL, OpenReplica).
+	r, err := gormPostgres(sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
+	}
+	return &DB{Write: w, Read: r, Path: redactURL(dsn), Dialect: Postgres}, nil
+}
+
+// postgresPool is a pool on dsn with the dashboard's settings (UTC, the
+// application name, timestamptz scanned as UTC) and extra run-time
+// parameters; it does not connect yet.
+func postgresPool(dsn string, params map[string]string) (*sql.DB, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
 	}
 	if cc.RuntimeParams == nil {
 		cc.RuntimeParams = map[string]string{}
@@ -42,6 +74,12 @@ func openPostgres(dsn string) (*DB, error) {
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = "backoffice"
 	}
+	for k, v := range params {
+		cc.RuntimeParams[k] = v
+	}
+	if params != nil && cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = ReplicaConnectTimeout
+	}
 	sqlDB := stdlib.OpenDB(*cc, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
@@ -50,31 +88,22 @@ func openPostgres(dsn string) (*DB, error) {
 	sqlDB.SetMaxOpenConns(PostgresConns)
 	sqlDB.SetMaxIdleConns(PostgresConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	ctx, cancel := context.WithTimeout(context.Background(), BusyTimeout)
-	defer cancel()
-	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
-	}
+	return sqlDB, nil
+}
+
+// gormPostgres is a GORM handle on a pool (or any gorm.ConnPool).
+func gormPostgres(pool gorm.ConnPool) (*gorm.DB, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return time.Now().UTC() }}
-	w, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
-	if err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
-	}
-	// Reads use the same pool for now; DATABASE_READ_URL (a streaming
-	// replica) is parsed by config but not wired yet (docs/postgres.md).
-	r, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
-	if err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
-	}
-	return &DB{Write: w, Read: r, Path: redactURL(dsn), Dialect: Postgres}, nil
+	return gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
 }
 
 func (d *DB) closePostgres() error {
-	// Write and Read share one pool.
-	return d.WriteSQL().Close()
+	// Write and Read share one pool; the replica has its own.
+	err := d.WriteSQL().Close()
+	if d.replica != nil {
+		err = errors.Join(err, d.replica.replica.Close())
+	}
+	return err
 }
 
 // redactURL hides the password of a database URL for messages and logs.

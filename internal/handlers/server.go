@@ -143,6 +143,7 @@ func New(d Deps) (*Server, error) {
 		},
 	}))
 	e.Use(s.secureHeaders)
+	e.Use(s.readFrom)
 	s.echo = e
 	s.table = s.routes()
 	s.register()

@@ -55,7 +55,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, limit int) (Page[m
 	}
 	f.minID, f.maxID = minID, maxID
 	var rows []models.AuditEntry
-	if err := auditPageQuery(s.db.Read.WithContext(ctx), f, limit).Find(&rows).Error; err != nil {
+	if err := auditPageQuery(s.listDB(ctx), f, limit).Find(&rows).Error; err != nil {
 		return Page[models.AuditEntry]{}, fmt.Errorf("store: list audit entries: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(e models.AuditEntry) int64 { return e.ID }), nil
@@ -99,7 +99,7 @@ func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(models.Aud
 // the number of actions, not of entries.
 func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.db.Read.WithContext(ctx).Raw(`WITH RECURSIVE a(action) AS (
+	err := s.listDB(ctx).Raw(`WITH RECURSIVE a(action) AS (
 		SELECT min(action) FROM audit_entries
 		UNION ALL SELECT (SELECT min(action) FROM audit_entries WHERE action > a.action) FROM a WHERE a.action IS NOT NULL)
 		SELECT action FROM a WHERE action IS NOT NULL`).Scan(&out).Error

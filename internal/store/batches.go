@@ -53,7 +53,7 @@ func (s *Store) BatchFile(ctx context.Context, id int64) (string, []byte, error)
 // ListBatches returns the newest batches without their files.
 func (s *Store) ListBatches(ctx context.Context, limit int) ([]models.DisbursementBatch, error) {
 	var out []models.DisbursementBatch
-	err := s.db.Read.WithContext(ctx).Omit("file").Order("id DESC").Limit(limit).Find(&out).Error
+	err := s.listDB(ctx).Omit("file").Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
 

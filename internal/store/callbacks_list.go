@@ -115,7 +115,7 @@ func (s *Store) ListCallbacks(ctx context.Context, f CallbackFilter, limit int) 
 		return Page[models.Callback]{}, err
 	}
 	var rows []models.Callback
-	if err := s.callbackPageQuery(s.db.Read.WithContext(ctx), f, limit).Find(&rows).Error; err != nil {
+	if err := s.callbackPageQuery(s.listDB(ctx), f, limit).Find(&rows).Error; err != nil {
 		return Page[models.Callback]{}, fmt.Errorf("store: list callbacks: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(c models.Callback) int64 { return c.ID }), nil
@@ -138,7 +138,7 @@ func (s *Store) EachCallback(ctx context.Context, f CallbackFilter, fn func(mode
 	f.Cursor = Cursor{}
 	for {
 		var rows []models.Callback
-		if err := s.callbackPageQuery(s.db.Read.WithContext(ctx), f, 999).Find(&rows).Error; err != nil {
+		if err := s.callbackPageQuery(s.listDB(ctx), f, 999).Find(&rows).Error; err != nil {
 			return fmt.Errorf("store: export callbacks: %w", err)
 		}
 		for _, r := range rows {
@@ -163,7 +163,7 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 	counts = map[models.CallbackStatus]int64{}
 	f.Status, f.Cursor = "", Cursor{}
 	if f.Ref == "" && wholeDays(f.From, f.To) {
-		q := s.db.Read.WithContext(ctx).Table("callback_day_counts").Select("status, sum(n) AS n")
+		q := s.listDB(ctx).Table("callback_day_counts").Select("status, sum(n) AS n")
 		lo, hi := dayRange(f.From, f.To)
 		if lo != "" {
 			q = q.Where("day >= ?", lo)
@@ -203,7 +203,7 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 			return counts, false, err
 		}
 		var n int64
-		if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM (?) AS p", s.pendingCountQuery(ctx, pending, window)).Scan(&n).Error; err != nil {
+		if err := s.listDB(ctx).Raw("SELECT count(*) FROM (?) AS p", s.pendingCountQuery(ctx, pending, window)).Scan(&n).Error; err != nil {
 			return nil, false, fmt.Errorf("store: count pending callbacks: %w", err)
 		}
 		if n > 0 {
@@ -215,12 +215,12 @@ func (s *Store) CallbackStatusCounts(ctx context.Context, f CallbackFilter, wind
 	if err != nil || !ok {
 		return counts, false, err
 	}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Callback{}).Select("status")).Order("id DESC").Limit(window)
+	sub := f.apply(s.listDB(ctx).Model(&models.Callback{}).Select("status")).Order("id DESC").Limit(window)
 	var rows []struct {
 		Status models.CallbackStatus
 		N      int64
 	}
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT status, count(*) AS n FROM (?) AS c GROUP BY status", sub).Scan(&rows).Error; err != nil {
+	if err := s.listDB(ctx).Raw("SELECT status, count(*) AS n FROM (?) AS c GROUP BY status", sub).Scan(&rows).Error; err != nil {
 		return nil, false, fmt.Errorf("store: count callbacks: %w", err)
 	}
 	var total int64
@@ -258,7 +258,7 @@ func (s *Store) CallbackPageCounts(ctx context.Context, f CallbackFilter) (count
 // index would walk every row of that kind).
 func (s *Store) pendingCountQuery(ctx context.Context, f CallbackFilter, window int) *gorm.DB {
 	f.Status = models.CallbackPending
-	return f.apply(s.db.Read.WithContext(ctx).Table(s.d.indexedBy("callbacks", "callbacks_status")).Select("id")).Limit(window)
+	return f.apply(s.listDB(ctx).Table(s.d.indexedBy("callbacks", "callbacks_status")).Select("id")).Limit(window)
 }
 
 // PendingCountSQL is the statement that counts the queue, for plan tests.

@@ -80,7 +80,7 @@ func changePageQuery(tx *gorm.DB, f ChangeFilter, limit int) *gorm.DB {
 // ListChangeRequests returns one page of requests, newest first.
 func (s *Store) ListChangeRequests(ctx context.Context, f ChangeFilter, limit int) (Page[models.ChangeRequest], error) {
 	var rows []models.ChangeRequest
-	if err := changePageQuery(s.db.Read.WithContext(ctx), f, limit).Find(&rows).Error; err != nil {
+	if err := changePageQuery(s.listDB(ctx), f, limit).Find(&rows).Error; err != nil {
 		return Page[models.ChangeRequest]{}, fmt.Errorf("store: list change requests: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(r models.ChangeRequest) int64 { return r.ID }), nil

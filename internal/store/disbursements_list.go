@@ -115,7 +115,7 @@ func (s *Store) ListDisbursements(ctx context.Context, f DisbursementFilter, lim
 		return Page[models.Disbursement]{}, err
 	}
 	var rows []models.Disbursement
-	if err := disbursementPageQuery(s.db.Read.WithContext(ctx), f, limit).Find(&rows).Error; err != nil {
+	if err := disbursementPageQuery(s.listDB(ctx), f, limit).Find(&rows).Error; err != nil {
 		return Page[models.Disbursement]{}, fmt.Errorf("store: list disbursements: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(d models.Disbursement) int64 { return d.ID }), nil
@@ -147,7 +147,7 @@ func (f DisbursementFilter) countersServe() bool {
 
 // disbursementCounters sums the day counter rows (migration 11) for f.
 func (s *Store) disbursementCounters(ctx context.Context, f DisbursementFilter) (Totals, error) {
-	q := s.db.Read.WithContext(ctx).Table("disbursement_day_counts").Select("coalesce(sum(n), 0) AS count, coalesce(sum(total), 0) AS sum")
+	q := s.listDB(ctx).Table("disbursement_day_counts").Select("coalesce(sum(n), 0) AS count, coalesce(sum(total), 0) AS sum")
 	lo, hi := dayRange(f.From, f.To)
 	if lo != "" {
 		q = q.Where("day >= ?", lo)
@@ -180,7 +180,7 @@ func (s *Store) DisbursementTotals(ctx context.Context, f DisbursementFilter) (c
 	}
 	f.Cursor = Cursor{}
 	var t struct{ N, Total int64 }
-	err = f.apply(s.db.Read.WithContext(ctx).Model(&models.Disbursement{})).Select("count(*) AS n, coalesce(sum(amount), 0) AS total").Scan(&t).Error
+	err = f.apply(s.listDB(ctx).Model(&models.Disbursement{})).Select("count(*) AS n, coalesce(sum(amount), 0) AS total").Scan(&t).Error
 	return t.N, t.Total, err
 }
 
@@ -206,9 +206,9 @@ func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter
 		window = TextCountCap
 	}
 	f.byAmount = f.MinAmount > 0 || f.MaxAmount > 0
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Disbursement{}).Select("amount")).Limit(window + 1)
+	sub := f.apply(s.listDB(ctx).Model(&models.Disbursement{}).Select("amount")).Limit(window + 1)
 	var t Totals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum FROM (?) AS d", sub).Scan(&t).Error; err != nil {
+	if err := s.listDB(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum FROM (?) AS d", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count disbursements: %w", err)
 	}
 	if t.Count > int64(window) {

@@ -48,7 +48,7 @@ func (f CheckoutFilter) apply(q *gorm.DB) *gorm.DB {
 func (s *Store) ListCheckouts(ctx context.Context, f CheckoutFilter, limit int) (Page[models.Checkout], error) {
 	var rows []models.Checkout
 	// The list never shows the attachment; leave it on disk.
-	q := f.Cursor.page(f.apply(s.db.Read.WithContext(ctx).Model(&models.Checkout{}).Omit("attachment")), limit)
+	q := f.Cursor.page(f.apply(s.listDB(ctx).Model(&models.Checkout{}).Omit("attachment")), limit)
 	if err := q.Find(&rows).Error; err != nil {
 		return Page[models.Checkout]{}, fmt.Errorf("store: list checkouts: %w", err)
 	}
@@ -85,9 +85,9 @@ type CheckoutTotals struct {
 // CheckoutPageTotals is the count and sums above a list.
 func (s *Store) CheckoutPageTotals(ctx context.Context, f CheckoutFilter) (CheckoutTotals, error) {
 	f.Cursor = Cursor{}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Checkout{}).Select("amount, paid_amount")).Limit(CountCap + 1)
+	sub := f.apply(s.listDB(ctx).Model(&models.Checkout{}).Select("amount, paid_amount")).Limit(CountCap + 1)
 	var t struct{ Count, Sum, Paid int64 }
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum, coalesce(sum(paid_amount), 0) AS paid FROM (?) AS c", sub).
+	if err := s.listDB(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS sum, coalesce(sum(paid_amount), 0) AS paid FROM (?) AS c", sub).
 		Scan(&t).Error; err != nil {
 		return CheckoutTotals{}, fmt.Errorf("store: count checkouts: %w", err)
 	}

@@ -105,7 +105,7 @@ func wholeDays(ts ...time.Time) bool {
 func (s *Store) idBound(ctx context.Context, table, column string, t time.Time) (*int64, error) {
 	var id *int64
 	q := "SELECT min(id) FROM (SELECT id FROM " + table + " WHERE " + column + " >= ? ORDER BY " + column + " LIMIT 4096) AS b"
-	err := s.db.Read.WithContext(ctx).Raw(q, t.UTC()).Scan(&id).Error
+	err := s.listDB(ctx).Raw(q, t.UTC()).Scan(&id).Error
 	return id, err
 }
 
@@ -157,6 +157,6 @@ func idAndTimeRange(q *gorm.DB, minID, maxID int64, timeCol string, from, to tim
 // cheaper than collecting every matching id.
 func (s *Store) prefixMatches(ctx context.Context, matchSQL string, args ...any) (found, walk bool, err error) {
 	var n int64
-	err = s.db.Read.WithContext(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?) AS m", append(args, refWalkAt)...).Scan(&n).Error
+	err = s.listDB(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?) AS m", append(args, refWalkAt)...).Scan(&n).Error
 	return n > 0, n >= refWalkAt, err
 }

@@ -70,7 +70,7 @@ func (s *Store) MoneyFlow(ctx context.Context, from, to time.Time) ([]DayFlow, e
 		days = append(days, DayFlow{Day: d})
 	}
 	end := last.AddDate(0, 0, 1)
-	r := s.db.Read.WithContext(ctx)
+	r := s.listDB(ctx)
 	for i, f := range flowSeries {
 		var rows []struct {
 			Day        string

@@ -169,7 +169,7 @@ func (f OVOAccountFilter) apply(q *gorm.DB) *gorm.DB {
 // ListOVOAccounts returns one page, newest first.
 func (s *Store) ListOVOAccounts(ctx context.Context, f OVOAccountFilter, limit int) (Page[models.OVOAccount], error) {
 	var rows []models.OVOAccount
-	if err := f.Cursor.page(f.apply(s.db.Read.WithContext(ctx).Model(&models.OVOAccount{})), limit).Find(&rows).Error; err != nil {
+	if err := f.Cursor.page(f.apply(s.listDB(ctx).Model(&models.OVOAccount{})), limit).Find(&rows).Error; err != nil {
 		return Page[models.OVOAccount]{}, fmt.Errorf("store: list OVO accounts: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(a models.OVOAccount) int64 { return a.ID }), nil
@@ -199,9 +199,9 @@ func (s *Store) EachOVOAccount(ctx context.Context, f OVOAccountFilter, fn func(
 // last known cash balances.
 func (s *Store) OVOAccountTotals(ctx context.Context, f OVOAccountFilter) (Totals, error) {
 	f.Cursor = Cursor{}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.OVOAccount{}).Select("coalesce(cash, 0) AS cash")).Limit(CountCap + 1)
+	sub := f.apply(s.listDB(ctx).Model(&models.OVOAccount{}).Select("coalesce(cash, 0) AS cash")).Limit(CountCap + 1)
 	var t Totals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(cash), 0) AS sum FROM (?) AS a", sub).Scan(&t).Error; err != nil {
+	if err := s.listDB(ctx).Raw("SELECT count(*) AS count, coalesce(sum(cash), 0) AS sum FROM (?) AS a", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count OVO accounts: %w", err)
 	}
 	if t.Count > CountCap {

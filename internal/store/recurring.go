@@ -31,7 +31,7 @@ func (s *Store) Recurring(ctx context.Context, id int64) (*models.RecurringInvoi
 // ListRecurring returns the newest templates.
 func (s *Store) ListRecurring(ctx context.Context, limit int) ([]models.RecurringInvoice, error) {
 	var out []models.RecurringInvoice
-	err := s.db.Read.WithContext(ctx).Order("id DESC").Limit(limit).Find(&out).Error
+	err := s.listDB(ctx).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
 

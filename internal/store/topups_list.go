@@ -68,7 +68,7 @@ func (s *Store) ListTopups(ctx context.Context, f TopupFilter, limit int) (Page[
 		return Page[models.Topup]{}, err
 	}
 	var rows []models.Topup
-	if err := f.Cursor.page(f.apply(s.db.Read.WithContext(ctx).Model(&models.Topup{})), limit).Find(&rows).Error; err != nil {
+	if err := f.Cursor.page(f.apply(s.listDB(ctx).Model(&models.Topup{})), limit).Find(&rows).Error; err != nil {
 		return Page[models.Topup]{}, fmt.Errorf("store: list top-ups: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(t models.Topup) int64 { return t.ID }), nil
@@ -108,9 +108,9 @@ func (s *Store) TopupPageTotals(ctx context.Context, f TopupFilter) (TopupTotals
 		return TopupTotals{}, err
 	}
 	f.Cursor = Cursor{}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.Topup{}).Select("amount, admin_fee")).Order("id DESC").Limit(CountCap + 1)
+	sub := f.apply(s.listDB(ctx).Model(&models.Topup{}).Select("amount, admin_fee")).Order("id DESC").Limit(CountCap + 1)
 	var t TopupTotals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount, coalesce(sum(admin_fee), 0) AS fees FROM (?) AS m", sub).Scan(&t).Error; err != nil {
+	if err := s.listDB(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount, coalesce(sum(admin_fee), 0) AS fees FROM (?) AS m", sub).Scan(&t).Error; err != nil {
 		return TopupTotals{}, fmt.Errorf("store: count top-ups: %w", err)
 	}
 	if t.Count > CountCap {

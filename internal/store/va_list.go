@@ -101,7 +101,7 @@ func (f VAFilter) apply(q *gorm.DB) *gorm.DB {
 // ListVAs returns one page of VAs, newest first.
 func (s *Store) ListVAs(ctx context.Context, f VAFilter, limit int) (Page[models.VirtualAccount], error) {
 	var rows []models.VirtualAccount
-	if err := f.Cursor.page(f.apply(s.db.Read.WithContext(ctx).Model(&models.VirtualAccount{})), limit).Find(&rows).Error; err != nil {
+	if err := f.Cursor.page(f.apply(s.listDB(ctx).Model(&models.VirtualAccount{})), limit).Find(&rows).Error; err != nil {
 		return Page[models.VirtualAccount]{}, fmt.Errorf("store: list virtual accounts: %w", err)
 	}
 	return pageAt(rows, limit, f.Cursor, func(v models.VirtualAccount) int64 { return v.ID }), nil
@@ -111,9 +111,9 @@ func (s *Store) ListVAs(ctx context.Context, f VAFilter, limit int) (Page[models
 // most CountCap rows (the VA table is small next to the callback log).
 func (s *Store) VATotals(ctx context.Context, f VAFilter) (Totals, error) {
 	f.Cursor = Cursor{}
-	sub := f.apply(s.db.Read.WithContext(ctx).Model(&models.VirtualAccount{}).Select("amount_detected")).Limit(CountCap + 1)
+	sub := f.apply(s.listDB(ctx).Model(&models.VirtualAccount{}).Select("amount_detected")).Limit(CountCap + 1)
 	var t Totals
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount_detected), 0) AS sum FROM (?) AS v", sub).Scan(&t).Error; err != nil {
+	if err := s.listDB(ctx).Raw("SELECT count(*) AS count, coalesce(sum(amount_detected), 0) AS sum FROM (?) AS v", sub).Scan(&t).Error; err != nil {
 		return Totals{}, fmt.Errorf("store: count virtual accounts: %w", err)
 	}
 	if t.Count > CountCap {
