@@ -44,6 +44,11 @@ const (
 type DB struct {
 	Write *gorm.DB // SQLite: one connection; every INSERT/UPDATE/DELETE goes here
 	Read  *gorm.DB // SQLite: read-only pool; PostgreSQL: the primary's pool
+	// Lists reads the primary for list pages, their counts and exports.
+	// SQLite: Read. PostgreSQL: a pool of its own that plans every
+	// statement for its values (plan_cache_mode=force_custom_plan), which
+	// the rest of the dashboard does not pay for.
+	Lists *gorm.DB
 	// Replica reads a PostgreSQL streaming replica (DATABASE_READ_URL,
 	// OpenReplica), falling back to the primary while the replica is down;
 	// nil when there is none. Only list pages and exports use it.
@@ -108,7 +113,7 @@ func Open(dsn string) (*DB, error) {
 	rsql, _ := r.DB()
 	rsql.SetMaxOpenConns(ReadConns)
 	rsql.SetMaxIdleConns(ReadConns)
-	return &DB{Write: w, Read: r, Path: path, Dialect: SQLite}, nil
+	return &DB{Write: w, Read: r, Lists: r, Path: path, Dialect: SQLite}, nil
 }
 
 // restrictFiles makes the database file readable by its owner only before

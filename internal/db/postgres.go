@@ -25,7 +25,7 @@ const PostgresConns = 16
 // (pgx). Every connection runs in UTC and scans timestamptz as UTC, as the
 // SQLite side does, so times read back compare and print the same.
 func openPostgres(dsn string) (*DB, error) {
-	sqlDB, err := postgresPool(dsn, nil)
+	sqlDB, err := postgresPool(dsn, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("db: DATABASE_URL %s: %w", redactURL(dsn), err)
 	}
@@ -35,26 +35,51 @@ func openPostgres(dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
 	}
-	w, err := gormPostgres(sqlDB)
+	listDB, err := postgresPool(dsn, listParams, 0)
 	if err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
+		return nil, fmt.Errorf("db: DATABASE_URL %s: %w", redactURL(dsn), err)
 	}
+	listDB.SetMaxOpenConns(ListConns)
+	listDB.SetMaxIdleConns(ListConns)
 	// Read is the primary too: record pages, money paths and anything a
 	// write depends on read what was committed. List pages may read a
 	// streaming replica instead (DATABASE_READ_URL, OpenReplica).
-	r, err := gormPostgres(sqlDB)
+	var w, r, l *gorm.DB
+	if w, err = gormPostgres(sqlDB); err == nil {
+		if r, err = gormPostgres(sqlDB); err == nil {
+			l, err = gormPostgres(listDB)
+		}
+	}
 	if err != nil {
 		sqlDB.Close()
+		listDB.Close()
 		return nil, fmt.Errorf("db: open %s: %w", redactURL(dsn), err)
 	}
-	return &DB{Write: w, Read: r, Path: redactURL(dsn), Dialect: Postgres}, nil
+	return &DB{Write: w, Read: r, Lists: l, Path: redactURL(dsn), Dialect: Postgres}, nil
 }
 
+// ListConns is the size of the primary's pool for list pages.
+const ListConns = 8
+
+// listParams are the run-time parameters of the pools list pages read
+// (the primary's list pool and the replica), unless DATABASE_URL sets them.
+// Statements are prepared once per connection (pgx's cache); after five
+// runs PostgreSQL may switch to one generic plan for all values, which on
+// skewed lists is the wrong one (a reference prefix matching 1% of a
+// million rows counted by a parallel scan of them all: docs/postgres.md,
+// "List pages at 1,000,000 rows"), so list statements are planned each run
+// for their values. Only list reads pay for that planning: on the callback
+// path (the processors' look-ups, the worker's bookkeeping) planning every
+// statement cost PostgreSQL 158 µs of CPU per callback instead of 88 µs
+// (make bench-callbacks-postgres).
+var listParams = map[string]string{"plan_cache_mode": "force_custom_plan"}
+
 // postgresPool is a pool on dsn with the dashboard's settings (UTC, the
-// application name, timestamptz scanned as UTC) and extra run-time
-// parameters; it does not connect yet.
-func postgresPool(dsn string, params map[string]string) (*sql.DB, error) {
+// application name, timestamptz scanned as UTC), extra run-time parameters
+// (the URL's own win) and, unless the URL sets one, connectTimeout (0:
+// none); it does not connect yet.
+func postgresPool(dsn string, params map[string]string, connectTimeout time.Duration) (*sql.DB, error) {
 	cc, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
@@ -63,22 +88,16 @@ func postgresPool(dsn string, params map[string]string) (*sql.DB, error) {
 		cc.RuntimeParams = map[string]string{}
 	}
 	cc.RuntimeParams["timezone"] = "UTC"
-	// Statements are prepared once per connection (pgx's cache); after five
-	// runs PostgreSQL may switch to one generic plan for all values, which
-	// on skewed lists is the wrong one (a reference prefix matching 1% of a
-	// million rows counted by a parallel scan of them all: docs/postgres.md,
-	// "List pages at 1,000,000 rows"). Plan each run for its values.
-	if cc.RuntimeParams["plan_cache_mode"] == "" {
-		cc.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = "backoffice"
 	}
 	for k, v := range params {
-		cc.RuntimeParams[k] = v
+		if _, set := cc.RuntimeParams[k]; !set || k == "default_transaction_read_only" {
+			cc.RuntimeParams[k] = v // the URL's own value wins, but a replica is always read-only
+		}
 	}
-	if params != nil && cc.ConnectTimeout == 0 {
-		cc.ConnectTimeout = ReplicaConnectTimeout
+	if connectTimeout > 0 && cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = connectTimeout
 	}
 	sqlDB := stdlib.OpenDB(*cc, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
@@ -98,8 +117,11 @@ func gormPostgres(pool gorm.ConnPool) (*gorm.DB, error) {
 }
 
 func (d *DB) closePostgres() error {
-	// Write and Read share one pool; the replica has its own.
+	// Write and Read share one pool; list pages and the replica have their own.
 	err := d.WriteSQL().Close()
+	if l, e := d.Lists.DB(); e == nil {
+		err = errors.Join(err, l.Close())
+	}
 	if d.replica != nil {
 		err = errors.Join(err, d.replica.replica.Close())
 	}

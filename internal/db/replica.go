@@ -37,11 +37,16 @@ func (d *DB) OpenReplica(dsn string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	pool, err := postgresPool(dsn, map[string]string{"default_transaction_read_only": "on"})
+	params := map[string]string{"default_transaction_read_only": "on"}
+	for k, v := range listParams {
+		params[k] = v
+	}
+	pool, err := postgresPool(dsn, params, ReplicaConnectTimeout)
 	if err != nil {
 		return fmt.Errorf("db: DATABASE_READ_URL %s: %w", redactURL(dsn), err)
 	}
-	rp := &replicaPool{replica: pool, primary: d.ReadSQL(), log: log, url: redactURL(dsn), now: time.Now}
+	primary, _ := d.Lists.DB()
+	rp := &replicaPool{replica: pool, primary: primary, log: log, url: redactURL(dsn), now: time.Now}
 	g, err := gormPostgres(rp)
 	if err != nil {
 		pool.Close()

@@ -734,20 +734,16 @@ BEGIN
 END $$;
 CREATE FUNCTION callbacks_day_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	-- A row whose counted columns did not change adds -1 and +1 to the same
+	-- counter: the sum leaves it out, no join of the two tables needed.
 	INSERT INTO callback_day_counts AS c (day, kind, status, verified, duplicate, provider, n)
 	SELECT day, kind, status, verified, duplicate, provider, sum(n)
 	FROM (
-		SELECT wib_day(o.received_at) AS day, o.kind, o.status, o.verified, o.duplicate, o.provider, -1 AS n
-		FROM old_rows o JOIN new_rows w ON w.id = o.id
-		WHERE o.status <> 'pending'
-			AND (o.status, o.verified, o.duplicate, o.kind, o.provider, o.received_at)
-			IS DISTINCT FROM (w.status, w.verified, w.duplicate, w.kind, w.provider, w.received_at)
+		SELECT wib_day(received_at) AS day, kind, status, verified, duplicate, provider, -1 AS n
+		FROM old_rows WHERE status <> 'pending'
 		UNION ALL
-		SELECT wib_day(w.received_at), w.kind, w.status, w.verified, w.duplicate, w.provider, 1
-		FROM old_rows o JOIN new_rows w ON w.id = o.id
-		WHERE w.status <> 'pending'
-			AND (o.status, o.verified, o.duplicate, o.kind, o.provider, o.received_at)
-			IS DISTINCT FROM (w.status, w.verified, w.duplicate, w.kind, w.provider, w.received_at)
+		SELECT wib_day(received_at), kind, status, verified, duplicate, provider, 1
+		FROM new_rows WHERE status <> 'pending'
 	) d
 	GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6
 	ON CONFLICT (day, kind, status, verified, duplicate, provider) DO UPDATE SET n = c.n + EXCLUDED.n;

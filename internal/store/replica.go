@@ -42,12 +42,13 @@ func ReadsReplica(ctx context.Context) bool {
 }
 
 // listDB is the handle a list page, its counts or an export reads: the
-// replica when one is open and ctx asks for it, otherwise the primary.
+// replica when one is open and ctx asks for it, otherwise the primary's
+// list pool (on PostgreSQL it plans each statement for its values).
 func (s *Store) listDB(ctx context.Context) *gorm.DB {
 	if s.db.Replica != nil && ReadsReplica(ctx) {
 		return s.db.Replica.WithContext(ctx)
 	}
-	return s.db.Read.WithContext(ctx)
+	return s.db.Lists.WithContext(ctx)
 }
 
 // HasReplica reports whether DATABASE_READ_URL is open.
