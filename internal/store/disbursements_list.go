@@ -190,7 +190,8 @@ const TextCountCap = 1000
 
 // DisbursementPageTotals is what a list page shows: exact from the day
 // counters where they serve, otherwise counted over at most CountCap
-// matches (TextCountCap for a name search), along the amount index for an
+// matches (TextCountCap for a name search or a common reference prefix),
+// along the amount index for an
 // amount range.
 func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter) (Totals, error) {
 	if f.countersServe() {
@@ -202,7 +203,9 @@ func (s *Store) DisbursementPageTotals(ctx context.Context, f DisbursementFilter
 	}
 	f.Cursor = Cursor{}
 	window := CountCap
-	if f.Q != "" && !IsReference(f.Q) {
+	if (f.Q != "" && !IsReference(f.Q)) || f.refWalk {
+		// A name search, or a reference prefix so common that rows are
+		// walked newest first: as the callback log (CallbackPageCounts).
 		window = TextCountCap
 	}
 	f.byAmount = f.MinAmount > 0 || f.MaxAmount > 0
