@@ -64,7 +64,32 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 		m, u := mode(pr.baseURL, pr.key)
 		p.Providers = append(p.Providers, settings.Provider{Name: pr.name, Mode: m, BaseURL: u, Callbacks: byProvider[pr.key]})
 	}
+	leases, err := s.store.Leases(ctx)
+	if err != nil {
+		return settings.Props{}, err
+	}
+	for _, l := range leases {
+		name := l.Name
+		if key, ok := loopLabels[l.Name]; ok {
+			name = i18n.T(ctx, key)
+		}
+		p.Background = append(p.Background, settings.Loop{Name: name, Holder: l.Holder, Since: i18n.Time(ctx, l.Taken),
+			Until: i18n.Time(ctx, l.Expires), Lapsed: l.Lapsed})
+	}
 	return p, nil
+}
+
+// loopLabels names the background loops (their lease names, internal/app)
+// in the reader's language on the settings page.
+var loopLabels = map[string]string{
+	"sessions-purge":      "settings_page.loop_sessions_purge",
+	"callback-worker":     "settings_page.loop_callback_worker",
+	"disbursement-poller": "settings_page.loop_disbursement_poller",
+	"batches":             "settings_page.loop_batches",
+	"topup-poller":        "settings_page.loop_topup_poller",
+	"checkout-poller":     "settings_page.loop_checkout_poller",
+	"recurring-invoices":  "settings_page.loop_recurring_invoices",
+	"va-sync":             "settings_page.loop_va_sync",
 }
 
 // callbackLabels names intake's callback endpoints (provider/kind) in the

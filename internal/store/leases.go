@@ -12,6 +12,9 @@ type Lease struct {
 	Holder  string
 	Taken   time.Time // when Holder took it (renewals keep it)
 	Expires time.Time
+	// Lapsed: expired by the database's clock, not renewed; another
+	// replica takes it at its next try.
+	Lapsed bool
 }
 
 // nowMS is the database's clock in Unix milliseconds: every replica
@@ -53,13 +56,14 @@ func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
 	var rows []struct {
 		Name, Holder       string
 		TakenMs, ExpiresMs int64
+		Lapsed             bool
 	}
-	if err := s.db.Read.WithContext(ctx).Raw("SELECT name, holder, taken_ms, expires_ms FROM leases ORDER BY name").Scan(&rows).Error; err != nil {
+	if err := s.db.Read.WithContext(ctx).Raw("SELECT name, holder, taken_ms, expires_ms, expires_ms < " + s.d.nowMS() + " AS lapsed FROM leases ORDER BY name").Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Lease, len(rows))
 	for i, r := range rows {
-		out[i] = Lease{Name: r.Name, Holder: r.Holder, Taken: time.UnixMilli(r.TakenMs).UTC(), Expires: time.UnixMilli(r.ExpiresMs).UTC()}
+		out[i] = Lease{Name: r.Name, Holder: r.Holder, Taken: time.UnixMilli(r.TakenMs).UTC(), Expires: time.UnixMilli(r.ExpiresMs).UTC(), Lapsed: r.Lapsed}
 	}
 	return out, nil
 }
