@@ -372,3 +372,38 @@ func TestDisbursementReferencePrefixBothWays(t *testing.T) {
 		}
 	}
 }
+
+// The overview's open figures (in flight, waiting for approval) come from
+// the day counters and match a direct count and sum of the rows.
+func TestOpenDisbursementFiguresMatchTheRows(t *testing.T) {
+	s := newStore(t)
+	fillDisbursements(t, s, 2000)
+	for _, q := range []string{
+		`UPDATE disbursements SET status = 'waiting_approval' WHERE id % 7 = 0`,
+		`UPDATE disbursements SET status = 'pending' WHERE id % 11 = 0`,
+		`UPDATE disbursements SET status = 'sending' WHERE id % 13 = 0`,
+		`UPDATE disbursements SET status = 'in_progress' WHERE id % 17 = 0`,
+	} {
+		if err := s.db.Write.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := wib.StartOfDay(time.Now())
+	got, err := s.DisbursementDayFigures(context.Background(), today, today.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := func(st ...models.DisbursementStatus) Totals {
+		var tot Totals
+		if err := s.db.Read.Model(&models.Disbursement{}).Select("count(*) AS count, coalesce(sum(amount), 0) AS sum").Where("status IN ?", st).Scan(&tot).Error; err != nil {
+			t.Fatal(err)
+		}
+		return tot
+	}
+	if want := direct(models.DisbWaitingApproval); got.Waiting != want || want.Count == 0 {
+		t.Errorf("waiting: %+v, rows say %+v", got.Waiting, want)
+	}
+	if want := direct(models.DisbursementsInFlight...); got.InFlight != want || want.Count == 0 {
+		t.Errorf("in flight: %+v, rows say %+v", got.InFlight, want)
+	}
+}
