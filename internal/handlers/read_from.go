@@ -36,9 +36,11 @@ func (s *Server) readFrom(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			ctx := store.FromReplica(r.Context())
+			ctx := store.WithListMemo(r.Context())
 			if s.readsOwnChanges(r) {
-				ctx = store.FromPrimary(r.Context())
+				ctx = store.FromPrimary(ctx)
+			} else {
+				ctx = store.FromReplica(ctx)
 			}
 			c.SetRequest(r.WithContext(ctx))
 			return next(c)

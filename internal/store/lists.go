@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -156,7 +158,52 @@ func idAndTimeRange(q *gorm.DB, minID, maxID int64, timeCol string, from, to tim
 // walk is true when so many match that walking the list newest first is
 // cheaper than collecting every matching id.
 func (s *Store) prefixMatches(ctx context.Context, matchSQL string, args ...any) (found, walk bool, err error) {
+	memo, _ := ctx.Value(listMemoKey{}).(*listMemo)
+	key := matchSQL + fmt.Sprintf("%q", args)
+	if n, ok := memo.get(key); ok {
+		return n > 0, n >= refWalkAt, nil
+	}
 	var n int64
 	err = s.listDB(ctx).Raw("SELECT count(*) FROM ("+matchSQL+" LIMIT ?) AS m", append(args, refWalkAt)...).Scan(&n).Error
+	if err == nil {
+		memo.put(key, n)
+	}
 	return n > 0, n >= refWalkAt, err
+}
+
+// WithListMemo returns ctx carrying a memo for the look-ups that one list
+// page repeats: its rows, its counts and its totals each ask how common a
+// reference prefix is, and the answer does not change within a request.
+// The web layer gives every GET one; without it nothing is remembered.
+func WithListMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, listMemoKey{}, &listMemo{})
+}
+
+type listMemoKey struct{}
+
+type listMemo struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (m *listMemo) get(key string) (int64, bool) {
+	if m == nil {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.n[key]
+	return n, ok
+}
+
+func (m *listMemo) put(key string, n int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == nil {
+		m.n = map[string]int64{}
+	}
+	m.n[key] = n
 }

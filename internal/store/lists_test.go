@@ -407,3 +407,30 @@ func TestOpenDisbursementFiguresMatchTheRows(t *testing.T) {
 		t.Errorf("in flight: %+v, rows say %+v", got.InFlight, want)
 	}
 }
+
+// Within one request (WithListMemo) how common a reference prefix is is
+// asked once: the rows, the counts and the totals reuse the answer.
+func TestListMemoAsksAPrefixOnce(t *testing.T) {
+	s := newStore(t)
+	fillCallbacks(t, s, 50)
+	var ref string
+	if err := s.db.Read.Raw("SELECT ref FROM callback_refs ORDER BY ref LIMIT 1").Row().Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
+	memo := WithListMemo(context.Background())
+	f := CallbackFilter{Ref: ref}
+	if ok, err := s.resolveDates(memo, &f); err != nil || !ok {
+		t.Fatalf("prefix %q: found %v, %v", ref, ok, err)
+	}
+	// The references go; the memo keeps this request's answer, a new
+	// request asks again.
+	if err := s.db.Write.Exec("DELETE FROM callback_refs").Error; err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.resolveDates(memo, &f); err != nil || !ok {
+		t.Errorf("the same request asked again: found %v, %v", ok, err)
+	}
+	if ok, err := s.resolveDates(WithListMemo(context.Background()), &f); err != nil || ok {
+		t.Errorf("a new request used an old answer: found %v, %v", ok, err)
+	}
+}
