@@ -105,9 +105,24 @@ func wholeDays(ts ...time.Time) bool {
 // order (give or take a group commit), so a date range becomes a range of
 // the primary key and every filter keeps its own index order.
 func (s *Store) idBound(ctx context.Context, table, column string, t time.Time) (*int64, error) {
+	memo, _ := ctx.Value(listMemoKey{}).(*listMemo)
+	key := "bound " + table + "." + column + " " + t.UTC().Format(time.RFC3339Nano)
+	if n, ok := memo.get(key); ok {
+		if n < 0 {
+			return nil, nil // nothing stamped at or after t
+		}
+		return &n, nil
+	}
 	var id *int64
 	q := "SELECT min(id) FROM (SELECT id FROM " + table + " WHERE " + column + " >= ? ORDER BY " + column + " LIMIT 4096) AS b"
 	err := s.listDB(ctx).Raw(q, t.UTC()).Scan(&id).Error
+	if err == nil {
+		if id == nil {
+			memo.put(key, -1)
+		} else {
+			memo.put(key, *id)
+		}
+	}
 	return id, err
 }
 
@@ -173,8 +188,10 @@ func (s *Store) prefixMatches(ctx context.Context, matchSQL string, args ...any)
 
 // WithListMemo returns ctx carrying a memo for the look-ups that one list
 // page repeats: its rows, its counts and its totals each ask how common a
-// reference prefix is, and the answer does not change within a request.
-// The web layer gives every GET one; without it nothing is remembered.
+// reference prefix is and which ids a date range starts and ends at (a
+// 7-day callback log asked the second eight times), and the answers do not
+// change within a request. The web layer gives every GET one; without it
+// nothing is remembered.
 func WithListMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, listMemoKey{}, &listMemo{})
 }

@@ -410,7 +410,7 @@ func TestOpenDisbursementFiguresMatchTheRows(t *testing.T) {
 
 // Within one request (WithListMemo) how common a reference prefix is is
 // asked once: the rows, the counts and the totals reuse the answer.
-func TestListMemoAsksAPrefixOnce(t *testing.T) {
+func TestListMemoAsksOncePerRequest(t *testing.T) {
 	s := newStore(t)
 	fillCallbacks(t, s, 50)
 	var ref string
@@ -432,5 +432,21 @@ func TestListMemoAsksAPrefixOnce(t *testing.T) {
 	}
 	if ok, err := s.resolveDates(WithListMemo(context.Background()), &f); err != nil || ok {
 		t.Errorf("a new request used an old answer: found %v, %v", ok, err)
+	}
+
+	// A date range's id bounds likewise: asked once per request.
+	from := time.Now().Add(-time.Hour)
+	lo, _, ok, err := s.idRange(memo, "callbacks", "received_at", from, time.Time{})
+	if err != nil || !ok || lo == 0 {
+		t.Fatalf("bounds from %v: %d %v %v", from, lo, ok, err)
+	}
+	if err := s.db.Write.Exec("UPDATE callbacks SET received_at = ?", from.Add(-time.Hour)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if again, _, ok, err := s.idRange(memo, "callbacks", "received_at", from, time.Time{}); err != nil || !ok || again != lo {
+		t.Errorf("the same request asked the bounds again: %d %v %v, want %d", again, ok, err, lo)
+	}
+	if _, _, ok, err := s.idRange(WithListMemo(context.Background()), "callbacks", "received_at", from, time.Time{}); err != nil || ok {
+		t.Errorf("a new request used old bounds: %v %v", ok, err)
 	}
 }
