@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,11 +20,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"backoffice/internal/app"
 	"backoffice/internal/config"
+	"backoffice/internal/db"
 )
 
 // runPostgres is the -database mode: the dashboard's durable intake on
@@ -88,7 +85,7 @@ func runPostgres(dbURL string, conns int, duration, warmup time.Duration) error 
 	}
 	serverCPU = func() time.Duration { return postgresCPU(strings.TrimPrefix(mustURL(dbURL).Path, "/")) }
 	fmt.Printf("bench-callbacks (PostgreSQL): %d connections, %v per run in %d alternating rounds (after %v warm-up), GOMAXPROCS=%d\n", conns, duration, rounds, warmup, runtimeProcs())
-	fmt.Printf("database: %s (a schema of its own, dropped at the end)\n", redacted(schemaURL))
+	fmt.Printf("database: %s (a schema of its own, dropped at the end)\n", db.RedactURL(schemaURL))
 
 	var answered int64
 	for _, n := range []int{1, 2} {
@@ -255,26 +252,10 @@ func benchSchema(ctx context.Context, dbURL string) (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("-database: %w", err)
 	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		return "", nil, errors.New("-database: the URL names no database (postgres://user@host:5432/NAME)")
+	if _, err := db.EnsureDatabase(ctx, u.String()); err != nil {
+		return "", nil, fmt.Errorf("-database: %w", err)
 	}
-	server := *u
-	server.Path = "/postgres"
-	sdb, err := openSQL(server.String())
-	if err != nil {
-		return "", nil, err
-	}
-	var n int
-	err = sdb.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n)
-	if err == nil && n == 0 {
-		_, err = sdb.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
-	}
-	sdb.Close()
-	if err != nil {
-		return "", nil, fmt.Errorf("-database: make database %s: %w", name, err)
-	}
-	admin, err := openSQL(u.String())
+	admin, err := db.OpenSQL(u.String())
 	if err != nil {
 		return "", nil, err
 	}
@@ -296,14 +277,6 @@ func benchSchema(ctx context.Context, dbURL string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-func openSQL(raw string) (*sql.DB, error) {
-	cc, err := pgx.ParseConfig(raw)
-	if err != nil {
-		return nil, fmt.Errorf("-database: %w", err)
-	}
-	return stdlib.OpenDB(*cc), nil
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -316,12 +289,4 @@ func mustURL(raw string) *url.URL {
 		return &url.URL{}
 	}
 	return u
-}
-
-func redacted(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"backoffice/internal/app"
+	"backoffice/internal/db"
 	"backoffice/internal/auth"
 	"backoffice/internal/config"
 	"backoffice/internal/models"
@@ -144,7 +145,7 @@ func run(o options) error {
 		fmt.Printf("seeded %d callbacks, %d disbursements, %d audit entries in %s\n", nCallbacks, nDisb, nAudit, time.Since(t0).Round(time.Second))
 	}
 	if o.database != "" {
-		fmt.Printf("database: %s (cached between runs; -drop to seed again)\n", redacted(cfg.DatabaseURL))
+		fmt.Printf("database: %s (cached between runs; -drop to seed again)\n", db.RedactURL(cfg.DatabaseURL))
 	} else {
 		fmt.Printf("database: %s (cached between runs; delete it to seed again)\n", cfg.DatabaseURL)
 	}

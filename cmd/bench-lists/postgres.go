@@ -2,19 +2,17 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
 	"backoffice/internal/app"
 	"backoffice/internal/auth"
+	"backoffice/internal/db"
 	"backoffice/internal/models"
 )
 
@@ -27,26 +25,11 @@ func postgresSchema(ctx context.Context, dbURL, schema string, drop bool) (strin
 	if err != nil {
 		return "", fmt.Errorf("-database: %w", err)
 	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		return "", errors.New("-database: the URL names no database (postgres://user@host:5432/NAME)")
-	}
-	server := *u
-	server.Path = "/postgres"
-	sdb, err := openSQL(server.String())
+	name, err := db.EnsureDatabase(ctx, u.String())
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("-database: %w", err)
 	}
-	var n int
-	err = sdb.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n)
-	if err == nil && n == 0 {
-		_, err = sdb.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
-	}
-	sdb.Close()
-	if err != nil {
-		return "", fmt.Errorf("-database: make database %s: %w", name, err)
-	}
-	admin, err := openSQL(u.String())
+	admin, err := db.OpenSQL(u.String())
 	if err != nil {
 		return "", err
 	}
@@ -83,22 +66,6 @@ func postgresSchema(ctx context.Context, dbURL, schema string, drop bool) (strin
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-func openSQL(raw string) (*sql.DB, error) {
-	cc, err := pgx.ParseConfig(raw)
-	if err != nil {
-		return nil, fmt.Errorf("-database: %w", err)
-	}
-	return stdlib.OpenDB(*cc), nil
-}
-
-func redacted(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // seedPostgres fills the migrated, empty schema with the data seedSQLite

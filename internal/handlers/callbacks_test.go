@@ -251,15 +251,21 @@ func TestFaspayNotificationIsVerifiedAndAnsweredAsDocumented(t *testing.T) {
 	}
 }
 
-func TestDokuTokenThenNotification(t *testing.T) {
-	a := newTestApp(t)
+// askDokuToken sends DOKU's signed request for a B2B access token.
+func (a *testApp) askDokuToken(t *testing.T) sent {
+	t.Helper()
 	ts := doku.FormatTimestamp(time.Now())
 	sig, err := doku.SignToken(testDokuKey(), a.cfg.Doku.ClientID, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := http.Header{"X-Client-Key": {a.cfg.Doku.ClientID}, "X-Timestamp": {ts}, "X-Signature": {sig}}
-	r := a.send("POST", "/callbacks/doku/v1.0/access-token/b2b", h, `{"grantType":"client_credentials"}`)
+	return a.send("POST", "/callbacks/doku/v1.0/access-token/b2b", h, `{"grantType":"client_credentials"}`)
+}
+
+func TestDokuTokenThenNotification(t *testing.T) {
+	a := newTestApp(t)
+	r := a.askDokuToken(t)
 	if r.Status != 200 || !strings.Contains(r.Body, `"2007300"`) {
 		t.Fatalf("token: %d %s", r.Status, r.Body)
 	}

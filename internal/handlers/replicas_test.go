@@ -83,21 +83,15 @@ func TestStateCrossesReplicas(t *testing.T) {
 		if !db.IsPostgres(dbURL) {
 			t.Skip("on SQLite one process receives callbacks: its writer numbers them itself")
 		}
-		ts := doku.FormatTimestamp(time.Now())
-		sig, err := doku.SignToken(testDokuKey(), a.cfg.Doku.ClientID, ts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := http.Header{"X-Client-Key": {a.cfg.Doku.ClientID}, "X-Timestamp": {ts}, "X-Signature": {sig}}
-		r := a.send("POST", "/callbacks/doku/v1.0/access-token/b2b", h, `{"grantType":"client_credentials"}`)
+		r := a.askDokuToken(t)
 		var reply struct{ AccessToken string }
 		if err := json.Unmarshal([]byte(r.Body), &reply); r.Status != 200 || err != nil || reply.AccessToken == "" {
 			t.Fatalf("token from A: %d %s", r.Status, r.Body)
 		}
 		body := `{"originalPartnerReferenceNo":"INV-R1","originalReferenceNo":"DOKU-R1","latestTransactionStatus":"00","amount":{"value":"10000.00","currency":"IDR"}}`
 		path := "/callbacks/doku/v1.0/debit/notify"
-		ts = doku.FormatTimestamp(time.Now())
-		h = http.Header{"Authorization": {"Bearer " + reply.AccessToken}, "X-Timestamp": {ts}, "X-External-Id": {"R1"}, "X-Partner-Id": {b.cfg.Doku.ClientID},
+		ts := doku.FormatTimestamp(time.Now())
+		h := http.Header{"Authorization": {"Bearer " + reply.AccessToken}, "X-Timestamp": {ts}, "X-External-Id": {"R1"}, "X-Partner-Id": {b.cfg.Doku.ClientID},
 			"X-Signature": {doku.SignTransaction(b.cfg.Doku.SecretKey, "POST", path, reply.AccessToken, []byte(body), ts)}}
 		n := b.send("POST", path, h, body)
 		if n.Status != 200 {
