@@ -36,10 +36,12 @@ import (
 	"syscall"
 	"time"
 
+	"gorm.io/gorm"
+
 	"backoffice/internal/app"
-	"backoffice/internal/db"
 	"backoffice/internal/auth"
 	"backoffice/internal/config"
+	"backoffice/internal/db"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 	"backoffice/internal/wib"
@@ -359,28 +361,43 @@ func signIn(base string) (*http.Client, error) {
 	return c, nil
 }
 
+// benchEmails are the seeded accounts: the clients' own first, then the
+// makers of the transfers.
+var benchEmails = []string{"bench@example.com", "finance1@example.com", "finance2@example.com", "finance3@example.com"}
+
+// benchUser is the account of benchEmails[i]. The clients read as an
+// auditor: every list and export, and no second factor to enter (admins and
+// finance must have one).
+func benchUser(i int, hash string) *models.User {
+	role := models.RoleFinance
+	if i == 0 {
+		role = models.RoleAuditor
+	}
+	now := time.Now().UTC()
+	return &models.User{Email: benchEmails[i], Name: strings.TrimSuffix(benchEmails[i], "@example.com"), Role: role, PasswordHash: hash,
+		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+}
+
+// toSeed reports whether the database still lacks the bench's data, with
+// the password hash of the accounts to make when it does.
+func toSeed(w *gorm.DB) (hash string, seed bool, err error) {
+	var n int64
+	if err := w.Raw("SELECT count(*) FROM users WHERE email = ?", benchEmails[0]).Scan(&n).Error; err != nil || n > 0 {
+		return "", false, err
+	}
+	hash, err = auth.HashPassword(password)
+	return hash, err == nil, err
+}
+
 // seedSQLite fills an empty database; a seeded one is left as it is.
 func seedSQLite(ctx context.Context, a *app.App, nCallbacks, nDisb, nAudit int) (bool, error) {
 	w := a.DB.Write
-	var n int64
-	if err := w.Raw("SELECT count(*) FROM users WHERE email = 'bench@example.com'").Scan(&n).Error; err != nil {
+	hash, seed, err := toSeed(w)
+	if err != nil || !seed {
 		return false, err
 	}
-	if n > 0 {
-		return false, nil
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return false, err
-	}
-	for i, email := range []string{"bench@example.com", "finance1@example.com", "finance2@example.com", "finance3@example.com"} {
-		role := models.RoleFinance
-		if i == 0 {
-			// The clients read as an auditor: every list and export, and no
-			// second factor to enter (admins and finance must have one).
-			role = models.RoleAuditor
-		}
-		if err := a.Store.CreateUser(ctx, &models.User{Email: email, Name: strings.TrimSuffix(email, "@example.com"), Role: role, PasswordHash: hash}); err != nil {
+	for i := range benchEmails {
+		if err := a.Store.CreateUser(ctx, benchUser(i, hash)); err != nil {
 			return false, err
 		}
 	}

@@ -11,9 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"backoffice/internal/app"
-	"backoffice/internal/auth"
 	"backoffice/internal/db"
-	"backoffice/internal/models"
 )
 
 // postgresSchema makes the database named by dbURL if it is missing (C
@@ -81,15 +79,8 @@ func postgresSchema(ctx context.Context, dbURL, schema string, drop bool) (strin
 // million per-row upserts would take minutes for the same result.
 func seedPostgres(ctx context.Context, a *app.App, nCallbacks, nDisb, nAudit int) (bool, error) {
 	w := a.DB.Write.WithContext(ctx)
-	var n int64
-	if err := w.Raw("SELECT count(*) FROM users WHERE email = 'bench@example.com'").Scan(&n).Error; err != nil {
-		return false, err
-	}
-	if n > 0 {
-		return false, nil
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
+	hash, seed, err := toSeed(w)
+	if err != nil || !seed {
 		return false, err
 	}
 	const span = 90 * 24 * 3600 // seconds of history, ending now
@@ -107,15 +98,8 @@ func seedPostgres(ctx context.Context, a *app.App, nCallbacks, nDisb, nAudit int
 	}
 	err = w.Transaction(func(tx *gorm.DB) error {
 		var makers []int64
-		for i, email := range []string{"bench@example.com", "finance1@example.com", "finance2@example.com", "finance3@example.com"} {
-			role := models.RoleFinance
-			if i == 0 {
-				// As in seedSQLite: the clients read as an auditor.
-				role = models.RoleAuditor
-			}
-			now := time.Now().UTC()
-			u := &models.User{Email: email, Name: strings.TrimSuffix(email, "@example.com"), Role: role, PasswordHash: hash,
-				CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+		for i := range benchEmails {
+			u := benchUser(i, hash)
 			if err := tx.Create(u).Error; err != nil {
 				return fmt.Errorf("seed users: %w", err)
 			}
