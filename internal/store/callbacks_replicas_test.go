@@ -44,21 +44,10 @@ func replicaStores(t *testing.T) (*Store, *Store) {
 func TestSameCallbackOnTwoReplicasIsStoredOnceAsOriginal(t *testing.T) {
 	a, b := replicaStores(t)
 	ctx := context.Background()
-	wa, err := a.NewCallbackWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wa.Close()
-	wb, err := b.NewCallbackWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wb.Close()
+	wa := writerOn(t, a)
+	wb := writerOn(t, b)
 	const rounds = 40
-	mk := func(key string) *models.Callback {
-		return &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement",
-			Body: []byte(`{}`), Verified: true, DedupKey: key, ReplyStatus: 200, Status: models.CallbackPending}
-	}
+	mk := pendingOY
 	pairs := make([][2]*models.Callback, rounds)
 	var wg sync.WaitGroup
 	for i := range rounds {
@@ -121,15 +110,10 @@ func (c countChange) applyIn(tx *gorm.DB) (bool, error) {
 func TestSameCallbackFinishedOnTwoReplicasIsAppliedOnce(t *testing.T) {
 	a, b := replicaStores(t)
 	ctx := context.Background()
-	wa, err := a.NewCallbackWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wa.Close()
+	wa := writerOn(t, a)
 	const rounds = 30
 	for i := range rounds {
-		cb := &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement",
-			Body: []byte(`{}`), Verified: true, DedupKey: fmt.Sprint("k", i), ReplyStatus: 200, Status: models.CallbackPending}
+		cb := pendingOY(fmt.Sprint("k", i))
 		if err := wa.Write(ctx, cb, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -169,16 +153,11 @@ func TestSameCallbackFinishedOnTwoReplicasIsAppliedOnce(t *testing.T) {
 func TestSameGroupRecordedOnTwoReplicasIsRecordedOnce(t *testing.T) {
 	a, b := replicaStores(t)
 	ctx := context.Background()
-	wa, err := a.NewCallbackWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wa.Close()
+	wa := writerOn(t, a)
 	for round := range 10 {
 		var results []ProcessResult
 		for i := range 40 {
-			cb := &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement",
-				Body: []byte(`{}`), Verified: true, DedupKey: fmt.Sprint("g", round, "-", i), ReplyStatus: 200, Status: models.CallbackPending}
+			cb := pendingOY(fmt.Sprint("g", round, "-", i))
 			if err := wa.Write(ctx, cb, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -210,4 +189,22 @@ func TestSameGroupRecordedOnTwoReplicasIsRecordedOnce(t *testing.T) {
 			t.Fatalf("round %d: %d callbacks not recorded exactly once", round, bad)
 		}
 	}
+}
+
+// pendingOY is a verified OY callback with dedup key key, waiting to be
+// processed.
+func pendingOY(key string) *models.Callback {
+	return &models.Callback{ReceivedAt: time.Now().UTC(), Provider: "oy", Kind: "disbursement", Method: "POST", Path: "/callbacks/oy/disbursement",
+		Body: []byte(`{}`), Verified: true, DedupKey: key, ReplyStatus: 200, Status: models.CallbackPending}
+}
+
+// writerOn starts a callback writer on s, closed when the test ends.
+func writerOn(t *testing.T, s *Store) *CallbackWriter {
+	t.Helper()
+	w, err := s.NewCallbackWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	return w
 }
