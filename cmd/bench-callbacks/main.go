@@ -45,7 +45,7 @@ func main() {
 	conns := flag.Int("conns", 128, "concurrent keep-alive connections")
 	duration := flag.Duration("duration", 5*time.Second, "how long each run sends")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured sending before each run")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the dashboard's first round to this file (PostgreSQL: the first round with one dashboard)")
 	memprofile := flag.String("memprofile", "", "write the allocations of the whole run to this file (go tool pprof -sample_index=alloc_space; the bare and floor sides' own handlers show apart)")
 	flag.IntVar(&rounds, "rounds", 5, "alternate the bare and dashboard runs this many times")
 	flag.BoolVar(&withFlood, "flood", true, "also send 8 connections of refused 200 KiB callbacks (a guessed token) and report what they write to disk")

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,7 +110,13 @@ func runPostgres(dbURL string, conns int, duration, warmup time.Duration) error 
 			}
 			baseline.add(load("http://"+bare.Addr+"/callbacks/oy/disbursement", conns, w, slice, body, http.StatusOK))
 			floorRun.add(load("http://"+floorSrv.Addr+"/callbacks/oy/disbursement", conns, w, slice, body, http.StatusOK))
+			if profile != "" && i == 0 && n == 1 {
+				if f, err := os.Create(profile); err == nil && pprof.StartCPUProfile(f) == nil {
+					defer pprof.StopCPUProfile()
+				}
+			}
 			dash.add(loadSplit(urls, conns, w, slice, body, http.StatusOK))
+			pprof.StopCPUProfile()
 		}
 		slices.Sort(baseline.latencies)
 		slices.Sort(dash.latencies)
