@@ -11,6 +11,7 @@ import (
 
 	"backoffice/internal/db"
 	"backoffice/internal/db/dbtest"
+	"backoffice/internal/i18n"
 	"backoffice/internal/models"
 	"backoffice/internal/store"
 )
@@ -110,11 +111,15 @@ func TestListPagesReadTheReplicaAndOwnChangesThePrimary(t *testing.T) {
 	shows(t, "callback log, replica down", auditor.get("/callback-log"), "PRIMARY-ONLY", "REPLICA-ONLY")
 	shows(t, "overview, replica down", admin.get("/"), "PRIMARY-ONLY", "REPLICA-ONLY")
 	shows(t, "readiness, replica down", admin.get("/readyz"), "read replica: unavailable", "no-such-text")
+	shows(t, "settings, replica down", admin.get("/settings"), i18n.In(i18n.EN, "settings_page.database_replica_down"),
+		i18n.In(i18n.EN, "settings_page.database_replica_up"))
 	proxy.Start()
 	if p := admin.get("/readyz"); p.Status != http.StatusOK || p.Body != "ready\n" {
 		t.Fatalf("readiness with the replica back: %d %q", p.Status, p.Body)
 	}
 	shows(t, "callback log, replica back", auditor.get("/callback-log"), "REPLICA-ONLY", "PRIMARY-ONLY")
+	shows(t, "settings, replica back", admin.get("/settings"), i18n.In(i18n.EN, "settings_page.database_replica_up"),
+		i18n.In(i18n.EN, "settings_page.database_replica_down"))
 	if !strings.Contains(a.logs.String(), "read replica unavailable") {
 		t.Fatal("the replica going down was not logged")
 	}

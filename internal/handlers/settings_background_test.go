@@ -12,15 +12,27 @@ import (
 	"backoffice/internal/models"
 )
 
-// Settings lists the background loops from their leases: which replica runs
+// Settings names the database, and lists the background loops from their leases: which replica runs
 // each, since when and until when, a lapsed lease marked, named in the
 // reader's language.
 func TestSettingsShowsWhoRunsTheBackgroundLoops(t *testing.T) {
 	a := newTestApp(t)
 	ctx := context.Background()
 	admin := a.signedIn(models.RoleAdmin)
-	if p := admin.get("/settings"); !strings.Contains(p.Body, i18n.In(i18n.EN, "settings_page.background_none")) {
+	p := admin.get("/settings")
+	if !strings.Contains(p.Body, i18n.In(i18n.EN, "settings_page.background_none")) {
 		t.Fatalf("no loop yet: the panel says so\n%s", p.Body)
+	}
+	// The database panel names the engine this test runs on; no replica.
+	engine := "settings_page.database_sqlite"
+	if a.store.Database(ctx).Postgres {
+		engine = "settings_page.database_postgres"
+	}
+	if got := strings.TrimSpace(byTestID(t, p, "database-engine").Text()); got != i18n.In(i18n.EN, engine) {
+		t.Errorf("engine %q, want %q", got, i18n.In(i18n.EN, engine))
+	}
+	if got := strings.TrimSpace(byTestID(t, p, "database-replica").Text()); got != i18n.In(i18n.EN, "settings_page.database_no_replica") {
+		t.Errorf("replica %q", got)
 	}
 	for _, l := range []struct {
 		name, holder string

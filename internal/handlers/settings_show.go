@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,6 +65,7 @@ func (s *Server) settingsProps(c echo.Context) (settings.Props, error) {
 		m, u := mode(pr.baseURL, pr.key)
 		p.Providers = append(p.Providers, settings.Provider{Name: pr.name, Mode: m, BaseURL: u, Callbacks: byProvider[pr.key]})
 	}
+	p.Database = s.databaseFacts(ctx)
 	leases, err := s.store.Leases(ctx)
 	if err != nil {
 		return settings.Props{}, err
@@ -242,4 +244,24 @@ func groupDigits(v string) string {
 		return v
 	}
 	return strings.TrimPrefix(rupiahText(n), "Rp ")
+}
+
+// databaseFacts is the settings page's database panel.
+func (s *Server) databaseFacts(ctx context.Context) settings.Database {
+	info := s.store.Database(ctx)
+	d := settings.Database{Engine: i18n.T(ctx, "settings_page.database_sqlite"), Where: info.Where}
+	if info.Postgres {
+		d.Engine = i18n.T(ctx, "settings_page.database_postgres")
+	}
+	if info.Replica {
+		d.ReplicaUp = info.ReplicaUp
+		d.Replica = i18n.T(ctx, "settings_page.database_replica_down")
+		if info.ReplicaUp {
+			d.Replica = i18n.T(ctx, "settings_page.database_replica_up")
+		}
+		if info.ReplicaFallbacks > 0 {
+			d.Fallbacks = i18n.T(ctx, "settings_page.database_fallbacks", "N", groupDigits(strconv.FormatInt(info.ReplicaFallbacks, 10)))
+		}
+	}
+	return d
 }

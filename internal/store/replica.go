@@ -57,3 +57,27 @@ func (s *Store) HasReplica() bool { return s.db.Replica != nil }
 // PingReplica checks the read replica, for readiness: nil when it answers
 // or there is none. While it fails, list pages read the primary.
 func (s *Store) PingReplica(ctx context.Context) error { return s.db.PingReplica(ctx) }
+
+// DatabaseInfo says which database the dashboard runs on, for the
+// settings page: the dialect, where (a SQLite file, or a PostgreSQL URL
+// without its password), and the read replica's state.
+type DatabaseInfo struct {
+	Postgres bool
+	Where    string
+	// Replica: DATABASE_READ_URL is set. ReplicaUp: it answered a ping
+	// just now. ReplicaFallbacks: queries meant for it that the primary
+	// answered since start-up.
+	Replica          bool
+	ReplicaUp        bool
+	ReplicaFallbacks int64
+}
+
+// Database describes the database, pinging the replica when there is one.
+func (s *Store) Database(ctx context.Context) DatabaseInfo {
+	info := DatabaseInfo{Postgres: s.d.pg, Where: s.db.Path, Replica: s.HasReplica()}
+	if info.Replica {
+		info.ReplicaUp = s.PingReplica(ctx) == nil
+		info.ReplicaFallbacks = s.db.ReplicaFallbacks()
+	}
+	return info
+}
