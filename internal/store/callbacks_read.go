@@ -116,10 +116,14 @@ const (
 )
 
 // prepareFinish prepares the grouped statements on the writer, outside
-// any transaction (the writer has one connection).
+// any transaction (the writer has one connection). PostgreSQL records a
+// group with recordGroupPostgres instead, prepared by pgx's own cache.
 func (s *Store) prepareFinish(ctx context.Context) error {
 	s.finishOnce.Do(func() {
 		s.finishStmts = map[string]*sql.Stmt{}
+		if s.d.pg {
+			return
+		}
 		for _, q := range []string{insertAttempts, updateGroup} {
 			st, err := s.db.WriteSQL().PrepareContext(ctx, s.d.sql(q))
 			if err != nil {
