@@ -27,12 +27,11 @@ import (
 // same ids: its look-up then finds the other replica's callback.
 
 const (
-	reserveIDsSQL   = "SELECT nextval($1::regclass) FROM generate_series(1, $2)"
-	knownKeysSQL    = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key = ANY($1::text[])"
-	insertKeysSQL   = "INSERT INTO callback_keys (dedup_key, callback_id) SELECT * FROM unnest($1::text[], $2::bigint[])"
-	insertRefsSQL   = "INSERT INTO callback_refs (ref, callback_id) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING"
-	insertGroupSQL  = "INSERT INTO callbacks (" + callbackColumns + ") SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bigint[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::boolean[], $16::bigint[], $17::text[], $18::text[], $19::bigint[], $20::text[], $21::text[])"
-	groupStatements = 3
+	reserveIDsSQL  = "SELECT nextval($1::regclass) FROM generate_series(1, $2)"
+	knownKeysSQL   = "SELECT dedup_key, callback_id FROM callback_keys WHERE dedup_key = ANY($1::text[])"
+	insertKeysSQL  = "INSERT INTO callback_keys (dedup_key, callback_id) SELECT * FROM unnest($1::text[], $2::bigint[])"
+	insertRefsSQL  = "INSERT INTO callback_refs (ref, callback_id) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING"
+	insertGroupSQL = "INSERT INTO callbacks (" + callbackColumns + ") SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bigint[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::boolean[], $16::bigint[], $17::text[], $18::text[], $19::bigint[], $20::text[], $21::text[])"
 )
 
 // commitPostgres writes one group, trying again (same ids) when another
@@ -117,30 +116,12 @@ func (w *CallbackWriter) groupPostgres(ctx context.Context, c *pgx.Conn, batch [
 	}
 
 	_, newKeys, refs := w.arrange(batch, *ids, existing)
-	n := len(batch)
-	var (
-		id, truncated, replyStatus                                                             = make([]int64, n), make([]int64, n), make([]int64, n)
-		received                                                                               = make([]time.Time, n)
-		provider, kind, method, path, query, headers, sourceIP, reason, key, refsText, subject = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		replyBody, status                                                                      = make([]string, n), make([]string, n)
-		body                                                                                   = make([][]byte, n)
-		verified, duplicate                                                                    = make([]bool, n), make([]bool, n)
-		duplicateOf                                                                            = make([]*int64, n)
-	)
-	for i, p := range batch {
-		cb := p.cb
-		id[i], received[i], provider[i], kind[i], method[i], path[i] = cb.ID, cb.ReceivedAt.UTC(), cb.Provider, cb.Kind, cb.Method, cb.Path
-		query[i], headers[i], body[i], truncated[i], sourceIP[i] = cb.Query, cb.Headers, cb.Body, cb.TruncatedFrom, cb.SourceIP
-		verified[i], reason[i], key[i], duplicate[i], duplicateOf[i] = cb.Verified, cb.VerifyReason, cb.DedupKey, cb.Duplicate, cb.DuplicateOf
-		refsText[i], subject[i], replyStatus[i], replyBody[i], status[i] = cb.Refs, cb.Subject, int64(cb.ReplyStatus), cb.ReplyBody, string(cb.Status)
-	}
 	write := &pgx.Batch{}
-	write.Queue(insertGroupSQL, id, received, provider, kind, method, path, query, headers, body, truncated, sourceIP,
-		verified, reason, key, duplicate, duplicateOf, refsText, subject, replyStatus, replyBody, status)
+	write.Queue(insertGroupSQL, groupColumns(batch)...)
 	write.Queue(insertKeysSQL, pairStrings(newKeys), pairIDs(newKeys))
 	write.Queue(insertRefsSQL, pairStrings(refs), pairIDs(refs))
 	br := c.SendBatch(ctx, write)
-	for _, what := range [groupStatements]string{"callbacks", "callback keys", "callback refs"} {
+	for _, what := range []string{"callbacks", "callback keys", "callback refs"} {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
 			return fmt.Errorf("store: insert %s: %w", what, err)
@@ -150,6 +131,44 @@ func (w *CallbackWriter) groupPostgres(ctx context.Context, c *pgx.Conn, batch [
 		return fmt.Errorf("store: commit callback batch: %w", err)
 	}
 	return nil
+}
+
+// groupColumns is the group as one array per column, in callbackColumns'
+// order, for insertGroupSQL.
+func groupColumns(batch []*pendingCallback) []any {
+	type cb = *models.Callback
+	return []any{
+		column(batch, func(c cb) int64 { return c.ID }),
+		column(batch, func(c cb) time.Time { return c.ReceivedAt.UTC() }),
+		column(batch, func(c cb) string { return c.Provider }),
+		column(batch, func(c cb) string { return c.Kind }),
+		column(batch, func(c cb) string { return c.Method }),
+		column(batch, func(c cb) string { return c.Path }),
+		column(batch, func(c cb) string { return c.Query }),
+		column(batch, func(c cb) string { return c.Headers }),
+		column(batch, func(c cb) []byte { return c.Body }),
+		column(batch, func(c cb) int64 { return c.TruncatedFrom }),
+		column(batch, func(c cb) string { return c.SourceIP }),
+		column(batch, func(c cb) bool { return c.Verified }),
+		column(batch, func(c cb) string { return c.VerifyReason }),
+		column(batch, func(c cb) string { return c.DedupKey }),
+		column(batch, func(c cb) bool { return c.Duplicate }),
+		column(batch, func(c cb) *int64 { return c.DuplicateOf }),
+		column(batch, func(c cb) string { return c.Refs }),
+		column(batch, func(c cb) string { return c.Subject }),
+		column(batch, func(c cb) int64 { return int64(c.ReplyStatus) }),
+		column(batch, func(c cb) string { return c.ReplyBody }),
+		column(batch, func(c cb) string { return string(c.Status) }),
+	}
+}
+
+// column is one field of every callback in the group.
+func column[T any](batch []*pendingCallback, field func(*models.Callback) T) []T {
+	out := make([]T, len(batch))
+	for i, p := range batch {
+		out[i] = field(p.cb)
+	}
+	return out
 }
 
 // pairStrings and pairIDs split (text, id) pairs into two arrays.
